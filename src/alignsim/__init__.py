@@ -1,0 +1,34 @@
+"""alignsim: the revenue a company loses when marketing and sales are not aligned.
+
+The flow of data: scenario -> lead stream -> engine -> ledger -> metrics.
+
+    import alignsim
+    scenario = alignsim.load("scenarios/default.toml")
+    ledger = alignsim.simulate(scenario, "current", seed=1)
+    alignsim.metrics.funnel(ledger)
+"""
+
+from __future__ import annotations
+
+from alignsim import metrics
+from alignsim.ledger import OUTCOMES, Ledger
+from alignsim.scenario import Scenario, ScenarioError, load, validate
+from alignsim.simulation import simulate, simulate_all
+from alignsim.stream import LeadStream, sample
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "OUTCOMES",
+    "LeadStream",
+    "Ledger",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "load",
+    "metrics",
+    "sample",
+    "simulate",
+    "simulate_all",
+    "validate",
+]

@@ -1,0 +1,342 @@
+"""The distribution vocabulary of scenario files, built on numpy and scipy.stats.
+
+Every distribution maps uniforms to draws (`from_uniform`), so a lead stream stores the
+uniforms it drew and the same luck can be replayed under other parameters (common random
+numbers). A mixture picks its component from where the uniform falls among the cumulative
+weights and rescales it inside that segment: one uniform, exactly the mixture's law.
+
+Each family is generic in its quantity: `DurationDist` takes durations ("10m") and returns
+hours; `AmountDist` takes plain numbers (money, fit).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+import numpy as np
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from scipy import special, stats
+
+from alignsim.units import parse_duration
+
+Q = TypeVar("Q")
+
+Z90 = float(special.ndtri(0.9))
+"""The standard normal 90th percentile (1.2816): links a lognormal's median and P90."""
+
+Duration = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    WithJsonSchema({"type": "string", "pattern": r"^(\d+(\.\d+)?(sec|min|s|m|h|d|w))+$"}),
+]
+"""A duration written like "5m", "2h", "3d" or "2w"; hours once parsed."""
+
+
+class StrictModel(BaseModel):
+    """A frozen model that refuses unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Dist(StrictModel):
+    weight: float | None = Field(None, gt=0, le=1, description="Share of a mixture component.")
+
+    def from_uniform(self, u: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def mean(self) -> float:
+        raise NotImplementedError
+
+    def support(self) -> tuple[float, float]:
+        raise NotImplementedError
+
+
+class Fixed(_Dist, Generic[Q]):
+    """Always the same value."""
+
+    dist: Literal["fixed"]
+    value: Q
+
+    def from_uniform(self, u: np.ndarray) -> np.ndarray:
+        return np.full(np.shape(u), float(self.value))  # type: ignore[arg-type]
+
+    def mean(self) -> float:
+        return float(self.value)  # type: ignore[arg-type]
+
+    def support(self) -> tuple[float, float]:
+        return (self.mean(), self.mean())
+
+
+class Never(_Dist):
+    """A duration that never ends (a buyer who never goes elsewhere): infinite hours."""
+
+    dist: Literal["never"]
+
+    def from_uniform(self, u: np.ndarray) -> np.ndarray:
+        return np.full(np.shape(u), math.inf)
+
+    def mean(self) -> float:
+        return math.inf
+
+    def support(self) -> tuple[float, float]:
+        return (math.inf, math.inf)
+
+
+class Uniform(_Dist, Generic[Q]):
+    """Equally likely anywhere in [low, high]."""
+
+    dist: Literal["uniform"]
+    low: Q
+    high: Q
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform[Q]:
+        if not self.low < self.high:  # type: ignore[operator]
+            raise ValueError(f"low must be below high (got {self.low} and {self.high})")
+        return self
+
+    def from_uniform(self, u: np.ndarray) -> np.ndarray:
+        lo, hi = float(self.low), float(self.high)  # type: ignore[arg-type]
+        return lo + (hi - lo) * u
+
+    def mean(self) -> float:
+        return (float(self.low) + float(self.high)) / 2  # type: ignore[arg-type]
+
+    def support(self) -> tuple[float, float]:
+        return (float(self.low), float(self.high))  # type: ignore[arg-type]
+
+
+class Exponential(_Dist, Generic[Q]):
+    """Memoryless, with the given mean."""
+
+    dist: Literal["exponential"]
+    mean_: Q = Field(alias="mean")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _positive(self) -> Exponential[Q]:
+        if not float(self.mean_) > 0:  # type: ignore[arg-type]
+            raise ValueError(f"mean must be positive (got {self.mean_})")
+        return self
+
+    def from_uniform(self, u: np.ndarray) -> np.ndarray:
+        return -float(self.mean_) * np.log1p(-u)  # type: ignore[arg-type]
+
+    def mean(self) -> float:
+        return float(self.mean_)  # type: ignore[arg-type]
+
+    def support(self) -> tuple[float, float]:
+        return (0.0, math.inf)
+
+
+class Gamma(_Dist, Generic[Q]):
+    """Gamma with a mean and a coefficient of variation (std / mean); cv = 1 is exponential."""
+
+    dist: Literal["gamma"]
+    mean_: Q = Field(alias="mean")
+    cv: float = Field(gt=0, le=10)
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _positive(self) -> Gamma[Q]:
+        if not float(self.mean_) > 0:  # type: ignore[arg-type]
+            raise ValueError(f"mean must be positive (got {self.mean_})")
+        return self
+
+    def from_uniform(self, u: np.ndarray) -> np.ndarray:
+        shape = 1 / self.cv**2
+        return stats.gamma.ppf(u, shape, scale=float(self.mean_) / shape)  # type: ignore[arg-type]
+
+    def mean(self) -> float:
+        return float(self.mean_)  # type: ignore[arg-type]
+
+    def support(self) -> tuple[float, float]:
+        return (0.0, math.inf)
+
+
+class Lognormal(_Dist, Generic[Q]):
+    """Lognormal given by its median and 90th percentile: half the draws below `median`, 90% below `p90`."""
+
+    dist: Literal["lognormal"]
+    median: Q
+    p90: Q
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Lognormal[Q]:
+        if not 0 < self.median < self.p90:  # type: ignore[operator]
+            raise ValueError(
+                f"need 0 < median < p90 (got median {self.median} and p90 {self.p90})"
+            )
+        return self
+
+    @property
+    def sigma(self) -> float:
+        return math.log(float(self.p90) / float(self.median)) / Z90  # type: ignore[arg-type]
+
+    def from_uniform(self, u: np.ndarray) -> np.ndarray:
+        return float(self.median) * np.exp(self.sigma * special.ndtri(u))  # type: ignore[arg-type]
+
+    def mean(self) -> float:
+        return float(self.median) * math.exp(self.sigma**2 / 2)  # type: ignore[arg-type]
+
+    def support(self) -> tuple[float, float]:
+        return (0.0, math.inf)
+
+
+class Weibull(_Dist, Generic[Q]):
+    """Weibull with a shape (k < 1: most end early, a long tail) and a scale."""
+
+    dist: Literal["weibull"]
+    shape: float = Field(gt=0, le=50)
+    scale: Q
+
+    @model_validator(mode="after")
+    def _positive(self) -> Weibull[Q]:
+        if not float(self.scale) > 0:  # type: ignore[arg-type]
+            raise ValueError(f"scale must be positive (got {self.scale})")
+        return self
+
+    def from_uniform(self, u: np.ndarray) -> np.ndarray:
+        return float(self.scale) * (-np.log1p(-u)) ** (1 / self.shape)  # type: ignore[arg-type]
+
+    def mean(self) -> float:
+        return float(self.scale) * math.gamma(1 + 1 / self.shape)  # type: ignore[arg-type]
+
+    def support(self) -> tuple[float, float]:
+        return (0.0, math.inf)
+
+
+class Beta(_Dist):
+    """Beta(a, b) on [0, 1]: the natural law of a fit score."""
+
+    dist: Literal["beta"]
+    a: float = Field(gt=0, le=1000)
+    b: float = Field(gt=0, le=1000)
+
+    def from_uniform(self, u: np.ndarray) -> np.ndarray:
+        return stats.beta.ppf(u, self.a, self.b)
+
+    def mean(self) -> float:
+        return self.a / (self.a + self.b)
+
+    def support(self) -> tuple[float, float]:
+        return (0.0, 1.0)
+
+
+def _scalar_is_fixed(value: Any) -> Any:
+    """`attempt_time = "10m"` is shorthand for a fixed distribution."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return {"dist": "fixed", "value": value}
+    return value
+
+
+class _Mixture(_Dist):
+    components: list[Any]
+
+    @model_validator(mode="after")
+    def _weights(self) -> _Mixture:
+        weights = [c.weight for c in self.components]
+        if not self.components:
+            raise ValueError("a mixture needs at least one component")
+        if any(w is None for w in weights):
+            raise ValueError("every mixture component needs a weight")
+        if abs(sum(weights) - 1) > 1e-9:
+            raise ValueError(f"mixture weights must add up to 1 (got {sum(weights):.6g})")
+        return self
+
+    @property
+    def _edges(self) -> np.ndarray:
+        return np.concatenate([[0.0], np.cumsum([c.weight for c in self.components])])
+
+    def from_uniform(self, u: np.ndarray) -> np.ndarray:
+        u = np.asarray(u, dtype=float)
+        edges = self._edges
+        which = np.clip(np.searchsorted(edges, u, side="right") - 1, 0, len(self.components) - 1)
+        out = np.empty(u.shape)
+        for k, comp in enumerate(self.components):
+            mask = which == k
+            if mask.any():
+                inner = np.clip((u[mask] - edges[k]) / (edges[k + 1] - edges[k]), 0.0, 1 - 1e-16)
+                out[mask] = comp.from_uniform(inner)
+        return out
+
+    def mean(self) -> float:
+        return float(sum(c.weight * c.mean() for c in self.components))
+
+    def support(self) -> tuple[float, float]:
+        ranges = [c.support() for c in self.components]
+        return (min(r[0] for r in ranges), max(r[1] for r in ranges))
+
+
+_DurationComponent = Annotated[
+    Fixed[Duration]
+    | Never
+    | Uniform[Duration]
+    | Exponential[Duration]
+    | Gamma[Duration]
+    | Lognormal[Duration]
+    | Weibull[Duration],
+    Field(discriminator="dist"),
+    BeforeValidator(_scalar_is_fixed),
+]
+_AmountComponent = Annotated[
+    Fixed[float]
+    | Uniform[float]
+    | Exponential[float]
+    | Gamma[float]
+    | Lognormal[float]
+    | Weibull[float]
+    | Beta,
+    Field(discriminator="dist"),
+    BeforeValidator(_scalar_is_fixed),
+]
+
+
+class DurationMixture(_Mixture):
+    """Several duration laws with weights adding up to 1, e.g. fast / slow / never buyers."""
+
+    dist: Literal["mixture"]
+    components: list[_DurationComponent]  # type: ignore[assignment]
+
+
+class AmountMixture(_Mixture):
+    """Several amount laws with weights adding up to 1."""
+
+    dist: Literal["mixture"]
+    components: list[_AmountComponent]  # type: ignore[assignment]
+
+
+DurationDist = Annotated[
+    Fixed[Duration]
+    | Never
+    | Uniform[Duration]
+    | Exponential[Duration]
+    | Gamma[Duration]
+    | Lognormal[Duration]
+    | Weibull[Duration]
+    | DurationMixture,
+    Field(discriminator="dist"),
+    BeforeValidator(_scalar_is_fixed),
+]
+"""A law of durations, in hours: a plain duration ("10m") means always that long."""
+
+AmountDist = Annotated[
+    Fixed[float]
+    | Uniform[float]
+    | Exponential[float]
+    | Gamma[float]
+    | Lognormal[float]
+    | Weibull[float]
+    | Beta
+    | AmountMixture,
+    Field(discriminator="dist"),
+    BeforeValidator(_scalar_is_fixed),
+]
+"""A law of plain numbers (money, a fit score): a plain number means always that value."""
+
+DIST_NAMES = frozenset(
+    {"fixed", "never", "uniform", "exponential", "gamma", "lognormal", "weibull", "beta", "mixture"}
+)

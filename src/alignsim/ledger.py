@@ -1,0 +1,181 @@
+"""The ledger: one row per lead, what happened to it, in which order (MODEL.md section 4).
+
+Times are hours from Monday 00:00 of week 1 and NaN when a stage never happened; money is in
+the scenario's currency. The ledger is the only thing an engine returns; metrics, comparisons
+and plots are computed from it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from alignsim.calendar import BusinessCalendar
+from alignsim.scenario import OWNERS, TEMPERATURES
+from alignsim.stream import LeadStream
+
+OUTCOMES = (
+    "won",
+    "lost_deal",
+    "open_opportunity",
+    "lost_to_competitor",
+    "unreached",
+    "rejected",
+    "disqualified",
+    "not_mql",
+    "in_nurture",
+    "nurture_expired",
+    "in_queue",
+)
+"""Every lead ends the horizon in exactly one of these."""
+
+IN_QUEUE = OUTCOMES.index("in_queue")
+
+COLUMNS = {
+    "lead": "lead id: its row in the lead stream",
+    "source": "lead source",
+    "owner": "marketing or sales (sales-owned leads skip scoring and review)",
+    "created": "creation time (h)",
+    "fit": "fit with the ideal customer profile, 0..1",
+    "temperature": "temperature at creation: cold, warm, hot",
+    "value": "deal value if won (currency)",
+    "mql": "first time marketing called it an MQL (h)",
+    "routed": "first time it reached sales (h); creation for sales-owned leads",
+    "accepted": "first time sales accepted it, a SAL (h); creation for sales-owned leads",
+    "response_target": "the SLA's first-response target for this lead (h)",
+    "first_attempt": "start of the first contact attempt (h)",
+    "attempts": "contact attempts made",
+    "reached": "end of the attempt that reached the buyer (h)",
+    "sql": "end of the qualification call that made it an SQL (h)",
+    "closed": "when its opportunity closes, inside the horizon or not (h)",
+    "ended": "when it reached its outcome (h); NaN while still open at the horizon",
+    "outcome": "one of OUTCOMES",
+    "revenue": "value if won inside the horizon, else 0 (currency)",
+    "rep_hours": "rep time spent on it inside the horizon (h)",
+    "recycles": "times it was sent back to sales after nurture",
+    "touches": "nurture touches it received",
+}
+"""The ledger's columns and what each means."""
+
+_TIMES = ("mql", "routed", "accepted", "first_attempt", "reached", "sql", "closed", "ended")
+
+
+class LedgerBook:
+    """The arrays an engine fills in while it plays the leads; `close()` makes the Ledger."""
+
+    def __init__(self, stream: LeadStream) -> None:
+        n = len(stream)
+        self.stream = stream
+        for name in _TIMES:
+            setattr(self, name, np.full(n, np.nan))
+        self.response_target = np.full(n, np.nan)
+        self.attempts = np.zeros(n, dtype=np.int32)
+        self.outcome = np.full(n, IN_QUEUE, dtype=np.int8)
+        self.revenue = np.zeros(n)
+        self.rep_hours = np.zeros(n)
+        self.recycles = np.zeros(n, dtype=np.int32)
+        self.touches = np.zeros(n, dtype=np.int32)
+
+    def end(self, lead: int, outcome: str, at: float) -> None:
+        """Record a lead's outcome and when it was reached."""
+        self.outcome[lead] = OUTCOMES.index(outcome)
+        self.ended[lead] = at
+
+    def mark(self, lead: int, outcome: str) -> None:
+        """Record where a lead stands at the horizon, its outcome still undecided."""
+        self.outcome[lead] = OUTCOMES.index(outcome)
+
+    def frame(self) -> pd.DataFrame:
+        s = self.stream
+        return pd.DataFrame(
+            {
+                "lead": np.arange(len(s), dtype=np.int64),
+                "source": pd.Categorical.from_codes(s.source, categories=list(s.sources)),
+                "owner": pd.Categorical.from_codes(s.owner, categories=list(OWNERS)),
+                "created": s.created,
+                "fit": s.fit,
+                "temperature": pd.Categorical.from_codes(s.temperature, categories=list(TEMPERATURES)),
+                "value": s.value,
+                **{name: getattr(self, name) for name in _TIMES[:3]},
+                "response_target": self.response_target,
+                "first_attempt": self.first_attempt,
+                "attempts": self.attempts,
+                "reached": self.reached,
+                "sql": self.sql,
+                "closed": self.closed,
+                "ended": self.ended,
+                "outcome": pd.Categorical.from_codes(self.outcome, categories=list(OUTCOMES)),
+                "revenue": self.revenue,
+                "rep_hours": self.rep_hours,
+                "recycles": self.recycles,
+                "touches": self.touches,
+            }
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Ledger:
+    """What one policy did with one lead stream: the per-lead table and the run's context."""
+
+    frame: pd.DataFrame
+    scenario: str
+    policy: str
+    seed: int
+    replication: int
+    horizon: float
+    currency: str
+    reps: int
+    calendar: BusinessCalendar
+    engine: str = "simpy"
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @property
+    def rep_open_hours(self) -> float:
+        """Rep hours on duty over the horizon: reps times open hours."""
+        return self.reps * self.calendar.business_hours_between(0.0, self.horizon)
+
+    def to_parquet(self, path: str | Path) -> Path:
+        """Write the ledger as Parquet, atomically, with the run's context in the file metadata."""
+        from alignsim import __version__
+
+        path = Path(path)
+        table = pa.Table.from_pandas(self.frame, preserve_index=False)
+        context = {
+            "alignsim_version": __version__,
+            "scenario": self.scenario,
+            "policy": self.policy,
+            "seed": str(self.seed),
+            "replication": str(self.replication),
+            "horizon_h": repr(self.horizon),
+            "currency": self.currency,
+            "engine": self.engine,
+            **self.meta,
+        }
+        metadata = dict(table.schema.metadata or {})
+        metadata.update({f"alignsim.{k}".encode(): str(v).encode() for k, v in context.items()})
+        table = table.replace_schema_metadata(metadata)
+        return write_atomically(path, lambda tmp: pq.write_table(table, tmp))
+
+
+def write_atomically(path: Path, write: object) -> Path:
+    """Write through a temporary file in the same folder, then rename: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)  # type: ignore[operator]
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,171 @@
+"""Figures computed from a ledger: outcomes, the funnel, revenue, speed to lead, utilisation, weeks.
+
+Conventions (also in the README's model section):
+- The funnel is the demand waterfall of marketing's leads: leads -> MQL -> routed -> SAL ->
+  reached -> SQL -> won. Sales-owned leads have their own funnel (`owner="sales"`), which
+  starts at SAL.
+- Speed to lead is measured on SALs (marketing leads sales accepted), from the first MQL to
+  the start of the first attempt, in wall-clock and in business hours. Median and P90 are
+  over the SALs that were answered; `answered` says what share that is. `within_sla` is the
+  share of SALs whose deadline fell inside the horizon that were answered by it; a SAL never
+  answered counts as a miss.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from alignsim.ledger import OUTCOMES, Ledger
+
+FUNNEL_STAGES = ("leads", "mql", "routed", "sal", "reached", "sql", "won")
+"""Stages of the funnel, in order."""
+
+_STAGE_COLUMN = {"mql": "mql", "routed": "routed", "sal": "accepted", "reached": "reached", "sql": "sql"}
+
+
+def outcomes(ledger: Ledger) -> dict[str, int]:
+    """Leads per outcome, every outcome listed; the counts add up to the leads created."""
+    counts = ledger.frame["outcome"].value_counts()
+    return {name: int(counts.get(name, 0)) for name in OUTCOMES}
+
+
+def funnel_counts(ledger: Ledger, owner: str | None = "marketing") -> dict[str, int]:
+    """Leads that reached each stage (owner=None: all leads)."""
+    f = ledger.frame
+    if owner is not None:
+        f = f[f["owner"] == owner]
+    counts = {"leads": len(f)}
+    for stage, column in _STAGE_COLUMN.items():
+        counts[stage] = int(f[column].notna().sum())
+    counts["won"] = int((f["outcome"] == "won").sum())
+    return counts
+
+
+def funnel(ledger: Ledger, owner: str | None = "marketing") -> pd.DataFrame:
+    """The funnel as a table: count per stage, conversion from the previous stage and from leads."""
+    counts = funnel_counts(ledger, owner)
+    values = np.array([counts[s] for s in FUNNEL_STAGES], dtype=float)
+    previous = np.concatenate([[values[0]], values[:-1]])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        step = np.where(previous > 0, values / previous, np.nan)
+        overall = np.where(values[0] > 0, values / values[0], np.nan)
+    return pd.DataFrame(
+        {"count": values.astype(int), "from_previous": step, "from_leads": overall},
+        index=pd.Index(FUNNEL_STAGES, name="stage"),
+    )
+
+
+def revenue(ledger: Ledger) -> float:
+    """Revenue won inside the horizon (currency)."""
+    return float(ledger.frame["revenue"].sum())
+
+
+def pipeline(ledger: Ledger) -> float:
+    """Value of the opportunities still open at the horizon (currency, unweighted)."""
+    f = ledger.frame
+    return float(f.loc[f["outcome"] == "open_opportunity", "value"].sum())
+
+
+def _none_if_nan(x: float) -> float | None:
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+def speed_to_lead(ledger: Ledger) -> dict[str, Any]:
+    """First response after MQL on SALs: median and P90 (wall-clock and business hours), SLA share."""
+    f = ledger.frame
+    sal = f[(f["owner"] == "marketing") & f["accepted"].notna()]
+    start = sal["mql"].to_numpy()
+    first = sal["first_attempt"].to_numpy()
+    answered = ~np.isnan(first)
+    wait = first[answered] - start[answered]
+    business = ledger.calendar.business_hours_between_array(start[answered], first[answered])
+    deadline = start + sal["response_target"].to_numpy()
+    due = deadline < ledger.horizon
+    met = answered & (np.nan_to_num(first, nan=np.inf) <= deadline)
+
+    def q(values: np.ndarray, p: float) -> float | None:
+        return _none_if_nan(float(np.quantile(values, p))) if len(values) else None
+
+    return {
+        "sal": len(sal),
+        "answered": _none_if_nan(answered.mean()) if len(sal) else None,
+        "median_h": q(wait, 0.5),
+        "p90_h": q(wait, 0.9),
+        "median_business_h": q(business, 0.5),
+        "p90_business_h": q(business, 0.9),
+        "within_sla": _none_if_nan(met[due].mean()) if due.any() else None,
+    }
+
+
+def utilisation(ledger: Ledger) -> float:
+    """Share of the reps' on-duty hours spent on leads (activities may run past closing)."""
+    open_hours = ledger.rep_open_hours
+    return float(ledger.frame["rep_hours"].sum() / open_hours) if open_hours > 0 else math.nan
+
+
+def weekly(ledger: Ledger) -> pd.DataFrame:
+    """One row per week: leads, MQLs, SALs, first responses, SQLs, deals won, revenue, and
+    `waiting`, the SALs still waiting for a first attempt at the week's end."""
+    f = ledger.frame
+    weeks = max(1, math.ceil(ledger.horizon / 168.0))
+    index = pd.RangeIndex(weeks, name="week")
+
+    def per_week(times: pd.Series, weights: pd.Series | None = None) -> np.ndarray:
+        t = times.to_numpy()
+        ok = ~np.isnan(t) & (t < ledger.horizon)
+        w = None if weights is None else weights.to_numpy()[ok]
+        return np.bincount((t[ok] // 168.0).astype(int), weights=w, minlength=weeks)[:weeks]
+
+    won = f["outcome"] == "won"
+    ends = np.minimum((index.to_numpy() + 1) * 168.0, ledger.horizon)
+    accepted = f["accepted"].to_numpy()
+    first = np.nan_to_num(f["first_attempt"].to_numpy(), nan=np.inf)
+    ended = np.nan_to_num(f["ended"].to_numpy(), nan=np.inf)
+    marketing = (f["owner"] == "marketing").to_numpy()
+    waiting = [
+        int(np.sum(marketing & (accepted <= t) & (first > t) & (ended > t))) for t in ends
+    ]
+    return pd.DataFrame(
+        {
+            "leads": per_week(f["created"]).astype(int),
+            "mql": per_week(f["mql"]).astype(int),
+            "sal": per_week(f.loc[f["owner"] == "marketing", "accepted"]).astype(int),
+            "first_responses": per_week(f["first_attempt"]).astype(int),
+            "sql": per_week(f["sql"]).astype(int),
+            "won": per_week(f.loc[won, "ended"]).astype(int),
+            "revenue": per_week(f.loc[won, "ended"], f.loc[won, "revenue"]),
+            "waiting": waiting,
+        },
+        index=index,
+    )
+
+
+def summary(ledger: Ledger) -> dict[str, Any]:
+    """The run's headline figures as plain JSON-ready data."""
+    counts = funnel_counts(ledger)
+    leads = len(ledger)
+    won = outcomes(ledger)["won"]
+    return {
+        "scenario": ledger.scenario,
+        "policy": ledger.policy,
+        "seed": ledger.seed,
+        "replication": ledger.replication,
+        "engine": ledger.engine,
+        "horizon_h": ledger.horizon,
+        "currency": ledger.currency,
+        "leads": leads,
+        "outcomes": outcomes(ledger),
+        "funnel": counts,
+        "funnel_sales_owned": funnel_counts(ledger, "sales"),
+        "revenue": revenue(ledger),
+        "pipeline": pipeline(ledger),
+        "deals_won": won,
+        "lead_to_customer": _none_if_nan(won / leads) if leads else None,
+        "mql_to_sql": _none_if_nan(counts["sql"] / counts["mql"]) if counts["mql"] else None,
+        "speed_to_lead": speed_to_lead(ledger),
+        "rep_utilisation": _none_if_nan(utilisation(ledger)),
+    }

@@ -1,0 +1,390 @@
+"""Business-hours arithmetic: hand-checked edges, then properties over random calendars."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from alignsim.calendar import DAY_NAMES, WEEK, BusinessCalendar, parse_clock, parse_days
+
+MON, TUE, FRI, SAT, SUN = 0.0, 24.0, 96.0, 120.0, 144.0
+"""Midnight starting each weekday of week 1, in hours."""
+
+OFFICE = BusinessCalendar()
+"""Mon-Fri 09:00-17:00, 40 hours a week."""
+
+WEEKEND = BusinessCalendar(open=0.0, close=24.0, days=(5, 6))
+"""Open all of Saturday and Sunday only."""
+
+ALWAYS = BusinessCalendar.always()
+
+
+# ------------------------------------------------------------------------------------ parsing
+
+
+@pytest.mark.parametrize(
+    ("text", "hours"),
+    [("09:00", 9.0), ("17:30", 17.5), ("00:00", 0.0), ("24:00", 24.0), ("9:15", 9.25)],
+)
+def test_parse_clock(text: str, hours: float) -> None:
+    assert parse_clock(text) == hours
+
+
+@pytest.mark.parametrize("text", ["9am", "24:30", "25:00", "09:60", "09", "", "9:5", "-1:00"])
+def test_parse_clock_errors(text: str) -> None:
+    with pytest.raises(ValueError, match=r'expected a clock time like "09:00" \(got "'):
+        parse_clock(text)
+
+
+def test_parse_clock_error_message_quotes_input() -> None:
+    with pytest.raises(ValueError) as info:
+        parse_clock("9am")
+    assert str(info.value) == 'expected a clock time like "09:00" (got "9am")'
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("Mon-Fri", (0, 1, 2, 3, 4)),
+        ("Mon-Sun", (0, 1, 2, 3, 4, 5, 6)),
+        ("Sat,Sun", (5, 6)),
+        (["Sat", "Sun"], (5, 6)),
+        ("Fri-Mon", (0, 4, 5, 6)),
+        ("mon, WED", (0, 2)),
+        ("Wed", (2,)),
+        (["Sun", "Mon-Tue", "Mon"], (0, 1, 6)),
+    ],
+)
+def test_parse_days(text: str | list[str], days: tuple[int, ...]) -> None:
+    assert parse_days(text) == days
+
+
+@pytest.mark.parametrize("text", ["", "Monday", "Mon-", "Mon-Fri-Sun", "Mon;Tue", [], ["Xyz"], 3])
+def test_parse_days_errors(text: object) -> None:
+    with pytest.raises(ValueError, match=r'expected days like "Mon-Fri" or \["Mon", "Wed"\]'):
+        parse_days(text)  # type: ignore[arg-type]
+
+
+def test_day_names_match_parse_days() -> None:
+    assert [parse_days(name) for name in DAY_NAMES] == [(d,) for d in range(7)]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"open": 17.0, "close": 9.0}, "0 <= open < close <= 24"),
+        ({"open": 9.0, "close": 9.0}, "0 <= open < close <= 24"),
+        ({"open": -1.0}, "0 <= open < close <= 24"),
+        ({"close": 25.0}, "0 <= open < close <= 24"),
+        ({"open": math.nan}, "0 <= open < close <= 24"),
+        ({"open": "09:00"}, "open must be an hour of the day"),
+        ({"days": ()}, "days must be a non-empty list"),
+        ({"days": (7,)}, "days must be a non-empty list"),
+        ({"days": "Mon-Fri"}, "use parse_days"),
+    ],
+)
+def test_calendar_validation(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        BusinessCalendar(**kwargs)  # type: ignore[arg-type]
+
+
+def test_calendar_normalises_days_and_properties() -> None:
+    calendar = BusinessCalendar(open=8, close=12.5, days=[3, 1, 1])  # type: ignore[arg-type]
+    assert calendar.days == (1, 3)
+    assert calendar == BusinessCalendar(open=8.0, close=12.5, days=(1, 3))
+    assert calendar.hours_per_week == 9.0
+    assert OFFICE.hours_per_week == 40.0
+    assert ALWAYS.hours_per_week == WEEK
+    assert ALWAYS.always_open and not OFFICE.always_open and not WEEKEND.always_open
+
+
+# ------------------------------------------------------------------------- scalar edge cases
+
+
+@pytest.mark.parametrize(
+    ("t", "expected"),
+    [
+        (MON + 9.0, True),  # opening instant is open
+        (MON + 17.0, False),  # closing instant is closed
+        (MON + 16.999, True),
+        (MON + 8.999, False),
+        (TUE, False),  # midnight
+        (FRI + 16.5, True),
+        (SAT + 12.0, False),
+        (WEEK, False),  # next Monday 00:00
+        (WEEK + 9.0, True),
+        (10 * WEEK + 4 * 24 + 12.0, True),  # a Friday noon, ten weeks on
+        (-WEEK + 9.0, True),  # the Monday before t = 0
+        (math.inf, False),
+        (math.nan, False),
+    ],
+)
+def test_is_open(t: float, expected: bool) -> None:
+    assert OFFICE.is_open(t) is expected
+
+
+@pytest.mark.parametrize(
+    ("t", "expected"),
+    [
+        (MON + 9.0, MON + 9.0),
+        (MON + 10.25, MON + 10.25),
+        (MON + 17.0, TUE + 9.0),
+        (TUE, TUE + 9.0),
+        (FRI + 17.0, WEEK + 9.0),
+        (SAT + 3.0, WEEK + 9.0),  # lead created Saturday
+        (WEEK, WEEK + 9.0),
+        (math.inf, math.inf),
+    ],
+)
+def test_next_open(t: float, expected: float) -> None:
+    assert OFFICE.next_open(t) == expected
+
+
+def test_next_close() -> None:
+    assert OFFICE.next_close(MON + 10.0) == MON + 17.0
+    assert OFFICE.next_close(MON + 9.0) == MON + 17.0
+    assert OFFICE.next_close(MON + 17.0) == TUE + 17.0
+    assert OFFICE.next_close(FRI + 18.0) == WEEK + 17.0
+    assert OFFICE.next_close(SAT) == WEEK + 17.0
+    # Touching days form one stretch, also across the week boundary.
+    assert WEEKEND.next_close(MON + 10.0) == WEEK
+    assert WEEKEND.next_close(SAT + 5.0) == WEEK
+    wrap = BusinessCalendar(open=0.0, close=24.0, days=(0, 6))
+    assert wrap.next_close(SUN + 12.0) == WEEK + 24.0
+    assert wrap.next_close(TUE) == WEEK + 24.0
+    assert ALWAYS.next_close(5.0) == math.inf
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "hours"),
+    [
+        (MON + 9.0, MON + 17.0, 8.0),
+        (MON, TUE, 8.0),
+        (MON + 17.0, TUE + 9.0, 0.0),  # overnight gap
+        (FRI + 16.5, WEEK + 9.5, 1.0),  # across the weekend
+        (SAT + 1.0, SUN + 23.0, 0.0),  # lead created Saturday, still weekend
+        (SAT + 1.0, WEEK + 10.0, 1.0),
+        (0.0, WEEK, 40.0),
+        (MON + 12.0, 3 * WEEK + 12.0, 120.0),  # multi-week span
+        (MON + 12.0, 3 * WEEK + TUE + 10.0, 120.0 + 5.0 + 1.0),
+        (TUE + 10.0, TUE + 10.0, 0.0),
+        (TUE + 12.0, TUE + 10.0, 0.0),  # b < a
+        (MON + 10.0, math.inf, math.inf),
+    ],
+)
+def test_business_hours_between(a: float, b: float, hours: float) -> None:
+    assert OFFICE.business_hours_between(a, b) == hours
+    assert OFFICE.business_hours_between_array(np.array([a]), np.array([b]))[0] == hours
+
+
+@pytest.mark.parametrize(
+    ("t", "hours", "expected"),
+    [
+        (FRI + 16.5, 1.0, WEEK + 9.5),  # Friday evening: lands Monday 09:30
+        (FRI + 16.5, 0.5, FRI + 17.0),  # exactly used up at closing: earliest instant
+        (FRI + 16.5, 0.0, FRI + 16.5),
+        (FRI + 18.0, 0.0, WEEK + 9.0),  # zero hours from a closed instant: next opening
+        (SAT + 10.0, 2.0, WEEK + 11.0),  # lead created Saturday
+        (MON + 9.0, 8.0, MON + 17.0),
+        (MON + 9.0, 8.25, TUE + 9.25),
+        (MON + 17.0, 0.25, TUE + 9.25),
+        (TUE, 1.0, TUE + 10.0),  # midnight
+        (WEEK, 40.0, WEEK + FRI + 17.0),
+        (MON + 9.0, 40.0, FRI + 17.0),
+        (MON + 9.0, 120.0, 2 * WEEK + FRI + 17.0),  # multi-week: 3 whole weeks
+        (MON + 10.0, 121.0, 3 * WEEK + 11.0),
+        (MON + 10.0, math.inf, math.inf),
+        (math.inf, 3.0, math.inf),
+    ],
+)
+def test_add_business_hours(t: float, hours: float, expected: float) -> None:
+    assert OFFICE.add_business_hours(t, hours) == expected
+    assert OFFICE.add_business_hours_array(t, np.array([hours]))[0] == expected
+
+
+def test_add_business_hours_rejects_negative() -> None:
+    with pytest.raises(ValueError, match=">= 0"):
+        OFFICE.add_business_hours(10.0, -1.0)
+    with pytest.raises(ValueError, match=">= 0"):
+        OFFICE.add_business_hours_array(10.0, np.array([1.0, -1.0]))
+
+
+def test_always_open_is_wall_clock() -> None:
+    times = [0.0, 3.25, 24.0, 100.5, WEEK, 1234.75]
+    for t in times:
+        assert ALWAYS.is_open(t)
+        assert ALWAYS.next_open(t) == t
+        assert ALWAYS.add_business_hours(t, 17.5) == t + 17.5
+        assert ALWAYS.business_hours_between(t, t + 300.25) == 300.25
+    offsets = np.array([0.0, 0.5, 167.75, 168.0, 1000.25])
+    np.testing.assert_array_equal(ALWAYS.add_business_hours_array(0.0, offsets), offsets)
+    np.testing.assert_array_equal(ALWAYS.business_hours_between_array(0.0, offsets), offsets)
+
+
+def test_weekend_only_calendar() -> None:
+    assert not WEEKEND.is_open(FRI + 23.0)
+    assert WEEKEND.is_open(SAT)
+    assert WEEKEND.is_open(SUN + 23.5)
+    assert not WEEKEND.is_open(WEEK)
+    assert WEEKEND.next_open(MON + 9.0) == SAT
+    assert WEEKEND.business_hours_between(0.0, WEEK) == 48.0
+    assert WEEKEND.business_hours_between(FRI + 12.0, WEEK + 12.0) == 48.0
+    assert WEEKEND.add_business_hours(MON + 9.0, 30.0) == SUN + 6.0
+    assert WEEKEND.add_business_hours(SUN + 20.0, 5.0) == WEEK + SAT + 1.0
+    assert WEEKEND.add_business_hours(SAT, 48.0) == WEEK
+
+
+def test_map_business_axis_to_wall_clock() -> None:
+    offsets = np.array([0.0, 0.5, 8.0, 8.5, 40.0, 40.5, 80.0])
+    expected = np.array([9.0, 9.5, 17.0, TUE + 9.5, FRI + 17.0, WEEK + 9.5, WEEK + FRI + 17.0])
+    np.testing.assert_array_equal(OFFICE.add_business_hours_array(0.0, offsets), expected)
+
+
+def test_array_non_finite_inputs() -> None:
+    a = np.array([np.nan, 10.0, 10.0, 10.0])
+    b = np.array([20.0, np.nan, np.inf, 5.0])
+    out = OFFICE.business_hours_between_array(a, b)
+    assert np.isnan(out[0]) and np.isnan(out[1])
+    assert out[2] == np.inf and out[3] == 0.0
+    added = OFFICE.add_business_hours_array(np.array([np.nan, 10.0, np.inf]), np.array(1.0))
+    assert np.isnan(added[0]) and added[1] == 11.0 and added[2] == np.inf
+    added = OFFICE.add_business_hours_array(10.0, np.array([np.nan, np.inf]))
+    assert np.isnan(added[0]) and added[1] == np.inf
+
+
+# ------------------------------------------------------------------------- batch export times
+
+
+@pytest.mark.parametrize(
+    ("t", "clocks", "expected"),
+    [
+        (MON + 17.0, [17.0], MON + 17.0),  # ready at 17:00 exactly: goes in that export
+        (MON + 16.0, [17.0], MON + 17.0),
+        (FRI + 17.0 + 1 / 60, [17.0], WEEK + 17.0),  # Fri 17:01 -> next Monday 17:00
+        (SAT + 9.0, [17.0], WEEK + 17.0),  # lead created Saturday
+        (WEEK, [17.0], WEEK + 17.0),  # midnight Monday
+        (MON + 8.0, [12.0, 17.0], MON + 12.0),  # twice a day
+        (MON + 12.5, [17.0, 12.0], MON + 17.0),
+        (MON + 17.5, [12.0, 17.0], TUE + 12.0),
+        (FRI + 17.5, [12.0, 17.0], WEEK + 12.0),
+        (FRI + 17.5, [18.0], FRI + 18.0),  # export outside open hours is fine
+        (FRI + 23.0, [0.0], WEEK),  # a midnight export: only Mon-Fri midnights count
+        (math.inf, [17.0], math.inf),
+    ],
+)
+def test_next_clock_time(t: float, clocks: list[float], expected: float) -> None:
+    assert OFFICE.next_clock_time(t, clocks) == expected
+
+
+def test_next_clock_time_weekend_calendar_and_errors() -> None:
+    assert WEEKEND.next_clock_time(MON + 10.0, [17.0]) == SAT + 17.0
+    assert WEEKEND.next_clock_time(SUN + 17.5, [17.0]) == WEEK + SAT + 17.0
+    for clocks in ([], [24.0], [-1.0]):
+        with pytest.raises(ValueError, match=r"clock hours must be"):
+            OFFICE.next_clock_time(10.0, clocks)
+
+
+# --------------------------------------------------------------------------------- properties
+
+QUARTERS = st.integers(0, 95).map(lambda k: k / 4)
+
+
+@st.composite
+def calendars(draw: st.DrawFn, exact: bool = False) -> BusinessCalendar:
+    """Random calendars; with exact=True, open and close are on a quarter-hour grid."""
+    if exact or draw(st.booleans()):
+        open_ = draw(QUARTERS)
+        close = draw(st.integers(int(open_ * 4) + 1, 96)) / 4
+    else:
+        open_ = draw(st.floats(0.0, 23.0))
+        close = draw(st.floats(open_ + 0.01, 24.0))
+    days = draw(st.sets(st.integers(0, 6), min_size=1))
+    return BusinessCalendar(open=open_, close=close, days=tuple(days))
+
+
+TIMES = st.floats(0.0, 2000.0)
+HOURS = st.floats(0.0, 500.0)
+GRID_TIMES = st.integers(0, 2000 * 16).map(lambda k: k / 16)
+GRID_HOURS = st.integers(0, 500 * 16).map(lambda k: k / 16)
+APPROX = {"abs": 1e-9}
+
+
+@settings(max_examples=150, deadline=None)
+@given(calendars(), TIMES, HOURS)
+def test_add_then_between_is_identity(calendar: BusinessCalendar, t: float, h: float) -> None:
+    s = calendar.add_business_hours(t, h)
+    assert s >= t
+    assert calendar.business_hours_between(t, s) == pytest.approx(h, **APPROX)
+    if h > 0:  # earliest such instant: just before it, fewer hours have passed
+        assert calendar.business_hours_between(t, s - 1e-6) < h
+    else:
+        assert s == calendar.next_open(t)
+
+
+@settings(max_examples=150, deadline=None)
+@given(calendars(), TIMES, TIMES)
+def test_between_then_add_lands_no_later(calendar: BusinessCalendar, t: float, u: float) -> None:
+    hours = calendar.business_hours_between(t, u)
+    s = calendar.add_business_hours(t, hours)
+    assert s <= max(u, calendar.next_open(t)) + 1e-9
+    assert calendar.business_hours_between(t, s) == pytest.approx(hours, **APPROX)
+
+
+@settings(max_examples=150, deadline=None)
+@given(calendars(), st.lists(TIMES, min_size=3, max_size=3))
+def test_between_is_additive(calendar: BusinessCalendar, points: list[float]) -> None:
+    a, m, b = sorted(points)
+    whole = calendar.business_hours_between(a, b)
+    parts = calendar.business_hours_between(a, m) + calendar.business_hours_between(m, b)
+    assert whole == pytest.approx(parts, **APPROX)
+    assert 0.0 <= whole <= b - a + 1e-9
+
+
+@settings(max_examples=100, deadline=None)
+@given(calendars(), st.lists(st.tuples(TIMES, TIMES, HOURS), min_size=1, max_size=20))
+def test_scalar_and_array_agree(
+    calendar: BusinessCalendar, rows: list[tuple[float, float, float]]
+) -> None:
+    a, b, h = (np.array(column) for column in zip(*rows, strict=True))
+    between = calendar.business_hours_between_array(a, b)
+    added = calendar.add_business_hours_array(a, h)
+    for k, (ak, bk, hk) in enumerate(rows):
+        assert between[k] == pytest.approx(calendar.business_hours_between(ak, bk), **APPROX)
+        # add_business_hours jumps at closing times, so compare through the continuous
+        # business-hours axis rather than the wall clock.
+        assert calendar.business_hours_between(ak, added[k]) == pytest.approx(hk, **APPROX)
+        assert added[k] >= calendar.next_open(ak)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    calendars(exact=True),
+    st.lists(st.tuples(GRID_TIMES, GRID_TIMES, GRID_HOURS), min_size=1, max_size=20),
+)
+def test_scalar_and_array_agree_exactly_on_grid(
+    calendar: BusinessCalendar, rows: list[tuple[float, float, float]]
+) -> None:
+    a, b, h = (np.array(column) for column in zip(*rows, strict=True))
+    between = calendar.business_hours_between_array(a, b)
+    added = calendar.add_business_hours_array(a, h)
+    for k, (ak, bk, hk) in enumerate(rows):
+        assert between[k] == calendar.business_hours_between(ak, bk)
+        assert added[k] == calendar.add_business_hours(ak, hk)
+        assert calendar.is_open(ak) == (calendar.next_open(ak) == ak)
+
+
+def test_array_versions_on_a_large_input() -> None:
+    rng = np.random.default_rng(7)
+    a = rng.uniform(0.0, 5000.0, 200_000)
+    b = a + rng.exponential(50.0, a.size)
+    h = rng.uniform(0.0, 300.0, a.size)
+    between = OFFICE.business_hours_between_array(a, b)
+    added = OFFICE.add_business_hours_array(a, h)
+    np.testing.assert_allclose(OFFICE.business_hours_between_array(a, added), h, atol=1e-9)
+    for k in rng.choice(a.size, 200, replace=False):
+        assert between[k] == pytest.approx(OFFICE.business_hours_between(a[k], b[k]), **APPROX)
+        assert added[k] == pytest.approx(OFFICE.add_business_hours(a[k], h[k]), **APPROX)
