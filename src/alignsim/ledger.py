@@ -49,7 +49,7 @@ COLUMNS = {
     "mql": "first time marketing called it an MQL (h)",
     "routed": "first time it reached sales (h); creation for sales-owned leads",
     "accepted": "first time sales accepted it, a SAL (h); creation for sales-owned leads",
-    "response_target": "the SLA's first-response target for this lead (h)",
+    "response_due": "when the SLA's first response fell due (h)",
     "first_attempt": "start of the first contact attempt (h)",
     "attempts": "contact attempts made",
     "reached": "end of the attempt that reached the buyer (h)",
@@ -75,7 +75,7 @@ class LedgerBook:
         self.stream = stream
         for name in _TIMES:
             setattr(self, name, np.full(n, np.nan))
-        self.response_target = np.full(n, np.nan)
+        self.response_due = np.full(n, np.nan)
         self.attempts = np.zeros(n, dtype=np.int32)
         self.outcome = np.full(n, IN_QUEUE, dtype=np.int8)
         self.revenue = np.zeros(n)
@@ -104,7 +104,7 @@ class LedgerBook:
                 "temperature": pd.Categorical.from_codes(s.temperature, categories=list(TEMPERATURES)),
                 "value": s.value,
                 **{name: getattr(self, name) for name in _TIMES[:3]},
-                "response_target": self.response_target,
+                "response_due": self.response_due,
                 "first_attempt": self.first_attempt,
                 "attempts": self.attempts,
                 "reached": self.reached,

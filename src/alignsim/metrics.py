@@ -83,7 +83,7 @@ def speed_to_lead(ledger: Ledger) -> dict[str, Any]:
     answered = ~np.isnan(first)
     wait = first[answered] - start[answered]
     business = ledger.calendar.business_hours_between_array(start[answered], first[answered])
-    deadline = start + sal["response_target"].to_numpy()
+    deadline = sal["response_due"].to_numpy()
     due = deadline < ledger.horizon
     met = answered & (np.nan_to_num(first, nan=np.inf) <= deadline)
 

@@ -282,6 +282,11 @@ class SLA(StrictModel):
     first_response: Annotated[FirstResponse, BeforeValidator(_same_for_all)] = Field(
         description='Target from MQL to first attempt: "4h", or by temperature.'
     )
+    measured_in: Literal["business_hours", "wall_clock"] = Field(
+        "business_hours",
+        description="Count the first-response target in the team's business hours (the usual "
+        "SLA) or around the clock.",
+    )
     max_attempts: int = Field(1, ge=1, le=MAX_ATTEMPTS)
     attempt_spacing: Duration = Field(24.0, description="Wait after a failed attempt.")
 

@@ -31,8 +31,8 @@ class Plan:
     """Rep hours of each attempt (leads x attempts)."""
     qualify_time: np.ndarray
     """Rep hours of each qualification call (leads x routings)."""
-    response_target: np.ndarray
-    """SLA first-response target per lead (hours), by its temperature at creation."""
+    response_due: np.ndarray
+    """When the SLA's first response falls due for a lead scored or routed at creation (h)."""
     discipline: int
     """Index of the queue discipline in DISCIPLINES."""
 
@@ -57,6 +57,18 @@ def make_plan(stream: LeadStream, team: Team, policy: Policy, horizon: float | N
         true_score=0.5 * stream.fit + 0.5 * READINESS[stream.temperature],
         attempt_time=team.attempt_time.from_uniform(stream.u_attempt_time),
         qualify_time=team.qualify_time.from_uniform(stream.u_qualify_time),
-        response_target=policy.sla.target_hours()[stream.temperature],
+        response_due=response_due(
+            policy, team.hours.calendar, stream.created, stream.temperature
+        ),
         discipline=DISCIPLINES.index(policy.queue),
     )
+
+
+def response_due(
+    policy: Policy, calendar: BusinessCalendar, start: np.ndarray, temperature: np.ndarray
+) -> np.ndarray:
+    """When a first response falls due for leads that became MQLs (or sales' own) at `start`."""
+    target = policy.sla.target_hours()[temperature]
+    if policy.sla.measured_in == "wall_clock":
+        return start + target
+    return calendar.add_business_hours_array(start, target)

@@ -122,22 +122,22 @@ class LeadFlow:
     def life(self, lead: int) -> Generator[Event, Any, None]:
         """Steps 1-8 of MODEL.md section 3 for one lead, created now."""
         book, now = self.book, self.env.now
-        book.response_target[lead] = self.plan.response_target[lead]
+        book.response_due[lead] = self.plan.response_due[lead]
         if self.s.owner[lead] == SALES:
             book.routed[lead] = book.accepted[lead] = now  # sales' own prospect: no review
-            yield from self.work(lead, response_from=now)
+            yield from self.work(lead)
             return
         if not self.marketing_calls_it_mql(lead):
             book.end(lead, "not_mql", now)
             return
-        book.mql[lead] = mql = now
+        book.mql[lead] = now
         yield from self.hand_off()
         book.routed[lead] = self.env.now
         if not self.sales_accepts(lead):
             book.end(lead, "rejected", self.env.now)
             return
         book.accepted[lead] = self.env.now
-        yield from self.work(lead, response_from=mql)
+        yield from self.work(lead)
 
     def marketing_calls_it_mql(self, lead: int) -> bool:
         d = self.policy.definition
@@ -160,12 +160,12 @@ class LeadFlow:
     def window_closes_at(self, lead: int) -> float:
         return float(self.s.created[lead] + self.s.patience[lead])
 
-    def work(self, lead: int, response_from: float) -> Generator[Event, Any, None]:
+    def work(self, lead: int) -> Generator[Event, Any, None]:
         """Steps 5-8: queue, contact attempts, qualification, opportunity."""
         book, sla = self.book, self.policy.sla
         skip_lost = self.plan.team.skip_lost_leads
         closes = self.window_closes_at(lead)
-        deadline = response_from + self.plan.response_target[lead]
+        deadline = self.plan.response_due[lead]
         for attempt in range(sla.max_attempts):
             if skip_lost and self.env.now >= closes:
                 book.end(lead, "lost_to_competitor", self.env.now)
