@@ -227,7 +227,9 @@ class BusinessCalendar:
         total = 0.0
         for start, end in self._periods:
             lo, hi = max(a, base + start), min(b, base + end)
-            if hi > lo:
+            if lo == base + start and hi == base + end:
+                total += self._length  # exact, unlike (base + end) - (base + start)
+            elif hi > lo:
                 total += hi - lo
         return total
 
@@ -256,9 +258,10 @@ class BusinessCalendar:
                 lo, hi = max(t, base + start), base + end
                 if hi <= lo:
                     continue
-                if remaining <= hi - lo:
+                available = self._length if lo == base + start else hi - lo
+                if remaining <= available:
                     return lo + remaining
-                remaining -= hi - lo
+                remaining -= available
             week += 1
             if remaining > per_week:
                 skip = math.ceil(remaining / per_week) - 1

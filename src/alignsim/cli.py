@@ -1,9 +1,13 @@
-"""The `alignsim` command: parse, call the library, print. Exit codes: 0 ok, 1 failure, 2 bad input."""
+"""The `alignsim` command: parse, call the library, print.
+
+Exit codes: 0 ok, 1 failure, 2 bad input.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,7 +19,15 @@ from rich.table import Table
 from alignsim import metrics
 from alignsim.engines import ENGINES
 from alignsim.ledger import OUTCOMES, Ledger
-from alignsim.scenario import Scenario, ScenarioError, expected_leads, load, schema
+from alignsim.scenario import (
+    MAX_EXPECTED_LEADS,
+    MAX_HORIZON_WEEKS,
+    Scenario,
+    ScenarioError,
+    expected_leads,
+    load,
+    schema,
+)
 from alignsim.simulation import simulate_all
 from alignsim.units import format_duration, parse_duration
 
@@ -54,7 +66,21 @@ def _hours(text: str | None, option: str) -> float | None:
         raise BadInput(f"{option}: {error}") from None
     if hours <= 0:
         raise BadInput(f"{option}: must be longer than zero (got {text!r})")
+    if hours > MAX_HORIZON_WEEKS * 168:
+        raise BadInput(f"{option}: must be at most {MAX_HORIZON_WEEKS}w (got {text!r})")
     return hours
+
+
+def _check_size(scenario: Scenario, path: Path, hours: float | None) -> None:
+    """The scenario's cap on leads per run also holds for a longer --horizon."""
+    if hours is None:
+        return
+    expected = expected_leads(scenario) / scenario.horizon * hours
+    if expected > MAX_EXPECTED_LEADS:
+        raise BadInput(
+            f"--horizon: {path.name} would create about {expected:,.0f} leads over it "
+            f"(at most {MAX_EXPECTED_LEADS:,} per run)"
+        )
 
 
 def _policies(scenario: Scenario, path: Path, names: list[str] | None) -> list[str]:
@@ -71,7 +97,40 @@ def _policies(scenario: Scenario, path: Path, names: list[str] | None) -> list[s
 
 
 def _ledger_path(base: Path, policy: str, several: bool) -> Path:
-    return base.with_name(f"{base.stem}.{policy}{base.suffix or '.parquet'}") if several else base
+    if not several:
+        return base
+    safe = re.sub(r"[^\w.-]", "_", policy)  # a policy name may hold any character
+    return base.with_name(f"{base.stem}.{safe}{base.suffix or '.parquet'}")
+
+
+def _ledger_folder(ledger: Path) -> None:
+    """Fail before the run, not after it, when the ledger's folder cannot be made."""
+    if ledger.is_dir():
+        raise BadInput(f"--ledger: {ledger} is a folder, expected a file name")
+    try:
+        ledger.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise BadInput(
+            f"--ledger: cannot create the folder of {ledger} (a file is in the way)"
+        ) from None
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise BadInput(f"--ledger: cannot create the folder of {ledger} ({reason})") from None
+
+
+def _write_ledgers(ledger: Path, ledgers: dict[str, Ledger]) -> None:
+    """Write every ledger, or none: files already written are removed if a later one fails."""
+    written: list[Path] = []
+    try:
+        for name, led in ledgers.items():
+            target = _ledger_path(ledger, name, len(ledgers) > 1)
+            led.to_parquet(target)
+            written.append(target)
+    except OSError as error:
+        for path in written:
+            path.unlink(missing_ok=True)
+        reason = error.strerror or type(error).__name__
+        raise BadInput(f"--ledger: cannot write {ledger} ({reason})") from None
 
 
 @app.command()
@@ -85,7 +144,9 @@ def run(
             help="Policy to run; repeat for several, or 'all'. Default: the first in the file.",
         ),
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Root seed (default: the scenario's).", min=0)] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Root seed (default: the scenario's).", min=0, max=2**63 - 1)
+    ] = None,
     horizon: Annotated[str | None, typer.Option(help='Run length, e.g. "26w".')] = None,
     engine: Annotated[str, typer.Option(help=f"Engine: {', '.join(ENGINES)}.")] = "simpy",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
@@ -100,15 +161,12 @@ def run(
     hours = _hours(horizon, "--horizon")
     if engine not in ENGINES:
         raise BadInput(f"--engine: expected one of {', '.join(ENGINES)} (got {engine!r})")
-    if ledger is not None and ledger.exists() and ledger.is_dir():
-        raise BadInput(f"--ledger: {ledger} is a folder, expected a file name")
+    _check_size(sc, scenario, hours)
+    if ledger is not None:
+        _ledger_folder(ledger)
     ledgers = simulate_all(sc, names, seed=seed, horizon=hours, engine=engine)
     if ledger is not None:
-        for name, led in ledgers.items():
-            try:
-                led.to_parquet(_ledger_path(ledger, name, len(ledgers) > 1))
-            except OSError as error:
-                raise BadInput(f"--ledger: cannot write {ledger} ({error.strerror})") from None
+        _write_ledgers(ledger, ledgers)
     summaries = {name: metrics.summary(led) for name, led in ledgers.items()}
     if as_json:
         if len(summaries) == 1:
@@ -165,7 +223,9 @@ def _print_side_by_side(
     row(
         "  within SLA",
         [
-            "-" if s["speed_to_lead"]["within_sla"] is None else f"{s['speed_to_lead']['within_sla']:.0%}"
+            "-"
+            if s["speed_to_lead"]["within_sla"] is None
+            else f"{s['speed_to_lead']['within_sla']:.0%}"
             for s in summaries.values()
         ],
     )
@@ -225,12 +285,13 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         typer.echo("interrupted", err=True)
         sys.exit(130)
-    except Exception as error:  # click's usage errors
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
+    except Exception as error:
+        # Usage errors (click's, or the copy of click that recent typer ships): they know how
+        # to show themselves and their exit code (2).
+        show, code = getattr(error, "show", None), getattr(error, "exit_code", None)
+        if callable(show) and isinstance(code, int):
+            show()
+            sys.exit(code)
         if os.environ.get("ALIGNSIM_DEBUG"):
             raise
         typer.echo(f"alignsim: internal error: {type(error).__name__}: {error}", err=True)

@@ -167,9 +167,7 @@ class Lognormal(_Dist, Generic[Q]):
     @model_validator(mode="after")
     def _ordered(self) -> Lognormal[Q]:
         if not 0 < self.median < self.p90:  # type: ignore[operator]
-            raise ValueError(
-                f"need 0 < median < p90 (got median {self.median} and p90 {self.p90})"
-            )
+            raise ValueError(f"need 0 < median < p90 (got median {self.median} and p90 {self.p90})")
         return self
 
     @property

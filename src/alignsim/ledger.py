@@ -101,7 +101,9 @@ class LedgerBook:
                 "owner": pd.Categorical.from_codes(s.owner, categories=list(OWNERS)),
                 "created": s.created,
                 "fit": s.fit,
-                "temperature": pd.Categorical.from_codes(s.temperature, categories=list(TEMPERATURES)),
+                "temperature": pd.Categorical.from_codes(
+                    s.temperature, categories=list(TEMPERATURES)
+                ),
                 "value": s.value,
                 **{name: getattr(self, name) for name in _TIMES[:3]},
                 "response_due": self.response_due,

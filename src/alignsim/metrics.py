@@ -24,7 +24,13 @@ from alignsim.ledger import OUTCOMES, Ledger
 FUNNEL_STAGES = ("leads", "mql", "routed", "sal", "reached", "sql", "won")
 """Stages of the funnel, in order."""
 
-_STAGE_COLUMN = {"mql": "mql", "routed": "routed", "sal": "accepted", "reached": "reached", "sql": "sql"}
+_STAGE_COLUMN = {
+    "mql": "mql",
+    "routed": "routed",
+    "sal": "accepted",
+    "reached": "reached",
+    "sql": "sql",
+}
 
 
 def outcomes(ledger: Ledger) -> dict[str, int]:
@@ -126,9 +132,7 @@ def weekly(ledger: Ledger) -> pd.DataFrame:
     first = np.nan_to_num(f["first_attempt"].to_numpy(), nan=np.inf)
     ended = np.nan_to_num(f["ended"].to_numpy(), nan=np.inf)
     marketing = (f["owner"] == "marketing").to_numpy()
-    waiting = [
-        int(np.sum(marketing & (accepted <= t) & (first > t) & (ended > t))) for t in ends
-    ]
+    waiting = [int(np.sum(marketing & (accepted <= t) & (first > t) & (ended > t))) for t in ends]
     return pd.DataFrame(
         {
             "leads": per_week(f["created"]).astype(int),

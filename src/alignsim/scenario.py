@@ -10,14 +10,24 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
-from pydantic import field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from alignsim.calendar import BusinessCalendar, parse_clock, parse_days
 from alignsim.distributions import DIST_NAMES, AmountDist, Duration, DurationDist, StrictModel
@@ -42,19 +52,21 @@ Probability = Annotated[float, Field(ge=0, le=1)]
 Rate = Annotated[
     float,
     BeforeValidator(parse_rate),
-    WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d+)?\s*/\s*(hour|h|day|d|week|w|month|year)$"}),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\d+(\.\d+)?\s*/\s*(hour|h|day|d|week|w|month|year)$"}
+    ),
 ]
 """Events per hour, written like "120/week"."""
 ClockTime = Annotated[
-    float, BeforeValidator(parse_clock), WithJsonSchema({"type": "string", "pattern": r"^\d\d:\d\d$"})
+    float,
+    BeforeValidator(parse_clock),
+    WithJsonSchema({"type": "string", "pattern": r"^\d\d:\d\d$"}),
 ]
 """A time of day written like "17:00"; hours after midnight once parsed."""
 Days = Annotated[
     tuple[int, ...],
     BeforeValidator(parse_days),
-    WithJsonSchema(
-        {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
-    ),
+    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}),
 ]
 
 
@@ -192,7 +204,9 @@ class Market(StrictModel):
 
     sources: dict[str, Source] = Field(min_length=1)
     patience: Patience
-    reach: ByTemperature = Field(description="Chance one attempt reaches a buyer whose window is open.")
+    reach: ByTemperature = Field(
+        description="Chance one attempt reaches a buyer whose window is open."
+    )
     qualify: ByTemperature = Field(description="Chance a reached buyer qualifies (SQL).")
     win: ByTemperature = Field(description="Chance an opportunity is won.")
     cycle: DurationDist = Field(description="Sales-cycle length, from SQL to close.")
@@ -223,13 +237,17 @@ class Hours(StrictModel):
 class Team(StrictModel):
     """The sales reps who answer leads."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
     reps: int = Field(ge=1, le=10_000)
     hours: Hours = Hours()
     attempt_time: DurationDist = Field(
-        "10m", description="Rep time for one contact attempt."  # type: ignore[arg-type]
+        "10m",
+        description="Rep time for one contact attempt.",  # type: ignore[arg-type]
     )
     qualify_time: DurationDist = Field(
-        "30m", description="Rep time for the qualification call after a buyer is reached."  # type: ignore[arg-type]
+        "30m",
+        description="Rep time for the qualification call after a buyer is reached.",  # type: ignore[arg-type]
     )
     skip_lost_leads: bool = Field(
         False, description="Drop a lead from the queue when its buyer's window closes."
@@ -252,9 +270,13 @@ class TeamOverride(StrictModel):
 class Definition(StrictModel):
     """The lead definitions: how noisily each side sees the true lead score, and its bar."""
 
-    marketing_noise: float = Field(ge=0, le=5, description="sigma_m: objective ~0.05, subjective ~0.25.")
+    marketing_noise: float = Field(
+        ge=0, le=5, description="sigma_m: objective ~0.05, subjective ~0.25."
+    )
     sales_noise: float = Field(ge=0, le=5, description="sigma_s, sales' view from the record.")
-    mql_threshold: float = Field(ge=-2, le=3, description="Marketing's bar on its view of the score.")
+    mql_threshold: float = Field(
+        ge=-2, le=3, description="Marketing's bar on its view of the score."
+    )
     accept_threshold: float = Field(ge=-2, le=3, description="Sales' bar to accept (SAL).")
 
 
@@ -262,10 +284,21 @@ class Handoff(StrictModel):
     """How MQLs reach sales: in real time after a routing delay, or in batches at clock times."""
 
     mode: Literal["realtime", "batch"] = "realtime"
-    routing_delay: Duration = Field(0.0, description="Realtime: systems delay before the lead is routed.")
-    times: list[ClockTime] = Field(
-        [17.0], min_length=1, description='Batch: export clock times on business days, e.g. ["17:00"].'
+    routing_delay: Duration = Field(
+        0.0, description="Realtime: systems delay before the lead is routed."
     )
+    times: list[ClockTime] = Field(
+        [17.0],
+        min_length=1,
+        description='Batch: export clock times on business days, e.g. ["17:00"].',
+    )
+
+    @field_validator("times")
+    @classmethod
+    def _within_the_day(cls, times: list[float]) -> list[float]:
+        if any(t >= 24 for t in times):
+            raise ValueError('an export time must be before midnight (use "00:00" for midnight)')
+        return times
 
 
 class FirstResponse(StrictModel):
@@ -359,7 +392,12 @@ class Scenario(StrictModel):
         override = self.policies[policy].team
         if override is None:
             return self.team
-        return self.team.model_copy(update=override.model_dump(exclude_none=True, by_alias=False))
+        changes = {
+            name: getattr(override, name)
+            for name in override.model_fields_set
+            if getattr(override, name) is not None
+        }
+        return self.team.model_copy(update=changes)
 
     def digest(self) -> str:
         """A short hash of the validated content, to tie outputs to their scenario."""
@@ -398,70 +436,215 @@ def _known_fields() -> set[str]:
 _KNOWN = _known_fields()
 
 
-def _path(loc: tuple[Any, ...], data: Any) -> str:
-    """Dotted field path of a pydantic location, without the union tags pydantic inserts."""
+_TYPE_ERRORS = {
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+    "dict_type": "a table",
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "int_from_float": "a whole number",
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "list_type": "a list",
+    "model_attributes_type": "a table",
+    "model_type": "a table",
+    "string_type": "a text string",
+    "tuple_type": "a list",
+}
+"""Errors that only say the input has the wrong type, and the type each one expected."""
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+_DIST_HINT = 'a value or a table with a "dist" key, e.g. { dist = "exponential", mean = "1h" }'
+
+
+def _key(item: Any) -> str:
+    """A key as TOML writes it in a dotted key: bare if it can be, else quoted."""
+    text = str(item)
+    return text if _BARE_KEY.fullmatch(text) else json.dumps(text)
+
+
+def _walk(loc: tuple[Any, ...], data: Any, kind: str = "") -> tuple[str, int | None, Any]:
+    """Follow a pydantic location through the document.
+
+    Returns the dotted field path as the user wrote it (without the union tags pydantic inserts
+    and without the keys a before-validator added when it expanded a plain value), the index in
+    `loc` of the first such tag (None if there is none), and the document's node at the path
+    (None when the path ends at a missing key or inside an expanded value).
+    """
     parts: list[str] = []
     node = data
-    for item in loc:
-        if isinstance(node, Mapping) and item not in node and node.get("dist") == item:
-            continue  # a discriminator tag, not a key
-        if isinstance(node, Mapping) and item not in node and isinstance(item, str) and (
-            item.startswith(("function-", "tuple[", "float", "int", "list[")) or "[" in item
-        ):
-            continue  # a union member's name
-        if isinstance(item, int):
-            parts.append(f"[{item}]")
-        else:
-            parts.append(("." if parts else "") + str(item))
+    tag: int | None = None
+    for index, item in enumerate(loc):
+        is_index = isinstance(item, int) and not isinstance(item, bool)
         if isinstance(node, Mapping):
-            node = node.get(item)
-        elif isinstance(node, list) and isinstance(item, int) and item < len(node):
-            node = node[item]
-        else:
-            node = None
-    return "".join(parts)
+            if not is_index and item in node:
+                parts.append(("." if parts else "") + _key(item))
+                node = node[item]
+                continue
+            if node.get("dist") == item:
+                continue  # a discriminator tag, not a key
+            if index == len(loc) - 1 and kind == "missing":
+                parts.append(("." if parts else "") + _key(item))
+                return "".join(parts), tag, None
+            tag = index if tag is None else tag  # a union member's name
+            continue
+        if isinstance(node, list | tuple):
+            if is_index:
+                parts.append(f"[{item}]")
+                node = node[item] if 0 <= item < len(node) else None
+                continue
+            tag = index if tag is None else tag  # a union member's name
+            continue
+        # A plain value: the rest of the location is inside what a before-validator made of it
+        # (`first_response = "4h"` checked for each temperature) or names a union member.
+        tag = index if tag is None else tag
+        return "".join(parts), tag, None
+    return "".join(parts), tag, node
+
+
+def _path(loc: tuple[Any, ...], data: Any, kind: str = "") -> str:
+    """Dotted field path of a pydantic location, without the union tags pydantic inserts."""
+    return _walk(loc, data, kind)[0]
+
+
+def _shown(value: Any) -> str:
+    """The input as the message quotes it, cut short if long."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _clipped(message: str, got: Any) -> str:
+    """A validator's message on one line, with a long quoted input cut short."""
+    for quoted in (repr(got), f'"{got}"'):
+        if (len(quoted) > 80 or not quoted.isprintable()) and quoted in message:
+            message = message.replace(quoted, _shown(got))
+            break
+    return message.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def _message(err: Mapping[str, Any]) -> str:
+    """What was expected, as one sentence without the file and path."""
     kind = err["type"]
     msg = str(err["msg"])
+    ctx = err.get("ctx") or {}
+    got = err.get("input")
     if kind == "extra_forbidden":
         key = str(err["loc"][-1])
-        close = difflib.get_close_matches(key, _KNOWN - {key}, n=1, cutoff=0.6)
         if key in _KNOWN:
             return f'unknown field here ("{key}" belongs in another table)'
+        close = difflib.get_close_matches(key, _KNOWN, n=1, cutoff=0.6)
         hint = f' (did you mean "{close[0]}"?)' if close else ""
         return f"unknown field{hint}"
     if kind == "missing":
         return "missing required field"
     if kind == "union_tag_invalid":
-        ctx = err.get("ctx", {})
-        return f"unknown distribution {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
+        dist = got.get("dist") if isinstance(got, Mapping) else ctx.get("tag")
+        expected = ctx.get("expected_tags")
+        if not isinstance(dist, str):
+            return f'expected "dist" to be one of {expected} (got {_shown(dist)})'
+        return f"unknown distribution {_shown(dist)}; expected one of {expected}"
     if kind == "union_tag_not_found":
-        return 'expected a value or a table with a "dist" key, e.g. { dist = "exponential", mean = "1h" }'
+        return f"expected {_DIST_HINT}"
+    if kind == "model_attributes_type":
+        return f"expected {_DIST_HINT} (got {_shown(got)})"
     if msg.startswith("Value error, "):
-        return msg.removeprefix("Value error, ")
-    got = err.get("input")
+        return _clipped(msg.removeprefix("Value error, "), got)
+    bounds = {
+        "greater_than_equal": ("at least", "ge"),
+        "greater_than": ("more than", "gt"),
+        "less_than_equal": ("at most", "le"),
+        "less_than": ("less than", "lt"),
+    }
+    if kind in bounds and bounds[kind][1] in ctx:
+        words, key = bounds[kind]
+        text = f"expected a number {words} {ctx[key]}"
+    elif kind in ("too_short", "too_long") and "actual_length" in ctx:
+        words, key = ("at least", "min_length")
+        if kind == "too_long":
+            words, key = ("at most", "max_length")
+        count = ctx.get(key)
+        text = f"expected {words} {count} {'entry' if count == 1 else 'entries'}"
+        return f"{text} (got {ctx['actual_length']})"
+    elif kind in _TYPE_ERRORS:
+        text = f"expected {_TYPE_ERRORS[kind]}"
+    elif msg.startswith("Input should be "):
+        text = "expected " + msg.removeprefix("Input should be ")
+    else:
+        text = f"{msg[:1].lower()}{msg[1:]}" or "invalid value"
     if isinstance(got, dict | list):
-        return f"{msg[0].lower()}{msg[1:]}"
-    return f"{msg[0].lower()}{msg[1:]} (got {got!r})"
+        return text
+    return f"{text} (got {_shown(got)})"
 
 
 def _problems(label: str, error: ValidationError, data: Any) -> list[str]:
-    lines = []
+    """One line per problem, in the order of the fields: `label: dotted.path: what was expected`."""
+    entries: list[str | tuple[Any, ...]] = []  # a line, or the key of a union's errors
+    unions: dict[tuple[Any, ...], list[tuple[str, Mapping[str, Any]]]] = {}
     for err in error.errors():
-        path = _path(tuple(err["loc"]), data)
+        loc = tuple(err["loc"])
+        path, tag, node = _walk(loc, data, err["type"])
+        message = _message(err)
+        if err["type"] == "value_error" and isinstance(node, Mapping):
+            # A check on a whole table whose sentence starts with one of its keys ("open must be
+            # before close"): name that key in the path.
+            first, _, rest = message.partition(" ")
+            if rest and first in node and first in _KNOWN:
+                path, message = f"{path}.{first}" if path else first, rest
         where = f"{label}: {path}" if path else label
-        lines.append(f"{where}: {_message(err)}")
+        if tag is None:
+            entries.append(f"{where}: {message}")
+        else:
+            if loc[:tag] not in unions:
+                entries.append(loc[:tag])
+            unions.setdefault(loc[:tag], []).append((where, err))
+    lines: list[str] = []
+    for entry in entries:
+        if isinstance(entry, str):
+            lines.append(entry)
+            continue
+        # Several ways to write one value (a number or a pair): report what went wrong in the
+        # ways whose type matched; if none matched, say which types would do.
+        members = unions[entry]
+        deeper = [(where, err) for where, err in members if err["type"] not in _TYPE_ERRORS]
+        if deeper:
+            lines.extend(f"{where}: {_message(err)}" for where, err in deeper)
+            continue
+        where, err = members[0]
+        wanted = list(dict.fromkeys(_TYPE_ERRORS[e["type"]] for _, e in members))
+        got = err.get("input")
+        shown = "" if isinstance(got, dict | list) else f" (got {_shown(got)})"
+        lines.append(f"{where}: expected {' or '.join(wanted)}{shown}")
     return list(dict.fromkeys(lines))
+
+
+def _non_finite(node: Any, path: str = "") -> list[tuple[str, float]]:
+    """Paths of the NaN and infinite numbers in a document (TOML writes them `nan`, `inf`)."""
+    if isinstance(node, float) and not math.isfinite(node):
+        return [(path, node)]
+    out: list[tuple[str, float]] = []
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            out += _non_finite(value, f"{path}.{_key(key)}" if path else _key(key))
+    elif isinstance(node, list | tuple):
+        for index, value in enumerate(node):
+            out += _non_finite(value, f"{path}[{index}]")
+    return out
 
 
 def validate(data: Mapping[str, Any], label: str = "<scenario>") -> Scenario:
     """A validated `Scenario` from plain data (a parsed TOML or JSON document)."""
+    # No field takes NaN or infinity (a duration that never ends is `{ dist = "never" }`), and
+    # some checks cannot see them (NaN compares false), so they are refused up front.
+    odd = _non_finite(data)
+    problems = [f"{label}: {path}: expected a finite number (got {value})" for path, value in odd]
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as error:
-        raise ScenarioError(_problems(label, error, data)) from None
+        told = tuple(f"{label}: {path}: " for path, _ in odd)
+        problems += [line for line in _problems(label, error, data) if not line.startswith(told)]
+    if problems:
+        raise ScenarioError(problems)
     return scenario
 
 
@@ -480,10 +663,7 @@ def read_document(path: str | Path) -> dict[str, Any]:
     except OSError as error:
         raise ScenarioError([f"{path}: cannot be read ({error.strerror})"]) from None
     try:
-        if path.suffix.lower() == ".json":
-            data = json.loads(text)
-        else:
-            data = tomllib.loads(text)
+        data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError([f"{label}: not valid TOML: {error}"]) from None
     except json.JSONDecodeError as error:

@@ -93,9 +93,13 @@ class LeadStream:
             elif f.name == "owner":
                 columns["owner"] = pd.Categorical.from_codes(value, categories=list(OWNERS))
             elif f.name == "temperature":
-                columns["temperature"] = pd.Categorical.from_codes(value, categories=list(TEMPERATURES))
+                columns["temperature"] = pd.Categorical.from_codes(
+                    value, categories=list(TEMPERATURES)
+                )
             elif value.ndim == 2:
-                names = TEMPERATURES if f.name in ("reach", "qualify", "win") else range(value.shape[1])
+                names = (
+                    TEMPERATURES if f.name in ("reach", "qualify", "win") else range(value.shape[1])
+                )
                 for k, name in enumerate(names):
                     columns[f"{f.name}_{name}"] = value[:, k]
             else:
@@ -252,7 +256,9 @@ def sample(
                 "u_attempt_time": _uniform_columns(
                     _rng(seed, replication, name, _U_ATTEMPT_TIME), n, attempts
                 ),
-                "u_qualify": _uniform_columns(_rng(seed, replication, name, _U_QUALIFY), n, routings),
+                "u_qualify": _uniform_columns(
+                    _rng(seed, replication, name, _U_QUALIFY), n, routings
+                ),
                 "u_qualify_time": _uniform_columns(
                     _rng(seed, replication, name, _U_QUALIFY_TIME), n, routings
                 ),

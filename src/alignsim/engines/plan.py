@@ -57,9 +57,7 @@ def make_plan(stream: LeadStream, team: Team, policy: Policy, horizon: float | N
         true_score=0.5 * stream.fit + 0.5 * READINESS[stream.temperature],
         attempt_time=team.attempt_time.from_uniform(stream.u_attempt_time),
         qualify_time=team.qualify_time.from_uniform(stream.u_qualify_time),
-        response_due=response_due(
-            policy, team.hours.calendar, stream.created, stream.temperature
-        ),
+        response_due=response_due(policy, team.hours.calendar, stream.created, stream.temperature),
         discipline=DISCIPLINES.index(policy.queue),
     )
 

@@ -1,0 +1,262 @@
+"""The distribution vocabulary: each family maps uniforms to draws with the law it promises."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from pydantic import TypeAdapter, ValidationError
+
+from alignsim.distributions import Z90, AmountDist, DurationDist
+
+AMOUNT = TypeAdapter(AmountDist)
+DURATION = TypeAdapter(DurationDist)
+
+N = 200_000
+U = np.random.default_rng(20240611).random(N)
+"""One fixed-seed sample of uniforms shared by every test."""
+
+
+def amount(spec: Any) -> Any:
+    return AMOUNT.validate_python(spec)
+
+
+def duration(spec: Any) -> Any:
+    return DURATION.validate_python(spec)
+
+
+FAMILIES = {
+    "fixed": amount({"dist": "fixed", "value": 7.5}),
+    "plain number": amount(42),
+    "uniform": amount({"dist": "uniform", "low": 2, "high": 5}),
+    "exponential": amount({"dist": "exponential", "mean": 3.0}),
+    "gamma": amount({"dist": "gamma", "mean": 10.0, "cv": 0.5}),
+    "gamma cv > 1": amount({"dist": "gamma", "mean": 10.0, "cv": 1.5}),
+    "lognormal": amount({"dist": "lognormal", "median": 24000, "p90": 60000}),
+    "weibull": amount({"dist": "weibull", "shape": 1.5, "scale": 4.0}),
+    "weibull shape < 1": amount({"dist": "weibull", "shape": 0.7, "scale": 4.0}),
+    "beta": amount({"dist": "beta", "a": 2.5, "b": 4}),
+    "mixture": amount(
+        {
+            "dist": "mixture",
+            "components": [
+                {"weight": 0.3, "dist": "uniform", "low": 0, "high": 1},
+                {"weight": 0.5, "dist": "exponential", "mean": 5},
+                {"weight": 0.2, "value": 100, "dist": "fixed"},
+            ],
+        }
+    ),
+    "duration fixed": duration("10m"),
+    "duration uniform": duration({"dist": "uniform", "low": "1h", "high": "1d"}),
+    "duration exponential": duration({"dist": "exponential", "mean": "6h"}),
+    "duration gamma": duration({"dist": "gamma", "mean": "16w", "cv": 0.8}),
+    "duration lognormal": duration({"dist": "lognormal", "median": "45d", "p90": "90d"}),
+    "duration weibull": duration({"dist": "weibull", "shape": 2, "scale": "3d"}),
+    "duration mixture": duration(
+        {
+            "dist": "mixture",
+            "components": [
+                {"weight": 0.3, "dist": "exponential", "mean": "20m"},
+                {"weight": 0.4, "dist": "exponential", "mean": "6h"},
+                {"weight": 0.3, "dist": "exponential", "mean": "2w"},
+            ],
+        }
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(FAMILIES))
+def test_sample_mean_matches_analytic_mean(name: str) -> None:
+    law = FAMILIES[name]
+    x = law.from_uniform(U)
+    assert x.shape == U.shape
+    assert np.isfinite(x).all()
+    se = x.std(ddof=1) / math.sqrt(N)
+    if se <= 1e-12 * abs(law.mean()):  # a fixed value
+        assert x.mean() == pytest.approx(law.mean(), rel=1e-12)
+    else:
+        assert abs(x.mean() - law.mean()) < 4 * se, (x.mean(), law.mean(), se)
+
+
+@pytest.mark.parametrize("name", list(FAMILIES))
+def test_draws_stay_in_the_support(name: str) -> None:
+    law = FAMILIES[name]
+    lo, hi = law.support()
+    edges = np.array([0.0, 1e-12, 0.5, 1 - 1e-12, math.nextafter(1.0, 0.0)])
+    for u in (U, edges):
+        x = law.from_uniform(u)
+        assert not np.isnan(x).any()
+        assert (x >= lo).all() and (x <= hi).all(), (x.min(), x.max(), lo, hi)
+
+
+@pytest.mark.parametrize("name", [name for name in FAMILIES if "mixture" not in name])
+def test_draws_rise_with_the_uniform(name: str) -> None:
+    """Inverse-CDF maps: a larger uniform never gives a smaller draw (mixtures excepted)."""
+    law = FAMILIES[name]
+    u = np.linspace(0.0, 0.999, 1001)
+    assert (np.diff(law.from_uniform(u)) >= 0).all()
+
+
+def test_durations_are_in_hours() -> None:
+    assert duration("10m").mean() == pytest.approx(1 / 6)
+    assert duration({"dist": "exponential", "mean": "2d"}).mean() == pytest.approx(48.0)
+    assert duration({"dist": "uniform", "low": "1h", "high": "3h"}).support() == (1.0, 3.0)
+
+
+def test_a_plain_number_is_refused_for_a_duration_but_fine_for_an_amount() -> None:
+    with pytest.raises(ValidationError, match="expected a duration"):
+        duration(5)
+    assert amount(5).mean() == 5.0
+
+
+def test_lognormal_reproduces_median_and_p90() -> None:
+    law = amount({"dist": "lognormal", "median": 24000, "p90": 60000})
+    assert law.from_uniform(np.array([0.5]))[0] == pytest.approx(24000, rel=1e-12)
+    assert law.from_uniform(np.array([0.9]))[0] == pytest.approx(60000, rel=1e-12)
+    x = law.from_uniform(U)
+    assert np.median(x) == pytest.approx(24000, rel=0.01)
+    assert np.quantile(x, 0.9) == pytest.approx(60000, rel=0.01)
+    assert law.sigma == pytest.approx(math.log(60000 / 24000) / Z90)
+    assert pytest.approx(1.2815515655446004) == Z90
+
+
+def test_duration_lognormal_reproduces_median_and_p90_in_hours() -> None:
+    law = duration({"dist": "lognormal", "median": "45d", "p90": "90d"})
+    x = law.from_uniform(U)
+    assert np.median(x) == pytest.approx(45 * 24, rel=0.01)
+    assert np.quantile(x, 0.9) == pytest.approx(90 * 24, rel=0.01)
+
+
+def test_never_is_infinite() -> None:
+    law = duration({"dist": "never"})
+    x = law.from_uniform(U[:100])
+    assert np.isinf(x).all() and (x > 0).all()
+    assert law.mean() == math.inf
+    assert law.support() == (math.inf, math.inf)
+
+
+def test_never_is_not_an_amount() -> None:
+    with pytest.raises(ValidationError):
+        amount({"dist": "never"})
+
+
+def test_mixture_picks_components_by_weight() -> None:
+    law = amount(
+        {
+            "dist": "mixture",
+            "components": [
+                {"weight": 0.2, "dist": "fixed", "value": 1},
+                {"weight": 0.5, "dist": "fixed", "value": 2},
+                {"weight": 0.3, "dist": "fixed", "value": 3},
+            ],
+        }
+    )
+    x = law.from_uniform(U)
+    for value, weight in ((1, 0.2), (2, 0.5), (3, 0.3)):
+        share = np.mean(x == value)
+        se = math.sqrt(weight * (1 - weight) / N)
+        assert abs(share - weight) < 4 * se, (value, share, weight)
+    # exactly by where the uniform falls among the cumulative weights
+    u = np.array([0.0, 0.19, 0.2, 0.69, 0.7, 0.999])
+    assert law.from_uniform(u).tolist() == [1, 1, 2, 2, 3, 3]
+    assert law.mean() == pytest.approx(0.2 * 1 + 0.5 * 2 + 0.3 * 3)
+
+
+def test_mixture_rescales_the_uniform_inside_a_component() -> None:
+    law = amount(
+        {
+            "dist": "mixture",
+            "components": [
+                {"weight": 0.5, "dist": "uniform", "low": 0, "high": 1},
+                {"weight": 0.5, "dist": "uniform", "low": 10, "high": 11},
+            ],
+        }
+    )
+    assert law.from_uniform(np.array([0.25, 0.75])) == pytest.approx([0.5, 10.5])
+    x = law.from_uniform(U)
+    # each half is uniform inside its component
+    low = x[x < 5]
+    assert np.mean(low < 0.5) == pytest.approx(0.5, abs=4 * math.sqrt(0.25 / len(low)))
+    assert law.support() == (0.0, 11.0)
+
+
+def test_mixture_with_a_never_component() -> None:
+    law = duration(
+        {
+            "dist": "mixture",
+            "components": [
+                {"weight": 0.6, "dist": "exponential", "mean": "1h"},
+                {"weight": 0.4, "dist": "never"},
+            ],
+        }
+    )
+    x = law.from_uniform(U)
+    share = np.mean(np.isinf(x))
+    assert abs(share - 0.4) < 4 * math.sqrt(0.24 / N)
+    assert law.mean() == math.inf
+    assert law.support() == (0.0, math.inf)
+    finite = x[np.isfinite(x)]
+    assert abs(finite.mean() - 1.0) < 4 * finite.std() / math.sqrt(len(finite))
+
+
+@pytest.mark.parametrize(
+    ("spec", "needle"),
+    [
+        ({"dist": "uniform", "low": 5, "high": 5}, "low must be below high"),
+        ({"dist": "exponential", "mean": 0}, "mean must be positive"),
+        ({"dist": "exponential", "mean": -1}, "mean must be positive"),
+        ({"dist": "gamma", "mean": 1, "cv": 0}, "greater than 0"),
+        ({"dist": "gamma", "mean": -1, "cv": 1}, "mean must be positive"),
+        ({"dist": "lognormal", "median": 10, "p90": 5}, "median < p90"),
+        ({"dist": "lognormal", "median": 0, "p90": 5}, "median < p90"),
+        ({"dist": "weibull", "shape": 1, "scale": 0}, "scale must be positive"),
+        ({"dist": "weibull", "shape": 0, "scale": 1}, "greater than 0"),
+        ({"dist": "beta", "a": 0, "b": 1}, "greater than 0"),
+        ({"dist": "normal", "mean": 1}, "does not match any of the expected tags"),
+        ({"mean": 1}, "Unable to extract tag"),
+        ({"dist": "exponential", "mean": 1, "sd": 2}, "Extra inputs are not permitted"),
+        (
+            {
+                "dist": "mixture",
+                "components": [
+                    {"weight": 0.5, "dist": "fixed", "value": 1},
+                    {"weight": 0.6, "dist": "fixed", "value": 2},
+                ],
+            },
+            "mixture weights must add up to 1",
+        ),
+        (
+            {
+                "dist": "mixture",
+                "components": [
+                    {"weight": 1.0, "dist": "fixed", "value": 1},
+                    {"dist": "fixed", "value": 2},
+                ],
+            },
+            "every mixture component needs a weight",
+        ),
+        ({"dist": "mixture", "components": []}, "at least one component"),
+        (
+            {
+                "dist": "mixture",
+                "components": [{"weight": 1, "dist": "mixture", "components": []}],
+            },
+            "does not match any of the expected tags",
+        ),
+    ],
+)
+def test_bad_laws_are_refused(spec: dict[str, Any], needle: str) -> None:
+    with pytest.raises(ValidationError, match=needle.replace("(", r"\(").replace(")", r"\)")):
+        amount(spec)
+
+
+def test_weights_within_rounding_of_one_are_accepted() -> None:
+    law = amount(
+        {
+            "dist": "mixture",
+            "components": [{"weight": 0.1, "dist": "fixed", "value": k} for k in range(10)],
+        }
+    )
+    assert law.mean() == pytest.approx(4.5)
