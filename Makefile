@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 demo: $(STAMP)
-	$(BIN)/alignsim run scenarios/default.toml
+	$(BIN)/alignsim run scenarios/default.toml --policy all
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -10,13 +10,18 @@ The flow of data: scenario -> lead stream -> engine -> ledger -> metrics.
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
+
 from alignsim import metrics
 from alignsim.ledger import OUTCOMES, Ledger
 from alignsim.scenario import Scenario, ScenarioError, load, validate
 from alignsim.simulation import simulate, simulate_all
 from alignsim.stream import LeadStream, sample
 
-__version__ = "0.1.0"
+try:
+    __version__ = version("alignsim")
+except PackageNotFoundError:  # running from a source tree without an install
+    __version__ = "0+unknown"
 
 __all__ = [
     "OUTCOMES",
