@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -13,11 +14,7 @@ from alignsim import metrics
 from alignsim.ledger import OUTCOMES
 
 SCENARIOS = sorted(Path("scenarios").rglob("*.toml"))
-CASES = [
-    (path, policy)
-    for path in SCENARIOS
-    for policy in alignsim.load(path).policies
-]
+CASES = [(path, policy) for path in SCENARIOS for policy in alignsim.load(path).policies]
 
 
 @pytest.mark.parametrize(("path", "policy"), CASES, ids=lambda x: getattr(x, "stem", x))
@@ -39,7 +36,7 @@ def test_stages_happen_in_order_and_inside_the_horizon(path, policy):
     f = alignsim.simulate(sc, policy, seed=3, horizon=4 * 168.0).frame
     h = 4 * 168.0
     order = ["created", "mql", "routed", "first_attempt", "reached", "sql", "closed"]
-    for earlier, later in zip(order, order[1:], strict=False):
+    for earlier, later in itertools.pairwise(order):
         both = f[earlier].notna() & f[later].notna()
         assert (f.loc[both, earlier] <= f.loc[both, later] + 1e-9).all(), (earlier, later)
     assert (f["created"] < h).all()
