@@ -51,3 +51,9 @@ def test_the_sla_clock_counts_business_or_wall_hours(measured_in, due):
     plan = make_plan(st, sc.team, sc.policies["p"])
     got = response_due(plan.policy, plan.calendar, friday_4pm, np.array([2]))
     assert got[0] == pytest.approx(due)  # Friday 16:00 + 4h: Friday 20:00, or Monday 12:00
+
+
+def test_sample_refuses_a_horizon_beyond_the_cap():
+    sc = scenario()
+    with pytest.raises(ValueError, match="at most 520 weeks"):
+        alignsim.sample(sc, horizon=521 * 168.0)

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from alignsim.calendar import WEEK, BusinessCalendar
-from alignsim.scenario import OWNERS, TEMPERATURES, Scenario, Source
+from alignsim.scenario import MAX_HORIZON_WEEKS, OWNERS, TEMPERATURES, Scenario, Source
 
 # Field keys of the per-source seed sequences. Never renumber: that would change every stream.
 _ARRIVALS, _THINNING, _FIT, _TEMPERATURE, _VALUE, _PATIENCE = 0, 1, 2, 3, 4, 5
@@ -200,6 +200,10 @@ def sample(
     """
     seed = scenario.seed if seed is None else int(seed)
     horizon = scenario.horizon if horizon is None else float(horizon)
+    if not 0 < horizon <= MAX_HORIZON_WEEKS * WEEK:
+        raise ValueError(
+            f"horizon must be positive and at most {MAX_HORIZON_WEEKS} weeks (got {horizon} h)"
+        )
     market = scenario.market
     calendar = scenario.team.hours.calendar
     attempts = max(p.sla.max_attempts for p in scenario.policies.values())
