@@ -13,7 +13,9 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from alignsim import metrics
+from alignsim.comparison import Comparison, compare
 from alignsim.ledger import OUTCOMES, Ledger
+from alignsim.overrides import apply_overrides
 from alignsim.scenario import Scenario, ScenarioError, load, validate
 from alignsim.simulation import simulate, simulate_all
 from alignsim.stream import LeadStream, sample
@@ -25,11 +27,14 @@ except PackageNotFoundError:  # running from a source tree without an install
 
 __all__ = [
     "OUTCOMES",
+    "Comparison",
     "LeadStream",
     "Ledger",
     "Scenario",
     "ScenarioError",
     "__version__",
+    "apply_overrides",
+    "compare",
     "load",
     "metrics",
     "sample",

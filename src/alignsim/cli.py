@@ -5,6 +5,8 @@ Exit codes: 0 ok, 1 failure, 2 bad input.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
@@ -12,13 +14,16 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from alignsim import metrics
+from alignsim.comparison import Comparison, compare
 from alignsim.engines import ENGINES
 from alignsim.ledger import OUTCOMES, Ledger
+from alignsim.overrides import apply_overrides, split_assignment, split_values
 from alignsim.scenario import (
     MAX_EXPECTED_LEADS,
     MAX_HORIZON_WEEKS,
@@ -26,8 +31,10 @@ from alignsim.scenario import (
     ScenarioError,
     expected_leads,
     load,
+    read_document,
     schema,
 )
+from alignsim.scenario import validate as validate_document
 from alignsim.simulation import simulate_all
 from alignsim.units import format_duration, parse_duration
 
@@ -50,11 +57,21 @@ def money(amount: float, currency: str) -> str:
     return f"{sign}{currency} {abs(amount):,.0f}"
 
 
-def _load(path: Path) -> Scenario:
+def _load(path: Path, sets: list[str] | None = None) -> Scenario:
+    """The scenario file, with the `--set PATH=VALUE` changes applied before validation."""
     try:
-        return load(path)
+        if not sets:
+            return load(path)
+        doc = apply_overrides(read_document(path), sets)
+        return validate_document(doc, path.name)
     except ScenarioError as error:
         raise BadInput(*error.problems) from None
+
+
+SET_HELP = (
+    "Change a value of the scenario before the run, e.g. team.reps=4 or "
+    "policies.current.sla.first_response=1h (a TOML value, or plain text). Repeatable."
+)
 
 
 def _hours(text: str | None, option: str) -> float | None:
@@ -154,9 +171,10 @@ def run(
         Path | None,
         typer.Option(help="Write the per-lead ledger as Parquet (one file per policy if several)."),
     ] = None,
+    sets: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
 ) -> None:
     """Play one or more policies on the same leads; print the funnel, revenue and speed to lead."""
-    sc = _load(scenario)
+    sc = _load(scenario, sets)
     names = _policies(sc, scenario, policy)
     hours = _hours(horizon, "--horizon")
     if engine not in ENGINES:
@@ -244,6 +262,215 @@ def _print_side_by_side(
                     f"leads: [bold]{money(lost, cur)}[/bold] "
                     f"(one replication; an interval needs several)."
                 )
+
+
+HOURS_PER_YEAR = 8736.0
+"""52 weeks: what "per year" scales a horizon's figures to."""
+
+
+def _pair(sc: Scenario, path: Path, baseline: str | None, policy: str | None) -> None:
+    """Unknown --baseline or --policy names are bad input."""
+    for option, name in (("--baseline", baseline), ("--policy", policy)):
+        if name is not None and name not in sc.policies:
+            raise BadInput(
+                f"{option}: {path.name} has no policy {name!r}; it has {', '.join(sc.policies)}"
+            )
+
+
+def _interval_text(low: float | None, high: float | None, currency: str, scale: float = 1) -> str:
+    if low is None or high is None:
+        return "- (one replication)"
+    return f"[{money(low * scale, currency)}, {money(high * scale, currency)}]"
+
+
+def _print_comparison(result: Comparison) -> None:
+    s = result.summary()
+    cur = s["currency"]
+    per_year = HOURS_PER_YEAR / s["horizon_h"]
+    lost = s["revenue_lost"]
+    table = Table(
+        title=f"{result.scenario}: {result.policy} against {result.baseline}, "
+        f"{s['replications']} replications of {format_duration(s['horizon_h'])} "
+        f"(seed {s['seed']}, the same leads for both)",
+        title_justify="left",
+    )
+    for column in ("", "mean per run", "95% interval", "per year", "share"):
+        table.add_column(column, justify="left" if not column else "right")
+    for name, amount in s["revenue"].items():
+        table.add_row(f"Revenue, {name}", money(amount, cur), "", money(amount * per_year, cur), "")
+    table.add_row(
+        "Revenue lost",
+        money(lost["mean"], cur),
+        _interval_text(lost["ci_low"], lost["ci_high"], cur),
+        money(lost["mean"] * per_year, cur),
+        "100%" if lost["mean"] else "-",
+        style="bold",
+    )
+    table.add_row(
+        "  per year, 95% interval",
+        "",
+        _interval_text(lost["ci_low"], lost["ci_high"], cur, per_year),
+        "",
+        "",
+    )
+    table.add_row("Revenue lost by cause", "", "", "", "", style="bold")
+    for row in result.attribution().itertuples():
+        share = "-" if not np.isfinite(row.share) else f"{row.share:.0%}"
+        table.add_row(
+            f"  {row.cause}", money(row.amount, cur), "", money(row.amount * per_year, cur), share
+        )
+    Console().print(table)
+
+
+@app.command("compare")
+def compare_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+    baseline: Annotated[
+        str | None, typer.Option(help="Policy to compare against (default: the scenario's).")
+    ] = None,
+    policy: Annotated[
+        str | None, typer.Option(help="Policy compared (default: the first other policy).")
+    ] = None,
+    replications: Annotated[
+        int, typer.Option(help="Replications (common lead streams).", min=1, max=10_000)
+    ] = 30,
+    seed: Annotated[
+        int | None, typer.Option(help="Root seed (default: the scenario's).", min=0, max=2**63 - 1)
+    ] = None,
+    horizon: Annotated[str | None, typer.Option(help='Run length, e.g. "26w".')] = None,
+    sets: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Revenue lost by a policy against the baseline, with a paired 95% interval and its causes."""
+    sc = _load(scenario, sets)
+    _pair(sc, scenario, baseline, policy)
+    hours = _hours(horizon, "--horizon")
+    _check_size(sc, scenario, hours)
+    result = compare(sc, baseline, policy, replications=replications, seed=seed, horizon=hours)
+    if as_json:
+        typer.echo(json.dumps(result.summary(), indent=2))
+        return
+    _print_comparison(result)
+
+
+@app.command()
+def sweep(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+    sets: Annotated[
+        list[str],
+        typer.Option(
+            "--set",
+            help="PATH=V1,V2,...: the values to sweep (commas inside [] or {} do not split).",
+        ),
+    ],
+    baseline: Annotated[
+        str | None, typer.Option(help="Policy to compare against (default: the scenario's).")
+    ] = None,
+    policy: Annotated[
+        str | None, typer.Option(help="Policy compared (default: the first other policy).")
+    ] = None,
+    replications: Annotated[
+        int, typer.Option(help="Replications per value.", min=1, max=10_000)
+    ] = 30,
+    seed: Annotated[
+        int | None, typer.Option(help="Root seed (default: the scenario's).", min=0, max=2**63 - 1)
+    ] = None,
+    horizon: Annotated[str | None, typer.Option(help='Run length, e.g. "26w".')] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV, one row per value.")] = False,
+) -> None:
+    """Revenue lost for each value of one scenario setting, on the same seed (common streams)."""
+    if len(sets) != 1:
+        raise BadInput(f"--set: sweep takes exactly one --set PATH=V1,V2,... (got {len(sets)})")
+    if as_json and as_csv:
+        raise BadInput("--json and --csv: choose one")
+    try:
+        path, text = split_assignment(sets[0])
+        doc = read_document(scenario)
+    except ScenarioError as error:
+        raise BadInput(*error.problems) from None
+    values = split_values(text)
+    if any(not v for v in values):
+        raise BadInput(f"--set {path}: an empty value in {text!r}")
+    hours = _hours(horizon, "--horizon")
+    scenarios: list[Scenario] = []
+    problems: list[str] = []
+    for value in values:
+        try:
+            changed = apply_overrides(doc, [f"{path}={value}"])
+            scenarios.append(validate_document(changed, f"{scenario.name} ({path}={value})"))
+        except ScenarioError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise BadInput(*dict.fromkeys(problems))
+    for sc in scenarios:
+        _pair(sc, scenario, baseline, policy)
+        _check_size(sc, scenario, hours)
+    root = scenarios[0].seed if seed is None else seed
+    rows: list[dict[str, Any]] = []
+    for value, sc in zip(values, scenarios, strict=True):
+        s = compare(sc, baseline, policy, replications=replications, seed=root, horizon=hours)
+        s = s.summary()
+        lost = s["revenue_lost"]
+        rows.append(
+            {
+                "value": value,
+                "revenue_lost": lost["mean"],
+                "ci_low": lost["ci_low"],
+                "ci_high": lost["ci_high"],
+                "revenue": s["revenue"],
+                "summary": s,
+            }
+        )
+    first = rows[0]["summary"]
+    if as_json:
+        out = {
+            "scenario": scenarios[0].name,
+            "set": path,
+            "baseline": first["baseline"],
+            "policy": first["policy"],
+            "replications": replications,
+            "seed": root,
+            "currency": first["currency"],
+            "horizon_h": first["horizon_h"],
+            "rows": [
+                {k: row[k] for k in ("value", "revenue_lost", "ci_low", "ci_high", "revenue")}
+                for row in rows
+            ],
+        }
+        typer.echo(json.dumps(out, indent=2, default=str))
+        return
+    names = list(dict.fromkeys(name for row in rows for name in row["revenue"]))
+    if as_csv:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(
+            ["value", "revenue_lost", "ci_low", "ci_high"] + [f"revenue_{n}" for n in names]
+        )
+        for row in rows:
+            writer.writerow(
+                [row["value"], row["revenue_lost"], row["ci_low"], row["ci_high"]]
+                + [row["revenue"].get(n) for n in names]
+            )
+        typer.echo(buffer.getvalue(), nl=False)
+        return
+    cur = first["currency"]
+    table = Table(
+        title=f"{scenarios[0].name}: {first['policy']} against {first['baseline']} as {path} "
+        f"varies; {replications} replications of {format_duration(first['horizon_h'])}, "
+        f"seed {root}",
+        title_justify="left",
+    )
+    for column in (path, "revenue lost", "95% interval", *(f"revenue, {n}" for n in names)):
+        table.add_column(column, justify="left" if column == path else "right")
+    for row in rows:
+        table.add_row(
+            row["value"],
+            money(row["revenue_lost"], cur),
+            _interval_text(row["ci_low"], row["ci_high"], cur),
+            *(money(row["revenue"][n], cur) if n in row["revenue"] else "-" for n in names),
+        )
+    Console().print(table)
 
 
 @app.command()
