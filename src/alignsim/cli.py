@@ -47,6 +47,18 @@ app = typer.Typer(
 )
 
 
+BaselineOption = Annotated[
+    str | None, typer.Option(help="Policy to compare against (default: the scenario's).")
+]
+PolicyOption = Annotated[
+    str | None, typer.Option(help="Policy compared (default: the first other policy).")
+]
+SeedOption = Annotated[
+    int | None, typer.Option(help="Root seed (default: the scenario's).", min=0, max=2**63 - 1)
+]
+HorizonOption = Annotated[str | None, typer.Option(help='Run length, e.g. "26w".')]
+
+
 class BadInput(Exception):
     """A user error: printed as one line per problem, exit code 2."""
 
@@ -161,10 +173,8 @@ def run(
             help="Policy to run; repeat for several, or 'all'. Default: the first in the file.",
         ),
     ] = None,
-    seed: Annotated[
-        int | None, typer.Option(help="Root seed (default: the scenario's).", min=0, max=2**63 - 1)
-    ] = None,
-    horizon: Annotated[str | None, typer.Option(help='Run length, e.g. "26w".')] = None,
+    seed: SeedOption = None,
+    horizon: HorizonOption = None,
     engine: Annotated[str, typer.Option(help=f"Engine: {', '.join(ENGINES)}.")] = "simpy",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     ledger: Annotated[
@@ -325,19 +335,13 @@ def _print_comparison(result: Comparison) -> None:
 @app.command("compare")
 def compare_command(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
-    baseline: Annotated[
-        str | None, typer.Option(help="Policy to compare against (default: the scenario's).")
-    ] = None,
-    policy: Annotated[
-        str | None, typer.Option(help="Policy compared (default: the first other policy).")
-    ] = None,
+    baseline: BaselineOption = None,
+    policy: PolicyOption = None,
     replications: Annotated[
         int, typer.Option(help="Replications (common lead streams).", min=1, max=10_000)
     ] = 30,
-    seed: Annotated[
-        int | None, typer.Option(help="Root seed (default: the scenario's).", min=0, max=2**63 - 1)
-    ] = None,
-    horizon: Annotated[str | None, typer.Option(help='Run length, e.g. "26w".')] = None,
+    seed: SeedOption = None,
+    horizon: HorizonOption = None,
     sets: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
@@ -363,19 +367,13 @@ def sweep(
             help="PATH=V1,V2,...: the values to sweep (commas inside [] or {} do not split).",
         ),
     ],
-    baseline: Annotated[
-        str | None, typer.Option(help="Policy to compare against (default: the scenario's).")
-    ] = None,
-    policy: Annotated[
-        str | None, typer.Option(help="Policy compared (default: the first other policy).")
-    ] = None,
+    baseline: BaselineOption = None,
+    policy: PolicyOption = None,
     replications: Annotated[
         int, typer.Option(help="Replications per value.", min=1, max=10_000)
     ] = 30,
-    seed: Annotated[
-        int | None, typer.Option(help="Root seed (default: the scenario's).", min=0, max=2**63 - 1)
-    ] = None,
-    horizon: Annotated[str | None, typer.Option(help='Run length, e.g. "26w".')] = None,
+    seed: SeedOption = None,
+    horizon: HorizonOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV, one row per value.")] = False,
 ) -> None:

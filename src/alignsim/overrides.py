@@ -83,18 +83,6 @@ def _kind(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"a boolean ({str(value).lower()})"
-    if isinstance(value, int | float):
-        return f"a number ({value})"
-    if isinstance(value, str):
-        return f"a string ({value!r})"
-    if isinstance(value, list):
-        return "a list"
-    return f"a {type(value).__name__}"
-
-
 def _set(doc: dict[str, Any], path: str, value: Any) -> None:
     keys = path.split(".")
     if any(not k for k in keys):
