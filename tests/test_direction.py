@@ -18,6 +18,14 @@ REPLICATIONS = 8
 HORIZON = 8 * 168.0
 
 
+def _loss(sc: alignsim.Scenario, baseline: str, policy: str) -> tuple[float, float, dict]:
+    """Mean revenue lost, its standard error over replications, and the summary's figures."""
+    lost = alignsim.compare(
+        sc, baseline=baseline, policy=policy, replications=REPLICATIONS, horizon=HORIZON
+    ).summary()["revenue_lost"]
+    return lost["mean"], lost["std"] / REPLICATIONS**0.5, lost
+
+
 def _with_variant(change) -> alignsim.Scenario:
     doc = read_document("scenarios/default.toml")
     variant = copy.deepcopy(doc["policies"]["aligned"])
@@ -50,23 +58,13 @@ def _fewer_reps(p):
     ids=lambda f: f.__name__,
 )
 def test_a_worse_lever_never_raises_expected_revenue(change):
-    sc = _with_variant(change)
-    result = alignsim.compare(
-        sc, baseline="aligned", policy="worse", replications=REPLICATIONS, horizon=HORIZON
-    )
-    lost = result.summary()["revenue_lost"]
-    se = lost["std"] / REPLICATIONS**0.5
-    assert lost["mean"] + 3 * se >= 0, lost
+    mean, se, lost = _loss(_with_variant(change), "aligned", "worse")
+    assert mean + 3 * se >= 0, lost
 
 
 @pytest.mark.parametrize("change", [_noisier_definitions, _fewer_reps], ids=lambda f: f.__name__)
 def test_the_check_catches_a_lever_that_raises_revenue(change):
     # The same comparison the other way round: `aligned` is better than `worse`, so the
     # inequality above must fail. This is what keeps the direction test able to fail.
-    sc = _with_variant(change)
-    result = alignsim.compare(
-        sc, baseline="worse", policy="aligned", replications=REPLICATIONS, horizon=HORIZON
-    )
-    lost = result.summary()["revenue_lost"]
-    se = lost["std"] / REPLICATIONS**0.5
-    assert lost["mean"] + 3 * se < 0, lost
+    mean, se, lost = _loss(_with_variant(change), "worse", "aligned")
+    assert mean + 3 * se < 0, lost

@@ -76,11 +76,6 @@ class LeadStream:
         """Attempts the stream has draws for over a lead's life."""
         return self.u_reach.shape[1]
 
-    @property
-    def max_routings(self) -> int:
-        """Times a lead can be routed to sales (the first and each recycle)."""
-        return self.eps_s.shape[1]
-
     def to_frame(self) -> pd.DataFrame:
         """The stream as a table, blocks spread into numbered columns (`u_reach_0`, ...)."""
         columns: dict[str, np.ndarray | pd.Categorical] = {}

@@ -104,7 +104,6 @@ class LeadFlow:
         self.env = simpy.Environment()
         self.floor = SalesFloor(self.env, plan)
         self.book = LedgerBook(plan.stream)
-        self.attempts_made = [0] * len(self.s)
 
     def run(self) -> LedgerBook:
         self.env.process(self.arrivals())
@@ -216,8 +215,7 @@ class LeadFlow:
 
     def attempt(self, lead: int, closes: float) -> Generator[Event, Any, bool]:
         """Step 6: one call by the rep who took the lead. True if the buyer was reached."""
-        book, k = self.book, self.attempts_made[lead]
-        self.attempts_made[lead] += 1
+        book, k = self.book, int(self.book.attempts[lead])  # k: this lead's attempt index
         now = self.env.now
         if book.attempts[lead] == 0:
             book.first_attempt[lead] = now
