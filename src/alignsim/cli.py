@@ -497,6 +497,12 @@ def schema_command() -> None:
     typer.echo(json.dumps(schema(), indent=2))
 
 
+# Commands that live in their own modules register themselves on `app` when imported.
+# One import per line, each module owned by its feature (batch, report, workshop).
+# --- command modules ---
+# --- end of command modules ---
+
+
 def main() -> None:
     """Entry point: run the app, turning bad input into one line per problem and exit code 2."""
     try:
