@@ -73,6 +73,8 @@ def stream(
     *,
     horizon: float = 336.0,
     attempts: int = 1,
+    routings: int = 1,
+    scorings: int = 1,
     **fields: Any,
 ) -> LeadStream:
     """A stream of len(created) leads; every draw defaults to 'reached, not qualified, never lost'."""
@@ -91,13 +93,14 @@ def stream(
         "qualify": np.zeros((n, 3)),
         "win": np.zeros((n, 3)),
         "cycle": np.full(n, 24.0),
-        "eps_m": np.zeros((n, 1)),
-        "eps_s": np.zeros((n, 1)),
+        "eps_m": np.zeros((n, scorings)),
+        "eps_s": np.zeros((n, routings)),
         "u_reach": np.full((n, attempts), 0.5),
         "u_attempt_time": np.full((n, attempts), 0.5),
-        "u_qualify": np.full((n, 1), 0.5),
-        "u_qualify_time": np.full((n, 1), 0.5),
+        "u_qualify": np.full((n, routings), 0.5),
+        "u_qualify_time": np.full((n, routings), 0.5),
         "u_win": np.full(n, 0.5),
+        "u_routing": np.full((n, routings), 0.5),
     }
     for key, value in fields.items():
         arr = np.asarray(value, dtype=cols[key].dtype)

@@ -62,7 +62,7 @@ def test_overrides_change_a_copy_and_validate(doc: dict) -> None:
     # ... and validation rejects the unknown key in its own words
     with pytest.raises(ScenarioError) as caught:
         alignsim.validate(out, "default.toml")
-    assert caught.value.problems == ["default.toml: team.shifts: unknown field"]
+    assert caught.value.problems[0].startswith("default.toml: team.shifts: unknown field")
     del out["team"]["shifts"]
     sc = alignsim.validate(out, "default.toml")
     assert sc.team.reps == 4

@@ -284,8 +284,11 @@ class Handoff(StrictModel):
     """How MQLs reach sales: in real time after a routing delay, or in batches at clock times."""
 
     mode: Literal["realtime", "batch"] = "realtime"
-    routing_delay: Duration = Field(
-        0.0, description="Realtime: systems delay before the lead is routed."
+    routing_delay: DurationDist = Field(
+        "0s",
+        validate_default=True,
+        description='Realtime: delay before the lead reaches sales, e.g. "10m" or a '
+        "distribution (an inbox nobody watches).",
     )
     times: list[ClockTime] = Field(
         [17.0],
@@ -329,6 +332,89 @@ class SLA(StrictModel):
         return np.array([f.cold, f.warm, f.hot])
 
 
+MAX_NURTURE_TOUCHES = 52
+"""Most nurture touches a lead can get over its life (the stream holds one score per touch)."""
+
+MAX_RECYCLES = 4
+"""Most times one lead can be handed back to sales from nurture."""
+
+
+class Nurture(StrictModel):
+    """Marketing's nurture track for leads that are not ready yet (MODEL.md step 9).
+
+    A nurtured lead is touched every `every`; at each touch marketing re-scores it and an MQL
+    goes back to sales (a recycle). While nurtured the buyer warms up `lift` sooner than on
+    their own (a warming time w becomes (1 - lift) w). A lead gets at most `max` of nurture
+    over its life, in touches of `every`, and at most `max_recycles` recycles.
+    """
+
+    enabled: bool = True
+    every: Duration = Field(336.0, description='Time between touches, e.g. "2w".')
+    max: Duration = Field(
+        26 * 168.0, description='Most nurture a lead gets over its life, e.g. "26w".'
+    )
+    lift: float = Field(
+        0.3, ge=0, lt=1, description="Share by which nurture shortens each warming time."
+    )
+    max_recycles: int = Field(2, ge=0, le=MAX_RECYCLES)
+    not_mql: bool = Field(True, description="Leads that are not MQLs at creation are nurtured.")
+    not_ready: bool = Field(
+        True, description="Cold and warm leads that fail qualification are nurtured."
+    )
+
+    @model_validator(mode="after")
+    def _touches(self) -> Nurture:
+        if self.every <= 0:
+            raise ValueError("every must be longer than zero")
+        if self.touches > MAX_NURTURE_TOUCHES:
+            raise ValueError(
+                f"max allows {self.touches} touches of every; at most {MAX_NURTURE_TOUCHES}"
+            )
+        return self
+
+    @property
+    def touches(self) -> int:
+        """Most touches a lead gets over its life."""
+        return math.floor(self.max / self.every + 1e-9)
+
+
+class Feedback(StrictModel):
+    """Sales' verdicts fed back to marketing (MODEL.md step 10).
+
+    Every Monday marketing's definition noise becomes
+    floor + (sigma_m - floor) * 0.5 ** (verdicts / half_life), counting the sales reviews of
+    marketing leads made before that Monday.
+    """
+
+    enabled: bool = True
+    half_life: float = Field(
+        200.0, gt=0, description="Sales verdicts that halve the distance to the floor."
+    )
+    floor: float = Field(0.05, ge=0, le=5, description="The noise a shared definition keeps.")
+
+
+class Goals(StrictModel):
+    """What each team is paid for (MODEL.md step 11)."""
+
+    marketing: Literal["none", "mql_volume"] = "none"
+    mql_target: Rate | None = Field(
+        None, description='MQLs a week marketing must deliver, e.g. "60/week".'
+    )
+    step: float = Field(
+        0.05, gt=0, le=1, description="How far the MQL threshold moves each Monday."
+    )
+    sales: Literal["none", "quota"] = "none"
+    min_value: float = Field(
+        0.0, ge=0, description="Quota: marketing leads under this value get one attempt."
+    )
+
+    @model_validator(mode="after")
+    def _target(self) -> Goals:
+        if self.marketing == "mql_volume" and self.mql_target is None:
+            raise ValueError('mql_target is required with marketing = "mql_volume"')
+        return self
+
+
 class Policy(StrictModel):
     """What a company chooses: definitions, handoff, SLA, queue discipline, what happens to rejects."""
 
@@ -337,10 +423,33 @@ class Policy(StrictModel):
     handoff: Handoff = Handoff()
     sla: SLA
     queue: Literal["fifo", "lifo", "value", "sla", "cherry-pick"] = "fifo"
-    rejected: Literal["discard"] = Field(
-        "discard", description='"discard": a rejected lead ends as rejected.'
+    rejected: Literal["discard", "nurture"] = Field(
+        "discard",
+        description='"discard": a rejected lead ends as rejected; "nurture": back to marketing.',
     )
+    nurture: Nurture | None = None
+    feedback: Feedback | None = None
+    goals: Goals = Goals()
     team: TeamOverride | None = None
+
+    @model_validator(mode="after")
+    def _nurture_needed(self) -> Policy:
+        if self.rejected == "nurture" and not self.nurtures:
+            raise ValueError('rejected = "nurture" needs a [nurture] table with enabled = true')
+        return self
+
+    @property
+    def nurtures(self) -> bool:
+        return self.nurture is not None and self.nurture.enabled
+
+    @property
+    def learns(self) -> bool:
+        return self.feedback is not None and self.feedback.enabled
+
+    @property
+    def discipline(self) -> str:
+        """The queue discipline in effect: a sales quota means cherry-picking."""
+        return "cherry-pick" if self.goals.sales == "quota" else self.queue
 
 
 # --------------------------------------------------------------------------- scenario

@@ -24,12 +24,13 @@ import numpy as np
 import pandas as pd
 
 from alignsim.calendar import WEEK, BusinessCalendar
-from alignsim.scenario import MAX_HORIZON_WEEKS, OWNERS, TEMPERATURES, Scenario, Source
+from alignsim.scenario import MAX_HORIZON_WEEKS, OWNERS, TEMPERATURES, Policy, Scenario, Source
 
 # Field keys of the per-source seed sequences. Never renumber: that would change every stream.
 _ARRIVALS, _THINNING, _FIT, _TEMPERATURE, _VALUE, _PATIENCE = 0, 1, 2, 3, 4, 5
 _WARMING, _REPATIENCE, _CYCLE, _EPS_M, _EPS_S, _U_REACH = 6, 7, 8, 9, 10, 11
 _U_ATTEMPT_TIME, _U_QUALIFY, _U_QUALIFY_TIME, _U_WIN = 12, 13, 14, 15
+_U_ROUTING = 16
 
 
 @dataclass(frozen=True, eq=False)
@@ -38,9 +39,10 @@ class LeadStream:
 
     Times are hours from Monday 00:00 of week 1; durations are hours (inf: never);
     money is in the scenario's currency. Block fields have one column per attempt
-    (`u_reach`, `u_attempt_time`), per routing to sales (`eps_s`, `u_qualify`,
-    `u_qualify_time`) or per marketing scoring (`eps_m`: column 0 at creation, then one per
-    nurture touch).
+    (`u_reach`, `u_attempt_time`, counted over the lead's whole life), per routing to sales
+    (`eps_s`, `u_qualify`, `u_qualify_time`, `u_routing`: column 0 for the first routing,
+    then one per recycle) or per marketing scoring (`eps_m`: column 0 at creation, then one
+    per nurture touch).
     """
 
     seed: int
@@ -67,6 +69,7 @@ class LeadStream:
     u_qualify: np.ndarray
     u_qualify_time: np.ndarray
     u_win: np.ndarray
+    u_routing: np.ndarray
 
     def __len__(self) -> int:
         return len(self.created)
@@ -75,6 +78,16 @@ class LeadStream:
     def max_attempts(self) -> int:
         """Attempts the stream has draws for over a lead's life."""
         return self.u_reach.shape[1]
+
+    @property
+    def max_routings(self) -> int:
+        """Routings to sales the stream has draws for (1 + recycles)."""
+        return self.eps_s.shape[1]
+
+    @property
+    def max_scorings(self) -> int:
+        """Marketing scorings the stream has draws for (1 + nurture touches)."""
+        return self.eps_m.shape[1]
 
     def to_frame(self) -> pd.DataFrame:
         """The stream as a table, blocks spread into numbered columns (`u_reach_0`, ...)."""
@@ -181,6 +194,13 @@ def _arrivals(
     return t
 
 
+def block_widths(policy: Policy) -> tuple[int, int, int]:
+    """Columns a policy needs: attempts over a life, routings (1 + recycles), scorings."""
+    recycles = policy.nurture.max_recycles if policy.nurtures else 0  # type: ignore[union-attr]
+    touches = policy.nurture.touches if policy.nurtures else 0  # type: ignore[union-attr]
+    return policy.sla.max_attempts * (1 + recycles), 1 + recycles, 1 + touches
+
+
 def sample(
     scenario: Scenario,
     seed: int | None = None,
@@ -201,9 +221,8 @@ def sample(
         )
     market = scenario.market
     calendar = scenario.team.hours.calendar
-    attempts = max(p.sla.max_attempts for p in scenario.policies.values())
-    routings = 1
-    scorings = 1
+    widths = [block_widths(p) for p in scenario.policies.values()]
+    attempts, routings, scorings = (max(w[i] for w in widths) for i in range(3))
     patience_law = [market.patience.cold, market.patience.warm, market.patience.hot]
     warming_law = [market.warming.cold_to_warm, market.warming.warm_to_hot]
 
@@ -262,6 +281,9 @@ def sample(
                     _rng(seed, replication, name, _U_QUALIFY_TIME), n, routings
                 ),
                 "u_win": uniforms(_U_WIN),
+                "u_routing": _uniform_columns(
+                    _rng(seed, replication, name, _U_ROUTING), n, routings
+                ),
             }
         )
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from alignsim.calendar import BusinessCalendar
-from alignsim.scenario import DISCIPLINES, READINESS, Policy, Team
-from alignsim.stream import LeadStream
+from alignsim.scenario import DISCIPLINES, OWNERS, READINESS, Policy, Team
+from alignsim.stream import LeadStream, block_widths
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,10 +31,14 @@ class Plan:
     """Rep hours of each attempt (leads x attempts)."""
     qualify_time: np.ndarray
     """Rep hours of each qualification call (leads x routings)."""
+    routing_delay: np.ndarray
+    """Realtime handoff: hours from MQL to sales, per routing (leads x routings)."""
     response_due: np.ndarray
     """When the SLA's first response falls due for a lead scored or routed at creation (h)."""
     discipline: int
-    """Index of the queue discipline in DISCIPLINES."""
+    """Index of the queue discipline in DISCIPLINES (a sales quota makes it cherry-pick)."""
+    attempts_allowed: np.ndarray
+    """Contact attempts each routing of a lead gets (a quota gives small marketing leads one)."""
 
     @property
     def reps(self) -> int:
@@ -43,11 +47,19 @@ class Plan:
 
 def make_plan(stream: LeadStream, team: Team, policy: Policy, horizon: float | None = None) -> Plan:
     """Turn a stream's draws into this team's and policy's hours and scores."""
-    if policy.sla.max_attempts > stream.max_attempts:
+    needs = block_widths(policy)
+    has = (stream.max_attempts, stream.max_routings, stream.max_scorings)
+    if any(n > h for n, h in zip(needs, has, strict=True)):
         raise ValueError(
-            f"the stream has draws for {stream.max_attempts} attempts, the policy asks for "
-            f"{policy.sla.max_attempts}: sample the stream from the same scenario"
+            f"the stream has draws for {has} (attempts, routings, scorings), the policy needs "
+            f"{needs}: sample the stream from the same scenario"
         )
+    allowed = np.full(len(stream), policy.sla.max_attempts, dtype=np.int64)
+    if policy.goals.sales == "quota":
+        small = (stream.owner == OWNERS.index("marketing")) & (
+            stream.value < policy.goals.min_value
+        )
+        allowed[small] = 1
     return Plan(
         stream=stream,
         team=team,
@@ -57,8 +69,10 @@ def make_plan(stream: LeadStream, team: Team, policy: Policy, horizon: float | N
         true_score=0.5 * stream.fit + 0.5 * READINESS[stream.temperature],
         attempt_time=team.attempt_time.from_uniform(stream.u_attempt_time),
         qualify_time=team.qualify_time.from_uniform(stream.u_qualify_time),
+        routing_delay=policy.handoff.routing_delay.from_uniform(stream.u_routing),
         response_due=response_due(policy, team.hours.calendar, stream.created, stream.temperature),
-        discipline=DISCIPLINES.index(policy.queue),
+        discipline=DISCIPLINES.index(policy.discipline),
+        attempts_allowed=allowed,
     )
 
 

@@ -12,20 +12,24 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
 from collections.abc import Generator
 from typing import Any
 
+import numpy as np
 import simpy
 from simpy.events import Event
 
-from alignsim.engines.plan import Plan
+from alignsim.calendar import WEEK
+from alignsim.engines.plan import Plan, response_due
 from alignsim.ledger import LedgerBook
-from alignsim.scenario import DISCIPLINES
+from alignsim.scenario import DISCIPLINES, READINESS, Policy
 
 LOW = 2
 """SimPy priority of the dispatch: after URGENT (0) and NORMAL (1) events of the same instant."""
 
 SALES = 1
+HOT = 2
 
 
 class _AtTheEndOfTheInstant(Event):
@@ -94,6 +98,58 @@ class SalesFloor:
             taken.succeed()
 
 
+class Marketing:
+    """Marketing's week, kept by the Monday (MODEL.md steps 10 and 11).
+
+    Counts the MQLs marketing delivers and the sales verdicts (reviews of routed marketing
+    leads) it receives, by week. Every Monday 00:00 the MQL threshold moves a step towards the
+    weekly MQL target (`goals.marketing = "mql_volume"`, kept within [0, 1]) and, with a
+    feedback loop, the definition noise is recomputed from all verdicts before that Monday.
+    Only finished weeks count, so the order of events within an instant never matters.
+    """
+
+    def __init__(self, policy: Policy, horizon: float) -> None:
+        weeks = int(horizon // WEEK) + 2
+        self.policy = policy
+        self.mqls = np.zeros(weeks, dtype=np.int64)
+        self.verdicts = np.zeros(weeks, dtype=np.int64)
+        self._thresholds = [policy.definition.mql_threshold]
+
+    @staticmethod
+    def week(t: float) -> int:
+        return int(t // WEEK)
+
+    def count_mql(self, t: float) -> None:
+        self.mqls[self.week(t)] += 1
+
+    def count_verdict(self, t: float) -> None:
+        self.verdicts[self.week(t)] += 1
+
+    def threshold(self, t: float) -> float:
+        """The MQL threshold in force at time t."""
+        goals, week = self.policy.goals, self.week(t)
+        while len(self._thresholds) <= week:
+            done = len(self._thresholds) - 1  # the week that just ended
+            threshold = self._thresholds[-1]
+            if goals.marketing == "mql_volume":
+                target = goals.mql_target * WEEK  # type: ignore[operator]
+                if self.mqls[done] < target:
+                    threshold = max(0.0, threshold - goals.step)
+                elif self.mqls[done] > target:
+                    threshold = min(1.0, threshold + goals.step)
+            self._thresholds.append(threshold)
+        return self._thresholds[week]
+
+    def noise(self, t: float) -> float:
+        """Marketing's definition noise sigma_m in force at time t."""
+        sigma = self.policy.definition.marketing_noise
+        feedback = self.policy.feedback
+        if feedback is None or not feedback.enabled or feedback.floor >= sigma:
+            return sigma
+        heard = int(self.verdicts[: self.week(t)].sum())
+        return feedback.floor + (sigma - feedback.floor) * 0.5 ** (heard / feedback.half_life)
+
+
 class LeadFlow:
     """One policy playing one lead stream."""
 
@@ -104,6 +160,11 @@ class LeadFlow:
         self.env = simpy.Environment()
         self.floor = SalesFloor(self.env, plan)
         self.book = LedgerBook(plan.stream)
+        self.marketing = Marketing(plan.policy, plan.horizon)
+        self.temperature = plan.stream.temperature.astype(np.int64)
+        """Each buyer's temperature now: it rises as they warm up in nurture."""
+        self.closes = plan.stream.created + plan.stream.patience
+        """When each buyer's current window closes (a warming opens a new one)."""
 
     def run(self) -> LedgerBook:
         self.env.process(self.arrivals())
@@ -119,53 +180,119 @@ class LeadFlow:
     # ------------------------------------------------------------------ a lead's life
 
     def life(self, lead: int) -> Generator[Event, Any, None]:
-        """Steps 1-8 of MODEL.md section 3 for one lead, created now."""
+        """MODEL.md section 3 for one lead, created now."""
         book, now = self.book, self.env.now
         book.response_due[lead] = self.plan.response_due[lead]
         if self.s.owner[lead] == SALES:
             book.routed[lead] = book.accepted[lead] = now  # sales' own prospect: no review
-            yield from self.work(lead)
+            yield from self.work(lead, 0, self.plan.response_due[lead])
             return
-        if not self.marketing_calls_it_mql(lead):
+        if self.marketing_calls_it_mql(lead):
+            yield from self.to_sales(lead)
+        elif self.policy.nurtures and self.policy.nurture.not_mql and self.can_nurture(lead):  # type: ignore[union-attr]
+            yield from self.nurture(lead)
+        else:
             book.end(lead, "not_mql", now)
-            return
-        book.mql[lead] = now
-        yield from self.hand_off()
-        book.routed[lead] = self.env.now
-        if not self.sales_accepts(lead):
-            book.end(lead, "rejected", self.env.now)
-            return
-        book.accepted[lead] = self.env.now
-        yield from self.work(lead)
+
+    def true_score(self, lead: int) -> float:
+        """z = 0.5 fit + 0.5 readiness, at the buyer's temperature now."""
+        return float(0.5 * self.s.fit[lead] + 0.5 * READINESS[self.temperature[lead]])
 
     def marketing_calls_it_mql(self, lead: int) -> bool:
-        d = self.policy.definition
-        seen = self.plan.true_score[lead] + d.marketing_noise * self.s.eps_m[lead, 0]
-        return bool(seen >= d.mql_threshold)
+        """Step 2, and step 9 at each nurture touch: marketing scores the lead."""
+        now, book = self.env.now, self.book
+        scoring = book.touches[lead]  # 0 at creation, then one per touch
+        seen = self.true_score(lead) + self.marketing.noise(now) * self.s.eps_m[lead, scoring]
+        if not seen >= self.marketing.threshold(now):
+            return False
+        self.marketing.count_mql(now)
+        if np.isnan(book.mql[lead]):
+            book.mql[lead] = now
+        return True
 
-    def sales_accepts(self, lead: int) -> bool:
+    def to_sales(self, lead: int) -> Generator[Event, Any, None]:
+        """Steps 3-4 for an MQL made now: handoff, sales' review, then the queue."""
+        book, routing = self.book, int(self.book.recycles[lead])
+        book.mark(lead, "in_queue")
+        deadline = self.plan.response_due[lead]
+        if routing > 0:
+            deadline = float(
+                response_due(
+                    self.policy,
+                    self.plan.calendar,
+                    np.array([self.env.now]),
+                    self.temperature[lead : lead + 1],
+                )[0]
+            )
+        yield from self.hand_off(lead, routing)
+        now = self.env.now
+        if np.isnan(book.routed[lead]):
+            book.routed[lead] = now
+        if not self.sales_accepts(lead, routing):
+            if self.policy.rejected == "nurture" and self.can_nurture(lead):
+                yield from self.nurture(lead)
+            else:
+                book.end(lead, "rejected", now)
+            return
+        if np.isnan(book.accepted[lead]):
+            book.accepted[lead] = now
+        yield from self.work(lead, routing, deadline)
+
+    def sales_accepts(self, lead: int, routing: int) -> bool:
+        """Step 4: sales' view of the record; each review is a verdict marketing hears."""
         d = self.policy.definition
-        seen = self.plan.true_score[lead] + d.sales_noise * self.s.eps_s[lead, 0]
+        self.marketing.count_verdict(self.env.now)
+        seen = self.true_score(lead) + d.sales_noise * self.s.eps_s[lead, routing]
         return bool(seen >= d.accept_threshold)
 
-    def hand_off(self) -> Generator[Event, Any, None]:
+    def hand_off(self, lead: int, routing: int) -> Generator[Event, Any, None]:
         """Realtime: after the routing delay. Batch: at the next export on a business day."""
         handoff, now = self.policy.handoff, self.env.now
         if handoff.mode == "realtime":
-            yield self.env.timeout(handoff.routing_delay)
+            yield self.env.timeout(self.plan.routing_delay[lead, routing])
         else:
             yield self.env.timeout(self.plan.calendar.next_clock_time(now, handoff.times) - now)
 
-    def window_closes_at(self, lead: int) -> float:
-        return float(self.s.created[lead] + self.s.patience[lead])
+    def can_nurture(self, lead: int) -> bool:
+        """A lead enters nurture only with touches and recycles left."""
+        nurture = self.policy.nurture
+        return bool(
+            nurture is not None
+            and nurture.enabled
+            and self.book.touches[lead] < nurture.touches
+            and self.book.recycles[lead] < nurture.max_recycles
+        )
 
-    def work(self, lead: int) -> Generator[Event, Any, None]:
+    def nurture(self, lead: int) -> Generator[Event, Any, None]:
+        """Step 9: touches every `every`; the buyer warms (sooner); an MQL is recycled."""
+        nurture, s, book = self.policy.nurture, self.s, self.book
+        assert nurture is not None
+        book.mark(lead, "in_nurture")
+        speed = 1.0 - nurture.lift
+        step = int(self.temperature[lead] - s.temperature[lead])  # warmings so far
+        warms_at = self.env.now + speed * s.warming[lead, step] if step < 2 else math.inf
+        while book.touches[lead] < nurture.touches:
+            yield self.env.timeout(nurture.every)
+            now = self.env.now
+            while warms_at <= now:  # each warming opens a new window, with a fresh patience
+                self.temperature[lead] += 1
+                self.closes[lead] = warms_at + s.repatience[lead, step]
+                step += 1
+                warms_at = warms_at + speed * s.warming[lead, step] if step < 2 else math.inf
+            book.touches[lead] += 1
+            if self.marketing_calls_it_mql(lead):
+                book.recycles[lead] += 1
+                yield from self.to_sales(lead)
+                return
+        book.end(lead, "nurture_expired", self.env.now)
+
+    def work(self, lead: int, routing: int, deadline: float) -> Generator[Event, Any, None]:
         """Steps 5-8: queue, contact attempts, qualification, opportunity."""
         book, sla = self.book, self.policy.sla
         skip_lost = self.plan.team.skip_lost_leads
-        closes = self.window_closes_at(lead)
-        deadline = self.plan.response_due[lead]
-        for attempt in range(sla.max_attempts):
+        closes = float(self.closes[lead])
+        allowed = int(self.plan.attempts_allowed[lead])
+        for attempt in range(allowed):
             if skip_lost and self.env.now >= closes:
                 book.end(lead, "lost_to_competitor", self.env.now)
                 return
@@ -181,9 +308,9 @@ class LeadFlow:
             called_at = self.env.now
             reached = yield from self.attempt(lead, closes)
             if reached:
-                yield from self.qualify(lead)
+                yield from self.qualify(lead, routing)
                 return
-            if attempt == sla.max_attempts - 1:
+            if attempt == allowed - 1:
                 outcome = "unreached" if called_at < closes else "lost_to_competitor"
                 book.end(lead, outcome, self.env.now)
                 return
@@ -220,24 +347,30 @@ class LeadFlow:
         if book.attempts[lead] == 0:
             book.first_attempt[lead] = now
         book.attempts[lead] += 1
-        temperature = self.s.temperature[lead]
+        temperature = self.temperature[lead]
         reached = now < closes and self.s.u_reach[lead, k] < self.s.reach[lead, temperature]
         yield self.spend_rep_time(lead, self.plan.attempt_time[lead, k])
         if reached:
-            book.reached[lead] = self.env.now
+            if np.isnan(book.reached[lead]):
+                book.reached[lead] = self.env.now
         else:
             self.floor.release()
         return bool(reached)
 
-    def qualify(self, lead: int) -> Generator[Event, Any, None]:
+    def qualify(self, lead: int, routing: int) -> Generator[Event, Any, None]:
         """Steps 7-8: the same rep's qualification call, then the opportunity."""
         book, s = self.book, self.s
-        temperature = s.temperature[lead]
-        yield self.spend_rep_time(lead, self.plan.qualify_time[lead, 0])
+        temperature = self.temperature[lead]
+        yield self.spend_rep_time(lead, self.plan.qualify_time[lead, routing])
         self.floor.release()
         now = self.env.now
-        if not s.u_qualify[lead, 0] < s.qualify[lead, temperature]:
-            book.end(lead, "disqualified", now)
+        if not s.u_qualify[lead, routing] < s.qualify[lead, temperature]:
+            nurture = self.policy.nurture
+            not_ready = temperature < HOT and nurture is not None and nurture.not_ready
+            if not_ready and self.can_nurture(lead):
+                yield from self.nurture(lead)
+            else:
+                book.end(lead, "disqualified", now)
             return
         book.sql[lead] = now
         closes = book.closed[lead] = now + s.cycle[lead]
