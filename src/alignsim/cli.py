@@ -21,7 +21,7 @@ from rich.table import Table
 
 from alignsim import metrics
 from alignsim.comparison import Comparison, compare
-from alignsim.engines import ENGINES
+from alignsim.engines import DEFAULT_ENGINE, ENGINES
 from alignsim.ledger import OUTCOMES, Ledger
 from alignsim.overrides import apply_overrides, split_assignment, split_values
 from alignsim.scenario import (
@@ -57,10 +57,19 @@ SeedOption = Annotated[
     int | None, typer.Option(help="Root seed (default: the scenario's).", min=0, max=2**63 - 1)
 ]
 HorizonOption = Annotated[str | None, typer.Option(help='Run length, e.g. "26w".')]
+EngineOption = Annotated[
+    str | None,
+    typer.Option(help=f"Engine: {', '.join(ENGINES)} (default: {DEFAULT_ENGINE})."),
+]
 
 
 class BadInput(Exception):
     """A user error: printed as one line per problem, exit code 2."""
+
+
+def _check_engine(engine: str | None) -> None:
+    if engine is not None and engine not in ENGINES:
+        raise BadInput(f"--engine: expected one of {', '.join(ENGINES)} (got {engine!r})")
 
 
 def money(amount: float, currency: str) -> str:
@@ -175,7 +184,7 @@ def run(
     ] = None,
     seed: SeedOption = None,
     horizon: HorizonOption = None,
-    engine: Annotated[str, typer.Option(help=f"Engine: {', '.join(ENGINES)}.")] = "simpy",
+    engine: EngineOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     ledger: Annotated[
         Path | None,
@@ -187,8 +196,7 @@ def run(
     sc = _load(scenario, sets)
     names = _policies(sc, scenario, policy)
     hours = _hours(horizon, "--horizon")
-    if engine not in ENGINES:
-        raise BadInput(f"--engine: expected one of {', '.join(ENGINES)} (got {engine!r})")
+    _check_engine(engine)
     _check_size(sc, scenario, hours)
     if ledger is not None:
         _ledger_folder(ledger)
@@ -343,14 +351,18 @@ def compare_command(
     seed: SeedOption = None,
     horizon: HorizonOption = None,
     sets: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
+    engine: EngineOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Revenue lost by a policy against the baseline, with a paired 95% interval and its causes."""
+    _check_engine(engine)
     sc = _load(scenario, sets)
     _pair(sc, scenario, baseline, policy)
     hours = _hours(horizon, "--horizon")
     _check_size(sc, scenario, hours)
-    result = compare(sc, baseline, policy, replications=replications, seed=seed, horizon=hours)
+    result = compare(
+        sc, baseline, policy, replications=replications, seed=seed, horizon=hours, engine=engine
+    )
     if as_json:
         typer.echo(json.dumps(result.summary(), indent=2))
         return
@@ -374,10 +386,12 @@ def sweep(
     ] = 30,
     seed: SeedOption = None,
     horizon: HorizonOption = None,
+    engine: EngineOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV, one row per value.")] = False,
 ) -> None:
     """Revenue lost for each value of one scenario setting, on the same seed (common streams)."""
+    _check_engine(engine)
     if len(sets) != 1:
         raise BadInput(f"--set: sweep takes exactly one --set PATH=V1,V2,... (got {len(sets)})")
     if as_json and as_csv:
@@ -407,8 +421,15 @@ def sweep(
     root = scenarios[0].seed if seed is None else seed
     rows: list[dict[str, Any]] = []
     for value, sc in zip(values, scenarios, strict=True):
-        s = compare(sc, baseline, policy, replications=replications, seed=root, horizon=hours)
-        s = s.summary()
+        s = compare(
+            sc,
+            baseline,
+            policy,
+            replications=replications,
+            seed=root,
+            horizon=hours,
+            engine=engine,
+        ).summary()
         lost = s["revenue_lost"]
         rows.append(
             {

@@ -179,7 +179,7 @@ def compare(
     replications: int = 30,
     seed: int | None = None,
     horizon: float | None = None,
-    engine: str = "simpy",
+    engine: str | None = None,
 ) -> Comparison:
     """Compare `policy` with `baseline` over `replications` common lead streams.
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from alignsim.engines import DEFAULT_ENGINE, make_plan
 from alignsim.engines import engine as engine_named
-from alignsim.engines import make_plan
 from alignsim.ledger import Ledger
 from alignsim.scenario import Scenario
 from alignsim.stream import LeadStream, sample
@@ -16,7 +16,7 @@ def simulate(
     seed: int | None = None,
     replication: int = 0,
     horizon: float | None = None,
-    engine: str = "simpy",
+    engine: str | None = None,
     stream: LeadStream | None = None,
 ) -> Ledger:
     """Play one policy over one replication's lead stream and return its ledger.
@@ -30,6 +30,7 @@ def simulate(
             f"no policy {name!r} in scenario {scenario.name!r}; "
             f"it has {', '.join(scenario.policies)}"
         )
+    engine = DEFAULT_ENGINE if engine is None else engine
     if stream is None:
         stream = sample(scenario, seed, replication, horizon=horizon)
     team = scenario.team_for(name)
@@ -57,7 +58,7 @@ def simulate_all(
     seed: int | None = None,
     replication: int = 0,
     horizon: float | None = None,
-    engine: str = "simpy",
+    engine: str | None = None,
 ) -> dict[str, Ledger]:
     """Play several policies (default: all) on the same lead stream: common random numbers."""
     names = list(scenario.policies) if policies is None else policies

@@ -10,9 +10,13 @@ from alignsim.ledger import LedgerBook
 ENGINES = ("simpy",)
 """Engine names accepted by `simulate` and `--engine`."""
 
+DEFAULT_ENGINE = "simpy"
+"""The engine used when none is named (run, compare, sweep, batch, the workshop page)."""
 
-def engine(name: str) -> Callable[[Plan], LedgerBook]:
-    """The play function of a named engine."""
+
+def engine(name: str | None = None) -> Callable[[Plan], LedgerBook]:
+    """The play function of a named engine (None: DEFAULT_ENGINE)."""
+    name = DEFAULT_ENGINE if name is None else name
     if name == "simpy":
         from alignsim.engines.simpy_engine import play
 
@@ -20,4 +24,4 @@ def engine(name: str) -> Callable[[Plan], LedgerBook]:
     raise ValueError(f"unknown engine {name!r}; expected one of {', '.join(ENGINES)}")
 
 
-__all__ = ["ENGINES", "Plan", "engine", "make_plan"]
+__all__ = ["DEFAULT_ENGINE", "ENGINES", "Plan", "engine", "make_plan"]
