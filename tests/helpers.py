@@ -64,7 +64,7 @@ def scenario(**changes: Any) -> alignsim.Scenario:
         *parents, leaf = path.split(".")
         for key in parents:
             node = node.setdefault(key, {})
-        node[leaf] = value
+        node[leaf] = copy.deepcopy(value)
     return alignsim.validate(doc, "tiny")
 
 
