@@ -40,8 +40,8 @@ def _slower_sla(p):
 
 
 def _noisier_definitions(p):
-    p["definition"]["marketing_noise"] = 0.3
-    p["definition"]["sales_noise"] = 0.3
+    p["definition"]["marketing_noise"] = 0.5
+    p["definition"]["sales_noise"] = 0.5
 
 
 def _fewer_attempts(p):

@@ -86,12 +86,18 @@ def test_the_stream_does_not_depend_on_the_policy():
     doc = alignsim.scenario.read_document("scenarios/default.toml")
     base = alignsim.sample(alignsim.validate(doc), seed=4, horizon=2 * 168.0)
     doc["policies"]["aligned"]["sla"]["max_attempts"] = 9
+    doc["policies"]["aligned"]["nurture"]["max_recycles"] = 3
+    doc["policies"]["aligned"]["nurture"]["max"] = "52w"
     doc["policies"]["current"]["definition"]["marketing_noise"] = 1.0
     wider = alignsim.sample(alignsim.validate(doc), seed=4, horizon=2 * 168.0)
-    assert wider.max_attempts == 9 > base.max_attempts
-    # More attempts allowed widens the block but keeps every earlier draw.
-    np.testing.assert_array_equal(wider.u_reach[:, : base.max_attempts], base.u_reach)
-    for name in ("created", "fit", "value", "patience", "eps_m", "eps_s", "u_win", "cycle"):
+    # Attempts over a life: 9 per routing, 1 + 3 routings; one score per touch (52w / 11d).
+    assert (wider.max_attempts, wider.max_routings, wider.max_scorings) == (36, 4, 34)
+    assert base.max_attempts < 36 and base.max_routings < 4 and base.max_scorings < 34
+    # Wider blocks keep every earlier draw.
+    for name in ("u_reach", "u_attempt_time", "eps_m", "eps_s", "u_qualify", "u_routing"):
+        narrow = getattr(base, name)
+        np.testing.assert_array_equal(getattr(wider, name)[:, : narrow.shape[1]], narrow)
+    for name in ("created", "fit", "value", "patience", "warming", "u_win", "cycle"):
         np.testing.assert_array_equal(getattr(wider, name), getattr(base, name))
 
 

@@ -77,7 +77,7 @@ def test_overrides_change_a_copy_and_validate(doc: dict) -> None:
             "market.sources.web.rate=200/week",
             "--set market.sources.web.rate: no key 'web' in market.sources (did you mean 'webinar'?)",
         ),
-        ("team.reps.x=4", "--set team.reps.x: team.reps is a number (3), not a table"),
+        ("team.reps.x=4", "--set team.reps.x: team.reps is a number (4), not a table"),
         ("team..reps=4", "--set team..reps: empty key in the path"),
         ("team.reps", "--set team.reps: expected PATH=VALUE"),
         ("=4", "--set =4: expected PATH=VALUE"),
@@ -105,7 +105,7 @@ def test_split_values_only_on_top_level_commas() -> None:
     ("sets", "expected"),
     [
         (["team.repz.x=4"], "--set team.repz.x: no key 'repz' in team (did you mean 'reps'?)"),
-        (["team.reps.x=4"], "--set team.reps.x: team.reps is a number (3), not a table"),
+        (["team.reps.x=4"], "--set team.reps.x: team.reps is a number (4), not a table"),
         (["team.reps=abc"], "default.toml: team.reps: expected a whole number (got 'abc')"),
         (["team.repz=4"], "default.toml: team.repz: unknown field"),
     ],

@@ -7,7 +7,9 @@ interval over replications.
 Attribution, per replication: a lead the baseline wins and the policy does not is charged its
 baseline revenue, under the cause named by the policy's outcome for it; a lead the policy wins
 and the baseline does not counts its policy revenue negative, under the cause named by the
-baseline's outcome. Leads won under both earn the same (revenue = value) and are not charged.
+baseline's outcome. Leads won under both earn the same (revenue = value) and are not charged. One refinement: a
+lead the winner won after recycling it from nurture, and the other policy let go (not an MQL,
+rejected, disqualified) without ever nurturing it, is charged to "no nurture".
 So the causes add up to the revenue lost, in every replication.
 """
 
@@ -53,6 +55,10 @@ CAUSE_OF_OUTCOME = {
 }
 """The cause named by the outcome of the policy that did not win a lead."""
 
+LET_GO = frozenset({"not_mql", "rejected", "disqualified"})
+"""Outcomes that end a lead nurture could have brought back: charged to "no nurture" when the
+winning policy won the lead after recycling it and the other never nurtured it."""
+
 assert set(CAUSE_OF_OUTCOME) == set(OUTCOMES) - {"won"}
 assert set(CAUSE_OF_OUTCOME.values()) == set(CAUSES)
 
@@ -81,8 +87,22 @@ def attribute(baseline: Ledger, policy: Ledger) -> pd.DataFrame:
             a["outcome"].to_numpy()[gained].astype(object),
         ]
     )
+    # A lead the winner brought back from nurture and the other policy let go without ever
+    # nurturing it (not an MQL, rejected, disqualified): nurture made the difference.
+    recycled = np.concatenate(
+        [
+            (a["recycles"].to_numpy()[lost] > 0) & (b["touches"].to_numpy()[lost] == 0),
+            (b["recycles"].to_numpy()[gained] > 0) & (a["touches"].to_numpy()[gained] == 0),
+        ]
+    )
     amounts = np.concatenate([rev_a[lost], -rev_b[gained]])
-    named = pd.Series([CAUSE_OF_OUTCOME[o] for o in causes], dtype=object)
+    named = pd.Series(
+        [
+            "no nurture" if again and o in LET_GO else CAUSE_OF_OUTCOME[o]
+            for o, again in zip(causes, recycled, strict=True)
+        ],
+        dtype=object,
+    )
     frame = pd.DataFrame({"cause": named, "amount": amounts})
     grouped = frame.groupby("cause", sort=False)["amount"]
     amount = grouped.sum().reindex(list(CAUSES), fill_value=0.0)

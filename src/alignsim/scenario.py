@@ -757,9 +757,55 @@ def validate(data: Mapping[str, Any], label: str = "<scenario>") -> Scenario:
     return scenario
 
 
+MAX_EXTENDS = 8
+"""Longest chain of scenario files extending one another."""
+
+
 def read_document(path: str | Path) -> dict[str, Any]:
-    """The raw TOML (or JSON) document of a scenario file."""
-    path = Path(path)
+    """The raw TOML (or JSON) document of a scenario file, with its `extends` resolved.
+
+    `extends = "default.toml"` (a path relative to the file) starts from that scenario: the
+    file's tables are merged into it key by key, except that each policy the file defines
+    replaces the one of the same name whole (a policy is read as one decision).
+    """
+    return _read_extended(Path(path), ())
+
+
+def _merged(base: dict[str, Any], top: Mapping[str, Any], at: str = "") -> dict[str, Any]:
+    out = dict(base)
+    for key, value in top.items():
+        whole_policy = at == "policies"
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping) and not whole_policy:
+            out[key] = _merged(out[key], value, f"{at}.{key}" if at else key)
+        else:
+            out[key] = value
+    return out
+
+
+def _read_extended(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
+    data = _read_one(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    label = path.name
+    if not isinstance(parent, str) or not parent:
+        raise ScenarioError([f"{label}: extends: expected a scenario file name (got {parent!r})"])
+    base_path = (path.parent / parent).resolve()
+    if base_path in chain or base_path == path.resolve():
+        raise ScenarioError([f"{label}: extends: {parent} extends {label} in a loop"])
+    if len(chain) >= MAX_EXTENDS:
+        raise ScenarioError([f"{label}: extends: more than {MAX_EXTENDS} files deep"])
+    try:
+        base = _read_extended(base_path, (*chain, path.resolve()))
+    except ScenarioError as error:
+        raise ScenarioError(
+            [f"{label}: extends {parent}: {problem}" for problem in error.problems]
+        ) from None
+    return _merged(base, data)
+
+
+def _read_one(path: Path) -> dict[str, Any]:
+    """One file's TOML (or JSON) document, as written."""
     label = path.name
     try:
         text = path.read_text(encoding="utf-8")

@@ -365,9 +365,10 @@ class LeadFlow:
         self.floor.release()
         now = self.env.now
         if not s.u_qualify[lead, routing] < s.qualify[lead, temperature]:
+            # Nurture is marketing's track: sales' own prospects that are not ready end here.
             nurture = self.policy.nurture
             not_ready = temperature < HOT and nurture is not None and nurture.not_ready
-            if not_ready and self.can_nurture(lead):
+            if not_ready and s.owner[lead] != SALES and self.can_nurture(lead):
                 yield from self.nurture(lead)
             else:
                 book.end(lead, "disqualified", now)
