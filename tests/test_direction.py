@@ -68,3 +68,25 @@ def test_the_check_catches_a_lever_that_raises_revenue(change):
     # inequality above must fail. This is what keeps the direction test able to fail.
     mean, se, lost = _loss(_with_variant(change), "worse", "aligned")
     assert mean + 3 * se < 0, lost
+
+
+def _discard_rejects(p):
+    p["rejected"] = "discard"
+
+
+def _no_nurture(p):
+    p["rejected"] = "discard"
+    del p["nurture"]
+
+
+@pytest.mark.parametrize("change", [_discard_rejects, _no_nurture], ids=lambda f: f.__name__)
+def test_throwing_away_not_ready_leads_never_raises_expected_revenue(change):
+    # Nurture pays back over months (touches every 11 days, warming over weeks): a half year.
+    lost = alignsim.compare(
+        _with_variant(change),
+        baseline="aligned",
+        policy="worse",
+        replications=6,
+        horizon=26 * 168.0,
+    ).summary()["revenue_lost"]
+    assert lost["mean"] + 3 * lost["std"] / 6**0.5 >= 0, lost
