@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 demo: $(STAMP)
-	$(BIN)/alignsim run scenarios/default.toml --policy all
+	$(BIN)/alignsim compare scenarios/default.toml
 
 test: $(STAMP)
 	$(BIN)/ruff check .

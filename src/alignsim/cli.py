@@ -302,42 +302,47 @@ def _interval_text(low: float | None, high: float | None, currency: str, scale: 
 
 
 def _print_comparison(result: Comparison) -> None:
+    """The comparison as a manager reads it: per year, with the interval and the causes."""
     s = result.summary()
     cur = s["currency"]
     per_year = HOURS_PER_YEAR / s["horizon_h"]
     lost = s["revenue_lost"]
+    one_year = abs(per_year - 1) < 1e-9
+    run = "" if one_year else f", scaled from runs of {format_duration(s['horizon_h'])}"
     table = Table(
-        title=f"{result.scenario}: {result.policy} against {result.baseline}, "
-        f"{s['replications']} replications of {format_duration(s['horizon_h'])} "
-        f"(seed {s['seed']}, the same leads for both)",
+        title=f"{result.scenario}: {result.policy} against {result.baseline}, per year{run}; "
+        f"{s['replications']} replications (seed {s['seed']}, the same leads for both)",
         title_justify="left",
     )
-    for column in ("", "mean per run", "95% interval", "per year", "share"):
+    for column in ("", "per year", "95% interval", "share"):
         table.add_column(column, justify="left" if not column else "right")
     for name, amount in s["revenue"].items():
-        table.add_row(f"Revenue, {name}", money(amount, cur), "", money(amount * per_year, cur), "")
+        table.add_row(f"Revenue, {name}", money(amount * per_year, cur), "", "")
     table.add_row(
         "Revenue lost",
-        money(lost["mean"], cur),
-        _interval_text(lost["ci_low"], lost["ci_high"], cur),
         money(lost["mean"] * per_year, cur),
+        _interval_text(lost["ci_low"], lost["ci_high"], cur, per_year),
         "100%" if lost["mean"] else "-",
         style="bold",
     )
-    table.add_row(
-        "  per year, 95% interval",
-        "",
-        _interval_text(lost["ci_low"], lost["ci_high"], cur, per_year),
-        "",
-        "",
-    )
-    table.add_row("Revenue lost by cause", "", "", "", "", style="bold")
-    for row in result.attribution().itertuples():
+    table.add_row("Revenue lost by cause", "", "", "", style="bold")
+    causes = result.attribution()
+    for row in causes.itertuples():
         share = "-" if not np.isfinite(row.share) else f"{row.share:.0%}"
-        table.add_row(
-            f"  {row.cause}", money(row.amount, cur), "", money(row.amount * per_year, cur), share
+        table.add_row(f"  {row.cause}", money(row.amount * per_year, cur), "", share)
+    console = Console(width=max(100, Console().width))
+    console.print(table)
+    interval = _interval_text(lost["ci_low"], lost["ci_high"], cur, per_year)
+    sentence = (
+        f"{result.policy} loses {money(lost['mean'] * per_year, cur)} a year against "
+        f"{result.baseline}" + (f" (95% interval {interval})" if lost["ci_low"] is not None else "")
+    )
+    if lost["mean"] > 0:
+        top = causes.sort_values("amount", ascending=False).iloc[0]
+        sentence += (
+            f"; the biggest cause is {top['cause']} ({money(top['amount'] * per_year, cur)})"
         )
-    Console().print(table)
+    console.print(sentence + ".")
 
 
 @app.command("compare")
@@ -521,6 +526,7 @@ def schema_command() -> None:
 # Commands that live in their own modules register themselves on `app` when imported.
 # One import per line, each module owned by its feature (batch, report, workshop).
 # --- command modules ---
+
 # --- end of command modules ---
 
 
