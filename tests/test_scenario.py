@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import alignsim
-from alignsim.scenario import MAX_ATTEMPTS, read_document, schema
+from alignsim.scenario import MAX_ATTEMPTS, ScenarioError, read_document, schema
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "scenarios" / "default.toml"
@@ -572,3 +572,46 @@ def test_mutated_documents_fail_only_with_clear_lines(doc: dict[str, Any]) -> No
                 assert rest.startswith("the sources would create about"), line
     else:
         assert isinstance(scenario, alignsim.Scenario)
+
+
+def test_extends_merges_tables_and_replaces_whole_policies(tmp_path):
+    import shutil
+
+    shutil.copy("scenarios/default.toml", tmp_path / "default.toml")
+    (tmp_path / "child.toml").write_text(
+        'extends = "default.toml"\nname = "child"\n[team]\nreps = 9\n'
+        '[policies.current]\nqueue = "fifo"\n'
+        "definition = { marketing_noise = 0, sales_noise = 0, mql_threshold = 0, accept_threshold = 0 }\n"
+        'sla = { first_response = "1h" }\n'
+    )
+    child = alignsim.load(tmp_path / "child.toml")
+    base = alignsim.load("scenarios/default.toml")
+    assert (child.name, child.team.reps, child.team.hours) == ("child", 9, base.team.hours)
+    assert child.market == base.market and child.policies["aligned"] == base.policies["aligned"]
+    current = child.policies["current"]
+    assert current.nurture is None and current.goals.sales == "none" and current.queue == "fifo"
+
+
+def test_extends_errors_name_the_file(tmp_path):
+    (tmp_path / "a.toml").write_text('extends = "b.toml"\n')
+    (tmp_path / "b.toml").write_text('extends = "a.toml"\n')
+    (tmp_path / "c.toml").write_text('extends = "missing.toml"\n')
+    with pytest.raises(ScenarioError) as caught:
+        alignsim.load(tmp_path / "a.toml")
+    assert caught.value.problems == [
+        "a.toml: extends b.toml: b.toml: extends: a.toml extends b.toml in a loop"
+    ]
+    with pytest.raises(ScenarioError) as caught:
+        alignsim.load(tmp_path / "c.toml")
+    assert (
+        len(caught.value.problems) == 1 and "missing.toml: no such file" in caught.value.problems[0]
+    )
+
+
+def test_every_shipped_scenario_validates():
+    import glob
+
+    paths = glob.glob("scenarios/**/*.toml", recursive=True)
+    assert len(paths) >= 9
+    for path in paths:
+        alignsim.load(path)
