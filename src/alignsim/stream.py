@@ -18,7 +18,7 @@ Market draws never depend on a policy; a policy only transforms them.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pandas as pd
@@ -70,6 +70,8 @@ class LeadStream:
     u_qualify_time: np.ndarray
     u_win: np.ndarray
     u_routing: np.ndarray
+    cache: dict = field(default_factory=dict, compare=False, repr=False)
+    """What plans computed from these draws (durations by law), shared by the policies."""
 
     def __len__(self) -> int:
         return len(self.created)

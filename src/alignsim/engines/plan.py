@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from alignsim.calendar import BusinessCalendar
+from alignsim.distributions import DurationDist
 from alignsim.scenario import DISCIPLINES, OWNERS, READINESS, Policy, Team
 from alignsim.stream import LeadStream, block_widths
 
@@ -67,13 +68,28 @@ def make_plan(stream: LeadStream, team: Team, policy: Policy, horizon: float | N
         horizon=stream.horizon if horizon is None else float(horizon),
         calendar=team.hours.calendar,
         true_score=0.5 * stream.fit + 0.5 * READINESS[stream.temperature],
-        attempt_time=team.attempt_time.from_uniform(stream.u_attempt_time),
-        qualify_time=team.qualify_time.from_uniform(stream.u_qualify_time),
+        attempt_time=_hours(stream, "u_attempt_time", team.attempt_time, needs[0]),
+        qualify_time=_hours(stream, "u_qualify_time", team.qualify_time, needs[1]),
         routing_delay=policy.handoff.routing_delay.from_uniform(stream.u_routing),
         response_due=response_due(policy, team.hours.calendar, stream.created, stream.temperature),
         discipline=DISCIPLINES.index(policy.discipline),
         attempts_allowed=allowed,
     )
+
+
+def _hours(stream: LeadStream, field: str, law: DurationDist, width: int) -> np.ndarray:
+    """A team's durations for the first `width` columns of a stream's uniforms (leads x width).
+
+    Inverting a distribution is most of the cost of a plan, and every policy of a run plays the
+    same stream, so the result is kept on the stream, keyed by the law and the width.
+    """
+    key = (field, law.model_dump_json(), width)
+    cached = stream.cache.get(key)
+    if cached is None:
+        cached = law.from_uniform(np.ascontiguousarray(getattr(stream, field)[:, :width]))
+        cached.flags.writeable = False
+        stream.cache[key] = cached
+    return cached
 
 
 def response_due(
