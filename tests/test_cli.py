@@ -300,7 +300,7 @@ USAGE: dict[str, tuple[list[str | Path], str]] = {
     ),
     "bad engine": (
         ["run", DEFAULT, "--engine", "warp"],
-        "--engine: expected one of simpy (got 'warp')",
+        "--engine: expected one of fast, simpy (got 'warp')",
     ),
     "negative seed": (["run", DEFAULT, "--seed", "-1"], "'--seed'"),
     "seed not a number": (["run", DEFAULT, "--seed", "x"], "'--seed'"),

@@ -1,4 +1,9 @@
-"""Engines: deterministic functions of (lead stream, team, policy) that return a ledger."""
+"""Engines: deterministic functions of (lead stream, team, policy) that return a ledger.
+
+`fast` (numba, compiled at first use and cached on disk) is the default; `simpy` is the
+readable reference it is held to, lead by lead (tests/test_engine_equality.py). Engines are
+imported only when asked for, so `import alignsim` never loads numba or compiles anything.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,10 @@ from collections.abc import Callable
 from alignsim.engines.plan import Plan, make_plan
 from alignsim.ledger import LedgerBook
 
-ENGINES = ("simpy",)
+ENGINES = ("fast", "simpy")
 """Engine names accepted by `simulate` and `--engine`."""
 
-DEFAULT_ENGINE = "simpy"
+DEFAULT_ENGINE = "fast"
 """The engine used when none is named (run, compare, sweep, batch, the workshop page)."""
 
 
@@ -19,6 +24,10 @@ def engine(name: str | None = None) -> Callable[[Plan], LedgerBook]:
     name = DEFAULT_ENGINE if name is None else name
     if name == "simpy":
         from alignsim.engines.simpy_engine import play
+
+        return play
+    if name == "fast":
+        from alignsim.engines.fast import play
 
         return play
     raise ValueError(f"unknown engine {name!r}; expected one of {', '.join(ENGINES)}")

@@ -1,0 +1,919 @@
+"""The fast engine: the reference engine's dynamics as one compiled event loop (numba).
+
+It plays a `Plan` exactly like `alignsim.engines.simpy_engine.play` and fills the same
+`LedgerBook`; tests/test_engine_equality.py holds the two to the same ledger, lead by lead.
+Read simpy_engine.py first: this module follows it method by method, and each piece of the
+loop below names the method it stands for.
+
+How it works. Each lead's life (`LeadFlow.life` and what it calls) is a small state machine:
+`pc[lead]` says where the lead's process continues when its next event comes, and the
+process's local variables live in per-lead arrays. Pending events sit in a binary heap ordered
+like simpy's own queue, by (time, priority, sequence number): an event scheduled d hours from
+now fires at `now + d`, computed with the same floating-point operations as simpy's, so both
+engines see bit-identical instants. Three kinds of event skip the heap: arrivals (merged in
+from the stream, which is sorted by creation time), leads resumed in the current instant (a
+rep took them, or a timeout of zero hours), which wait in a ring, and the dispatch asked for
+in the current instant.
+
+Order within one instant. The only state leads share is the sales floor (reps, the queue)
+and marketing's weekly counts, which are read by completed weeks only. Queue entries are
+ordered by their key and lead id, and reps are only handed out by the dispatch, which runs at
+simpy priority LOW, after every other event of its instant. So the events of one instant
+that come before a dispatch commute, and the engine need not reproduce simpy's event ids: it
+keeps the one order that matters, NORMAL events, then the dispatch, then the events the
+dispatch caused (leads taken), then possibly another dispatch.
+
+Hand-written because no library plays this model: the event loop is the engine. The heap is
+written out (rather than `heapq`) because numba compiles typed arrays, not Python tuples.
+Compilation happens at the first call to `play`, never at import, and is cached on disk
+(numba `cache=True`, in this package's `__pycache__`, or numba's user cache directory when
+that is not writable). numba's cache does not notice edits to fast_calendar.py alone: after
+changing it, touch this file.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from alignsim.calendar import WEEK
+from alignsim.engines.fast_calendar import (
+    add_business_hours,
+    calendar_arrays,
+    is_open,
+    next_clock_time,
+    next_open,
+)
+from alignsim.engines.plan import Plan
+from alignsim.ledger import OUTCOMES, LedgerBook
+from alignsim.scenario import DISCIPLINES, OWNERS, READINESS
+
+# Outcomes by this module's numbering; the ledger's codes are passed in (`Rules.codes`), so a
+# reordering of OUTCOMES can never be frozen into the compiled cache.
+_OUTCOME_NAMES = (
+    "won",
+    "lost_deal",
+    "open_opportunity",
+    "lost_to_competitor",
+    "unreached",
+    "rejected",
+    "disqualified",
+    "not_mql",
+    "in_nurture",
+    "nurture_expired",
+    "in_queue",
+)
+WON, LOST_DEAL, OPEN_OPPORTUNITY, LOST_TO_COMPETITOR, UNREACHED = 0, 1, 2, 3, 4
+REJECTED, DISQUALIFIED, NOT_MQL, IN_NURTURE, NURTURE_EXPIRED, IN_QUEUE = 5, 6, 7, 8, 9, 10
+
+_DISCIPLINE_NAMES = ("fifo", "lifo", "value", "sla", "cherry-pick")
+FIFO, LIFO, VALUE, SLA, CHERRY_PICK = 0, 1, 2, 3, 4
+
+HOT = 2
+"""Temperature code of a hot buyer (cold 0, warm 1, hot 2)."""
+
+# Where a lead's process continues when its next event comes (pc[lead]).
+LIFE = 0  # LeadFlow.life: the lead is created now
+TO_SALES = 1  # to_sales: an MQL is made now
+ROUTED = 2  # to_sales after hand_off: the lead reaches sales now
+WORK = 3  # work: steps 5-8 begin
+ATTEMPT = 4  # work, top of the attempt loop: join the queue
+CALL = 5  # work after `taken`: a rep took the lead, the call starts
+CALLED = 6  # attempt after its timeout: the call ends
+SPACED = 7  # work after the attempt spacing
+GONE = 8  # work, skip_lost: the window closed during the spacing
+QUALIFY = 9  # qualify: the qualification call starts
+QUALIFIED = 10  # qualify after its timeout
+NURTURE = 11  # nurture: the lead enters nurture
+TOUCH_WAIT = 12  # nurture, top of the touch loop
+TOUCH = 13  # nurture after `every`: a touch
+DONE = 14  # the process has ended (or waits for nothing)
+
+# Event kinds in the heap (payload = 4 * lead + kind).
+RESUME = 0  # the lead's timeout ends (or a rep took it): continue at pc[lead]
+LOST = 2  # skip_lost: the buyer's window closes while the lead waits (tag: its queue ticket)
+DISPATCH = 3  # the sales floor's dispatch (payload 3, lead 0)
+
+NOTHING, ARRIVAL, HEAP, DISPATCH_NOW = 0, 1, 2, 3
+"""Where the next event comes from (besides the leads resumed in the current instant)."""
+
+NORMAL, LOW = 1.0, 2.0
+"""SimPy priorities of ordinary events and of the dispatch."""
+ORDER = 2.0**52
+"""Heap order key = priority * ORDER + sequence number (exact in a float64)."""
+
+
+class Leads(NamedTuple):
+    """Per-lead inputs: the stream's draws and the plan's hours (one row per lead)."""
+
+    created: np.ndarray
+    sales_owned: np.ndarray
+    fit: np.ndarray
+    temperature: np.ndarray
+    value: np.ndarray
+    closes: np.ndarray
+    warming: np.ndarray
+    repatience: np.ndarray
+    reach: np.ndarray
+    qualify: np.ndarray
+    win: np.ndarray
+    cycle: np.ndarray
+    eps_m: np.ndarray
+    eps_s: np.ndarray
+    u_reach: np.ndarray
+    u_qualify: np.ndarray
+    u_win: np.ndarray
+    attempt_time: np.ndarray
+    qualify_time: np.ndarray
+    routing_delay: np.ndarray
+    response_due: np.ndarray
+    attempts_allowed: np.ndarray
+
+
+class Rules(NamedTuple):
+    """The team's and policy's scalars and small tables (hours, thresholds, switches)."""
+
+    horizon: float
+    reps: int
+    discipline: int
+    skip_lost: bool
+    batch: bool
+    clocks: np.ndarray
+    spacing: float
+    sla_wall_clock: bool
+    sla_targets: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    cum: np.ndarray
+    days: np.ndarray
+    day_length: float
+    week_length: float
+    readiness: np.ndarray
+    mql_threshold: float
+    marketing_noise: float
+    sales_noise: float
+    accept_threshold: float
+    learns: bool
+    half_life: float
+    noise_floor: float
+    half: float
+    mql_volume: bool
+    weekly_target: float
+    goal_step: float
+    nurtures: bool
+    touches: int
+    max_recycles: int
+    every: float
+    speed: float
+    nurture_not_mql: bool
+    nurture_not_ready: bool
+    rejected_nurture: bool
+    weeks: int
+    codes: np.ndarray
+
+
+class Book(NamedTuple):
+    """The LedgerBook's arrays, filled in place."""
+
+    mql: np.ndarray
+    routed: np.ndarray
+    accepted: np.ndarray
+    response_due: np.ndarray
+    first_attempt: np.ndarray
+    attempts: np.ndarray
+    reached: np.ndarray
+    sql: np.ndarray
+    closed: np.ndarray
+    ended: np.ndarray
+    outcome: np.ndarray
+    revenue: np.ndarray
+    rep_hours: np.ndarray
+    recycles: np.ndarray
+    touches: np.ndarray
+
+
+def play(plan: Plan) -> LedgerBook:
+    """Play one policy over one lead stream with the fast engine (compiled at first use)."""
+    book = LedgerBook(plan.stream)
+    _run(_leads(plan), _rules(plan), _book(book))
+    return book
+
+
+def _frozen(a: np.ndarray, dtype: type = np.float64) -> np.ndarray:
+    """A read-only, contiguous view (or copy) of `a` as `dtype`.
+
+    Every input reaches numba read-only, so its type, hence the compiled code, never depends
+    on whether a caller's array happened to be writeable (plans share read-only columns).
+    """
+    view = np.ascontiguousarray(a, dtype=dtype).view()
+    view.flags.writeable = False
+    return view
+
+
+def _leads(plan: Plan) -> Leads:
+    s = plan.stream
+    return Leads(
+        created=_frozen(s.created),
+        sales_owned=_frozen(s.owner == OWNERS.index("sales"), np.bool_),
+        fit=_frozen(s.fit),
+        temperature=_frozen(s.temperature, np.int64),
+        value=_frozen(s.value),
+        closes=_frozen(s.created + s.patience),
+        warming=_frozen(s.warming),
+        repatience=_frozen(s.repatience),
+        reach=_frozen(s.reach),
+        qualify=_frozen(s.qualify),
+        win=_frozen(s.win),
+        cycle=_frozen(s.cycle),
+        eps_m=_frozen(s.eps_m),
+        eps_s=_frozen(s.eps_s),
+        u_reach=_frozen(s.u_reach),
+        u_qualify=_frozen(s.u_qualify),
+        u_win=_frozen(s.u_win),
+        attempt_time=_frozen(plan.attempt_time),
+        qualify_time=_frozen(plan.qualify_time),
+        routing_delay=_frozen(plan.routing_delay),
+        response_due=_frozen(plan.response_due),
+        attempts_allowed=_frozen(plan.attempts_allowed, np.int64),
+    )
+
+
+def _rules(plan: Plan) -> Rules:
+    policy, team = plan.policy, plan.team
+    d, goals, feedback, nurture = policy.definition, policy.goals, policy.feedback, policy.nurture
+    cal = calendar_arrays(plan.calendar)
+    learns = feedback is not None and feedback.enabled and feedback.floor < d.marketing_noise
+    return Rules(
+        horizon=float(plan.horizon),
+        reps=int(team.reps),
+        discipline=_DISCIPLINE_NAMES.index(DISCIPLINES[plan.discipline]),
+        skip_lost=bool(team.skip_lost_leads),
+        batch=policy.handoff.mode == "batch",
+        clocks=np.array(sorted({float(c) for c in policy.handoff.times})),
+        spacing=float(policy.sla.attempt_spacing),
+        sla_wall_clock=policy.sla.measured_in == "wall_clock",
+        sla_targets=_frozen(policy.sla.target_hours()),
+        starts=cal.starts,
+        ends=cal.ends,
+        cum=cal.cum,
+        days=cal.days,
+        day_length=cal.length,
+        week_length=cal.per_week,
+        readiness=_frozen(READINESS),
+        mql_threshold=float(d.mql_threshold),
+        marketing_noise=float(d.marketing_noise),
+        sales_noise=float(d.sales_noise),
+        accept_threshold=float(d.accept_threshold),
+        learns=bool(learns),
+        half_life=float(feedback.half_life) if feedback is not None else 1.0,
+        noise_floor=float(feedback.floor) if feedback is not None else 0.0,
+        half=0.5,
+        mql_volume=goals.marketing == "mql_volume",
+        weekly_target=float(goals.mql_target * WEEK) if goals.mql_target is not None else 0.0,
+        goal_step=float(goals.step),
+        nurtures=bool(policy.nurtures),
+        touches=int(nurture.touches) if nurture is not None else 0,
+        max_recycles=int(nurture.max_recycles) if nurture is not None else 0,
+        every=float(nurture.every) if nurture is not None else 1.0,
+        speed=1.0 - nurture.lift if nurture is not None else 1.0,
+        nurture_not_mql=bool(nurture is not None and nurture.not_mql),
+        nurture_not_ready=bool(nurture is not None and nurture.not_ready),
+        rejected_nurture=policy.rejected == "nurture",
+        weeks=int(plan.horizon // WEEK) + 2,
+        codes=np.array([OUTCOMES.index(name) for name in _OUTCOME_NAMES], dtype=np.int8),
+    )
+
+
+def _book(book: LedgerBook) -> Book:
+    return Book(**{name: getattr(book, name) for name in Book._fields})
+
+
+# ---------------------------------------------------------------------------- binary heaps
+
+
+@njit(cache=True)
+def _row_less(a0: float, a1: float, a2: float, heap: np.ndarray, j: int) -> bool:
+    """(a0, a1, a2) < heap[j, :3], lexicographically (the fourth column rides along)."""
+    if a0 != heap[j, 0]:
+        return a0 < heap[j, 0]
+    if a1 != heap[j, 1]:
+        return a1 < heap[j, 1]
+    return a2 < heap[j, 2]
+
+
+@njit(cache=True)
+def _push(heap: np.ndarray, n: int, a0: float, a1: float, a2: float, a3: float) -> None:
+    """Add a row to a min-heap of n rows (room for one more), ordered by its first three columns."""
+    i = n
+    while i > 0:
+        parent = (i - 1) >> 1
+        if not _row_less(a0, a1, a2, heap, parent):
+            break
+        for c in range(4):
+            heap[i, c] = heap[parent, c]
+        i = parent
+    heap[i, 0], heap[i, 1], heap[i, 2], heap[i, 3] = a0, a1, a2, a3
+
+
+@njit(cache=True)
+def _sift_down(heap: np.ndarray, n: int, i: int) -> None:
+    """Move row i of a heap of n rows down to its place."""
+    a0, a1, a2, a3 = heap[i, 0], heap[i, 1], heap[i, 2], heap[i, 3]
+    while True:
+        child = 2 * i + 1
+        if child >= n:
+            break
+        if child + 1 < n and not _row_less(
+            heap[child, 0], heap[child, 1], heap[child, 2], heap, child + 1
+        ):
+            child += 1
+        if _row_less(a0, a1, a2, heap, child):
+            break
+        for c in range(4):
+            heap[i, c] = heap[child, c]
+        i = child
+    heap[i, 0], heap[i, 1], heap[i, 2], heap[i, 3] = a0, a1, a2, a3
+
+
+@njit(cache=True)
+def _pop(heap: np.ndarray, n: int) -> tuple[float, float, float, float]:
+    """Remove and return the smallest of n rows (the caller then counts n - 1)."""
+    top = (heap[0, 0], heap[0, 1], heap[0, 2], heap[0, 3])
+    n -= 1
+    if n > 0:
+        for c in range(4):
+            heap[0, c] = heap[n, c]
+        _sift_down(heap, n, np.int64(0))  # (not a literal 0: one compiled version)
+    return top
+
+
+@njit(cache=True)
+def _compact(events: np.ndarray, n: int, ticket_of: np.ndarray) -> int:
+    """Drop the LOST timeouts of queue tickets no longer live from a full event heap; returns
+    the rows left, in heap order again.
+
+    The event heap never grows: a lead has at most one live row in it (a pending timeout, or
+    the LOST of the wait it is in), so with room for more rows than leads, compacting always
+    frees room. (Growing instead would reassign the array in the loop, which numba pays for
+    with atomic reference counting at every pass.)
+    """
+    kept = 0
+    for i in range(n):
+        payload = int(events[i, 2])
+        if payload & 3 != LOST or ticket_of[payload >> 2] == events[i, 3]:
+            for c in range(4):
+                events[kept, c] = events[i, c]
+            kept += 1
+    for i in range(kept // 2 - 1, -1, -1):
+        _sift_down(events, kept, i)
+    if kept == len(events):
+        raise RuntimeError("alignsim fast engine: the event heap is full of live rows (a bug)")
+    return kept
+
+
+@njit(cache=True)
+def _holds(due: np.ndarray, n: int, when: float) -> bool:
+    """Whether the set due[:n, 0] holds the instant `when` (SalesFloor._dispatch_due)."""
+    i = 0
+    while i < n and due[i, 0] != when:
+        i += 1
+    return i < n
+
+
+# ---------------------------------------------------------------------------- marketing
+
+
+@njit(cache=True)
+def _threshold(
+    week: int,
+    thresholds: np.ndarray,
+    known: np.ndarray,
+    mqls: np.ndarray,
+    mql_volume: bool,
+    weekly_target: float,
+    step: float,
+) -> float:
+    """Marketing.threshold: the MQL threshold in force in a week, moved each Monday by the goal."""
+    while known[0] <= week:
+        done = known[0] - 1
+        threshold = thresholds[done]
+        if mql_volume:
+            if mqls[done] < weekly_target:
+                threshold = max(0.0, threshold - step)
+            elif mqls[done] > weekly_target:
+                threshold = min(1.0, threshold + step)
+        thresholds[known[0]] = threshold
+        known[0] += 1
+    return thresholds[week]
+
+
+@njit(cache=True)
+def _noise(
+    week: int,
+    verdicts: np.ndarray,
+    heard: np.ndarray,
+    learns: bool,
+    sigma: float,
+    floor: float,
+    half: float,
+    half_life: float,
+) -> float:
+    """Marketing.noise: sigma_m in a week, from the sales verdicts of the weeks before it.
+
+    heard = [weeks summed, their verdicts]: completed weeks never change, so the sum grows.
+    """
+    if not learns:
+        return sigma
+    while heard[0] < week:
+        heard[1] += verdicts[heard[0]]
+        heard[0] += 1
+    # half (0.5) comes in at run time: with a constant base LLVM rewrites pow(0.5, x) into an
+    # exp2 that rounds differently from CPython's pow, and the engines would part ways.
+    return floor + (sigma - floor) * half ** (heard[1] / half_life)
+
+
+# ---------------------------------------------------------------------------- the event loop
+
+
+@njit(cache=True)
+def _run(leads: Leads, r: Rules, book: Book) -> None:
+    # Arrays are taken out of the tuples once: reading a tuple's array inside the loop would
+    # cost a reference-count increment and decrement (atomic) at every use.
+    created, sales_owned, fit, born_as = (
+        leads.created,
+        leads.sales_owned,
+        leads.fit,
+        leads.temperature,
+    )
+    value, closes0, warming, repatience = leads.value, leads.closes, leads.warming, leads.repatience
+    reach, qualify, win, cycle = leads.reach, leads.qualify, leads.win, leads.cycle
+    eps_m, eps_s, u_reach, u_qualify, u_win = (
+        leads.eps_m,
+        leads.eps_s,
+        leads.u_reach,
+        leads.u_qualify,
+        leads.u_win,
+    )
+    attempt_time, qualify_time, routing_delay = (
+        leads.attempt_time,
+        leads.qualify_time,
+        leads.routing_delay,
+    )
+    plan_due, attempts_allowed = leads.response_due, leads.attempts_allowed
+    mql, routed, accepted, response_due = book.mql, book.routed, book.accepted, book.response_due
+    first_attempt, attempts, reached_at, sql = (
+        book.first_attempt,
+        book.attempts,
+        book.reached,
+        book.sql,
+    )
+    closed, ended, outcome, revenue = book.closed, book.ended, book.outcome, book.revenue
+    rep_hours, recycles, touches = book.rep_hours, book.recycles, book.touches
+    clocks, sla_targets, readiness, codes = r.clocks, r.sla_targets, r.readiness, r.codes
+    starts, ends, cum, days = r.starts, r.ends, r.cum, r.days
+    learns, sigma_m, noise_floor, half, half_life = (
+        r.learns,
+        r.marketing_noise,
+        r.noise_floor,
+        r.half,
+        r.half_life,
+    )
+    mql_volume, mql_target, goal_step = r.mql_volume, r.weekly_target, r.goal_step
+    n = len(created)
+    horizon = r.horizon
+
+    # The lead processes' state: where each continues, and LeadFlow's per-lead variables.
+    pc = np.full(n, DONE, dtype=np.int8)
+    temperature = born_as.copy()  # LeadFlow.temperature: rises in nurture
+    closes = closes0.copy()  # LeadFlow.closes: a warming opens a new window
+    routing = np.zeros(n, dtype=np.int64)  # to_sales / work: the routing being worked
+    deadline = np.zeros(n)  # work: the SLA key's deadline
+    attempt = np.zeros(n, dtype=np.int64)  # work: the attempt loop's index
+    called_at = np.zeros(n)  # work: when the last call started
+    reaching = np.zeros(n, dtype=np.bool_)  # attempt: did the call under way reach the buyer
+    warms_at = np.zeros(n)  # nurture: when the buyer warms next
+    ticket_of = np.full(n, -1, dtype=np.int64)  # SalesFloor._waiting: the live queue ticket
+
+    # Marketing's weeks (Marketing.mqls, .verdicts, ._thresholds) and the sum of verdicts heard.
+    mqls = np.zeros(r.weeks, dtype=np.int64)
+    verdicts = np.zeros(r.weeks, dtype=np.int64)
+    thresholds = np.zeros(r.weeks + 1)
+    thresholds[0] = r.mql_threshold
+    known = np.ones(1, dtype=np.int64)
+    heard = np.zeros(2, dtype=np.int64)
+
+    # The sales floor: free reps, the queue (key, second key, lead, ticket), pending dispatches.
+    free = r.reps
+    # A lead has at most one row in the queue (live, or withdrawn and not yet popped).
+    queue = np.empty((n + 1, 4))
+    queued = np.int64(0)  # (np.int64: a literal 0 would compile the heap functions twice)
+    waiting = 0
+    tickets = 0
+    due = np.empty((64, 1))  # SalesFloor._dispatch_due: instants a dispatch is scheduled for
+    n_due = np.int64(0)
+
+    # The event heap: (time, priority * ORDER + sequence, 4 * lead + kind, tag). Two kinds of
+    # event never enter it, as they fall in the current instant: leads resumed now (taken by a
+    # rep, or a zero-length timeout) wait in a ring `ready`, and a dispatch asked for now is
+    # `dispatch_seq` (its sequence number; -1: none). Both keep their place in simpy's order:
+    # NORMAL events of this instant first, in any order, then the dispatch.
+    events = np.empty((n + n // 2 + 64, 4))  # more rows than leads: see _compact
+    pending = np.int64(0)
+    seq = 0.0
+    ready = np.empty(n + 1, dtype=np.int64)
+    first_ready, ready_count = 0, 0
+    dispatch_seq = -1.0
+    week, week_start, week_end = 0, 0.0, WEEK  # Marketing.week(now), and where that week lies
+
+    arrived = 0
+    arrival = 0.0  # simpy's clock when the previous arrival fired
+    next_arrival = created[0] + 0.0 if n > 0 else math.inf
+
+    now = 0.0
+    while True:
+        # ------------------------------------------------------------ the next event
+        if arrived < n and next_arrival >= horizon:
+            arrived = n  # the stream goes on past the horizon
+        # The smallest of: the next arrival (before anything else of its instant), the heap's
+        # first event, and the dispatch asked for now.
+        source, at, order = NOTHING, math.inf, 0.0
+        if arrived < n:
+            source, at, order = ARRIVAL, next_arrival, -1.0
+        if pending > 0 and events[0, 0] < at:
+            source, at, order = HEAP, events[0, 0], events[0, 1]
+        if dispatch_seq >= 0.0 and (now < at or (now == at and LOW * ORDER + dispatch_seq < order)):
+            source = DISPATCH_NOW
+        if ready_count > 0:  # a lead resumed in this instant: NORMAL, before the dispatch
+            lead, kind, tag = ready[first_ready], RESUME, 0.0
+            first_ready = first_ready + 1 if first_ready < n else 0
+            ready_count -= 1
+        elif source == ARRIVAL:
+            now = next_arrival
+            lead, kind, tag = arrived, RESUME, 0.0
+            pc[lead] = LIFE
+            arrived += 1
+            arrival = now
+            if arrived < n:
+                next_arrival = arrival + (created[arrived] - arrival)
+        elif source == HEAP:
+            now, _, payload, tag = _pop(events, pending)
+            pending -= 1
+            lead, kind = int(payload) >> 2, int(payload) & 3
+        elif source == DISPATCH_NOW:
+            lead, kind, tag = 0, DISPATCH, 0.0
+            dispatch_seq = -1.0
+        else:
+            break
+        if not week_start <= now < week_end:
+            week = int(now // WEEK)
+            week_start = week * WEEK
+            week_end = week_start + WEEK
+
+        # ------------------------------------------------------------ SalesFloor._dispatch
+        if kind == DISPATCH:
+            keep = np.int64(0)
+            for i in range(n_due):  # discard now; instants passed can never be asked again
+                if due[i, 0] > now:
+                    due[keep, 0] = due[i, 0]
+                    keep += 1
+            n_due = keep
+            if waiting == 0 or free == 0:
+                continue
+            if not is_open(now, starts, ends):
+                when = next_open(now, starts, ends)
+                if not _holds(due, n_due, when):
+                    if n_due == len(due):
+                        raise RuntimeError("alignsim fast engine: too many dispatches pending")
+                    due[n_due, 0] = when
+                    n_due += 1
+                    at = now + (when - now)
+                    if at < horizon:
+                        if pending == len(events):
+                            pending = _compact(events, pending, ticket_of)
+                        _push(events, pending, at, LOW * ORDER + seq, float(DISPATCH), 0.0)
+                        pending += 1
+                        seq += 1.0
+                continue
+            while free > 0 and queued > 0:
+                _, _, taker, ticket = _pop(queue, queued)
+                queued -= 1
+                lead = int(taker)
+                if ticket_of[lead] != ticket:
+                    continue  # withdrawn earlier
+                ticket_of[lead] = -1
+                waiting -= 1
+                free -= 1
+                ready[(first_ready + ready_count) % (n + 1)] = lead  # taken.succeed()
+                ready_count += 1
+            continue
+
+        # ------------------------------------------------------------ work, skip_lost branch
+        if kind == LOST:
+            if ticket_of[lead] != tag:
+                continue  # taken before its window closed: the timeout no longer matters
+            ticket_of[lead] = -1  # SalesFloor.withdraw
+            waiting -= 1
+            outcome[lead] = codes[LOST_TO_COMPETITOR]
+            ended[lead] = now
+            pc[lead] = DONE
+            continue
+
+        # ------------------------------------------------------------ the lead's process
+        wake = math.inf  # when the process's next timeout ends (inf: it waits for no timeout)
+        lost_at = math.inf  # skip_lost: when its window closes while it waits in the queue
+        dispatch = False  # SalesFloor._dispatch_at(now) was asked for
+        step = pc[lead]
+        while True:
+            if step == LIFE:
+                response_due[lead] = plan_due[lead]
+                if sales_owned[lead]:
+                    routed[lead] = now
+                    accepted[lead] = now
+                    routing[lead] = 0
+                    deadline[lead] = plan_due[lead]
+                    step = WORK
+                    continue
+                # marketing_calls_it_mql
+                sigma = _noise(week, verdicts, heard, learns, sigma_m, noise_floor, half, half_life)
+                z = 0.5 * fit[lead] + 0.5 * readiness[temperature[lead]]
+                seen = z + sigma * eps_m[lead, touches[lead]]
+                bar = _threshold(week, thresholds, known, mqls, mql_volume, mql_target, goal_step)
+                if seen >= bar:
+                    mqls[week] += 1
+                    if math.isnan(mql[lead]):
+                        mql[lead] = now
+                    step = TO_SALES
+                    continue
+                if (  # policy.nurture.not_mql and can_nurture
+                    r.nurtures
+                    and r.nurture_not_mql
+                    and touches[lead] < r.touches
+                    and recycles[lead] < r.max_recycles
+                ):
+                    step = NURTURE
+                    continue
+                outcome[lead] = codes[NOT_MQL]
+                ended[lead] = now
+                step = DONE
+                break
+
+            if step == TO_SALES:
+                route = recycles[lead]
+                routing[lead] = route
+                outcome[lead] = codes[IN_QUEUE]
+                if route == 0:
+                    deadline[lead] = plan_due[lead]
+                else:  # engines.plan.response_due for an MQL made now
+                    target = sla_targets[temperature[lead]]
+                    if r.sla_wall_clock:
+                        deadline[lead] = now + target
+                    else:
+                        deadline[lead] = add_business_hours(
+                            now, target, starts, ends, cum, r.day_length, r.week_length
+                        )
+                if r.batch:  # hand_off
+                    wake = now + (next_clock_time(now, clocks, days) - now)
+                else:
+                    wake = now + routing_delay[lead, route]
+                step = ROUTED
+                break
+
+            if step == ROUTED:
+                if math.isnan(routed[lead]):
+                    routed[lead] = now
+                # sales_accepts
+                verdicts[week] += 1
+                route = routing[lead]
+                seen = (
+                    0.5 * fit[lead] + 0.5 * readiness[temperature[lead]]
+                ) + r.sales_noise * eps_s[lead, route]
+                if not seen >= r.accept_threshold:
+                    if (  # rejected = "nurture" and can_nurture
+                        r.rejected_nurture
+                        and r.nurtures
+                        and touches[lead] < r.touches
+                        and recycles[lead] < r.max_recycles
+                    ):
+                        step = NURTURE
+                        continue
+                    outcome[lead] = codes[REJECTED]
+                    ended[lead] = now
+                    step = DONE
+                    break
+                if math.isnan(accepted[lead]):
+                    accepted[lead] = now
+                step = WORK
+                continue
+
+            if step == WORK:
+                attempt[lead] = 0
+                step = ATTEMPT
+                continue
+
+            if step == ATTEMPT:
+                window = closes[lead]
+                if r.skip_lost and now >= window:
+                    outcome[lead] = codes[LOST_TO_COMPETITOR]
+                    ended[lead] = now
+                    step = DONE
+                    break
+                # SalesFloor.wait_for_rep, with queue_key
+                if r.discipline == FIFO:
+                    key, key2 = now, 0.0
+                elif r.discipline == LIFO:
+                    key, key2 = -now, 0.0
+                elif r.discipline == VALUE:
+                    key, key2 = -value[lead], 0.0
+                elif r.discipline == SLA:
+                    key, key2 = deadline[lead], 0.0
+                else:
+                    key = 0.0 if sales_owned[lead] else 1.0
+                    key2 = -value[lead]
+                ticket_of[lead] = tickets
+                _push(queue, queued, key, key2, float(lead), float(tickets))
+                queued += 1
+                tickets += 1
+                waiting += 1
+                dispatch = True
+                if r.skip_lost:
+                    lost_at = now + (window - now)
+                step = CALL
+                break
+
+            if step == CALL:
+                # work after `taken`, then attempt
+                called_at[lead] = now
+                k = attempts[lead]
+                if k == 0:
+                    first_attempt[lead] = now
+                attempts[lead] += 1
+                reaching[lead] = (
+                    now < closes[lead] and u_reach[lead, k] < reach[lead, temperature[lead]]
+                )
+                hours = attempt_time[lead, k]  # spend_rep_time
+                rep_hours[lead] += max(0.0, min(now + hours, horizon) - now)
+                wake = now + hours
+                step = CALLED
+                break
+
+            if step == CALLED:
+                if reaching[lead]:
+                    if math.isnan(reached_at[lead]):
+                        reached_at[lead] = now
+                    step = QUALIFY
+                    continue
+                free += 1  # SalesFloor.release
+                dispatch = True
+                window = closes[lead]
+                if attempt[lead] == attempts_allowed[lead] - 1:
+                    lost = called_at[lead] >= window
+                    outcome[lead] = codes[LOST_TO_COMPETITOR if lost else UNREACHED]
+                    ended[lead] = now
+                    step = DONE
+                    break
+                if r.skip_lost and window < now + r.spacing:
+                    wake = now + max(0.0, window - now)
+                    step = GONE
+                    break
+                wake = now + r.spacing
+                step = SPACED
+                break
+
+            if step == SPACED:
+                deadline[lead] = now  # a retry is due when its spacing ends
+                attempt[lead] += 1
+                step = ATTEMPT
+                continue
+
+            if step == GONE:
+                outcome[lead] = codes[LOST_TO_COMPETITOR]
+                ended[lead] = now
+                step = DONE
+                break
+
+            if step == QUALIFY:
+                hours = qualify_time[lead, routing[lead]]  # spend_rep_time
+                rep_hours[lead] += max(0.0, min(now + hours, horizon) - now)
+                wake = now + hours
+                step = QUALIFIED
+                break
+
+            if step == QUALIFIED:
+                free += 1  # SalesFloor.release
+                dispatch = True
+                heat = temperature[lead]
+                route = routing[lead]
+                if not u_qualify[lead, route] < qualify[lead, heat]:
+                    # not ready and can_nurture (sales' own prospects are not nurtured)
+                    if (
+                        heat < HOT
+                        and r.nurture_not_ready
+                        and not sales_owned[lead]
+                        and r.nurtures
+                        and touches[lead] < r.touches
+                        and recycles[lead] < r.max_recycles
+                    ):
+                        step = NURTURE
+                        continue
+                    outcome[lead] = codes[DISQUALIFIED]
+                    ended[lead] = now
+                    step = DONE
+                    break
+                sql[lead] = now
+                close = now + cycle[lead]
+                closed[lead] = close
+                if close >= horizon:
+                    outcome[lead] = codes[OPEN_OPPORTUNITY]  # decided after the horizon
+                elif u_win[lead] < win[lead, heat]:
+                    outcome[lead] = codes[WON]
+                    ended[lead] = close
+                    revenue[lead] = value[lead]
+                else:
+                    outcome[lead] = codes[LOST_DEAL]
+                    ended[lead] = close
+                step = DONE
+                break
+
+            if step == NURTURE:
+                outcome[lead] = codes[IN_NURTURE]
+                warmed = temperature[lead] - born_as[lead]
+                if warmed < 2:
+                    warms_at[lead] = now + r.speed * warming[lead, warmed]
+                else:
+                    warms_at[lead] = math.inf
+                step = TOUCH_WAIT
+                continue
+
+            if step == TOUCH_WAIT:
+                if touches[lead] < r.touches:
+                    wake = now + r.every
+                    step = TOUCH
+                    break
+                outcome[lead] = codes[NURTURE_EXPIRED]
+                ended[lead] = now
+                step = DONE
+                break
+
+            if step == TOUCH:
+                # each warming opens a new window, with a fresh patience
+                warmed = temperature[lead] - born_as[lead]
+                while warms_at[lead] <= now:
+                    temperature[lead] += 1
+                    closes[lead] = warms_at[lead] + repatience[lead, warmed]
+                    warmed += 1
+                    if warmed < 2:
+                        warms_at[lead] = warms_at[lead] + r.speed * warming[lead, warmed]
+                    else:
+                        warms_at[lead] = math.inf
+                touches[lead] += 1
+                # marketing_calls_it_mql, at this touch's scoring
+                sigma = _noise(week, verdicts, heard, learns, sigma_m, noise_floor, half, half_life)
+                z = 0.5 * fit[lead] + 0.5 * readiness[temperature[lead]]
+                seen = z + sigma * eps_m[lead, touches[lead]]
+                bar = _threshold(week, thresholds, known, mqls, mql_volume, mql_target, goal_step)
+                if seen >= bar:
+                    mqls[week] += 1
+                    if math.isnan(mql[lead]):
+                        mql[lead] = now
+                    recycles[lead] += 1
+                    step = TO_SALES
+                    continue
+                step = TOUCH_WAIT
+                continue
+
+            break  # DONE: nothing left to do
+        pc[lead] = step
+
+        # ------------------------------------------------------------ what the step scheduled
+        if wake == now:
+            ready[(first_ready + ready_count) % (n + 1)] = lead
+            ready_count += 1
+        elif wake < horizon:
+            if pending == len(events):
+                pending = _compact(events, pending, ticket_of)
+            _push(events, pending, wake, NORMAL * ORDER + seq, 4.0 * lead + RESUME, 0.0)
+            pending += 1
+            seq += 1.0
+        if lost_at < horizon:
+            if pending == len(events):
+                pending = _compact(events, pending, ticket_of)
+            _push(
+                events,
+                pending,
+                lost_at,
+                NORMAL * ORDER + seq,
+                4.0 * lead + LOST,
+                float(ticket_of[lead]),
+            )
+            pending += 1
+            seq += 1.0
+        if dispatch and not _holds(due, n_due, now):  # SalesFloor._dispatch_at(now)
+            if n_due == len(due):
+                raise RuntimeError("alignsim fast engine: too many dispatches pending")
+            due[n_due, 0] = now
+            n_due += 1
+            dispatch_seq = seq
+            seq += 1.0
