@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from alignsim.batch.uncertainty import Uncertainty
 from alignsim.calendar import BusinessCalendar, parse_clock, parse_days
 from alignsim.distributions import DIST_NAMES, AmountDist, Duration, DurationDist, StrictModel
 from alignsim.units import parse_rate
@@ -471,6 +472,7 @@ class Scenario(StrictModel):
         description='The policy others are compared against; default "aligned" if there is '
         "one, else the first policy.",
     )
+    uncertainty: Uncertainty | None = None
 
     @property
     def baseline_policy(self) -> str:

@@ -1,0 +1,357 @@
+"""`alignsim batch` and `alignsim sensitivity`: Monte Carlo batches from the command line.
+
+Registered on alignsim's typer app when alignsim.cli imports this module. Every problem with
+the input (scenario, uncertain inputs, options, output folder) is one sentence and exit code 2,
+before any run starts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+from collections.abc import Iterator
+from concurrent.futures import Executor
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from alignsim.batch.api import default_chunk_size, monte_carlo
+from alignsim.batch.checkpoint import FolderError
+from alignsim.batch.design import DESIGNS
+from alignsim.batch.executors import SerialExecutor, cores, dask_executor, process_pool
+from alignsim.batch.setup import Setup, prepare
+from alignsim.cli import (
+    SET_HELP,
+    BadInput,
+    BaselineOption,
+    EngineOption,
+    HorizonOption,
+    PolicyOption,
+    SeedOption,
+    _check_engine,
+    _check_size,
+    _hours,
+    _pair,
+    app,
+    money,
+)
+from alignsim.overrides import apply_overrides
+from alignsim.scenario import ScenarioError, read_document, validate
+from alignsim.units import format_duration
+
+__all__ = ["batch_command", "parse_amount", "sensitivity_command"]
+
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        help="Worker processes on this machine (default: one per core; 1: no pool).", min=1
+    ),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Dask scheduler tcp://HOST:PORT, or 'local' to start a LocalCluster here "
+        "(default: $DASK_SCHEDULER_ADDRESS if set). Needs alignsim\\[dask].",
+    ),
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+
+_AMOUNT = re.compile(r"^\s*([0-9][0-9_,]*(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?)\s*([kmb]?)\s*$", re.I)
+_SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9}
+
+
+def parse_amount(text: str) -> float:
+    """An amount of money as people write it: 2000000, 2,000,000, 2e6, 2M, 500k."""
+    match = _AMOUNT.match(text)
+    if match is None:
+        raise ValueError(f"expected an amount like 2000000, 2e6 or 2M (got {text!r})")
+    number = float(match.group(1).replace(",", "").replace("_", ""))
+    return number * _SUFFIX[match.group(2).lower()]
+
+
+def _setup(
+    path: Path,
+    sets: list[str] | None,
+    baseline: str | None,
+    policy: str | None,
+    seed: int | None,
+    hours: float | None,
+    engine: str | None,
+) -> Setup:
+    """Read, override and check the scenario and its uncertain inputs; BadInput if anything is off."""
+    try:
+        doc = read_document(path)
+        if sets:
+            doc = apply_overrides(doc, sets)
+        scenario = validate(doc, path.name)
+    except ScenarioError as error:
+        raise BadInput(*error.problems) from None
+    _pair(scenario, path, baseline, policy)
+    _check_size(scenario, path, hours)
+    try:
+        return prepare(
+            doc,
+            path.name,
+            baseline=baseline,
+            policy=policy,
+            seed=seed,
+            horizon=hours,
+            engine=engine,
+        )
+    except ScenarioError as error:
+        raise BadInput(*error.problems) from None
+
+
+@contextlib.contextmanager
+def _executor(workers: int | None, scheduler: str | None) -> Iterator[Executor]:
+    """The executor the options ask for: serial, a process pool, or Dask."""
+    if workers is not None and scheduler is not None:
+        raise BadInput("--workers and --scheduler: choose one")
+    address = scheduler or (
+        None if workers is not None else os.environ.get("DASK_SCHEDULER_ADDRESS")
+    )
+    if address:
+        option = "--scheduler" if scheduler else "DASK_SCHEDULER_ADDRESS"
+        with contextlib.ExitStack() as stack:
+            try:
+                executor = stack.enter_context(dask_executor(address, workers))
+            except ImportError:
+                raise BadInput(
+                    f"{option}: Dask is not installed (pip install 'alignsim[dask]')"
+                ) from None
+            except (OSError, TimeoutError) as error:
+                raise BadInput(
+                    f"{option}: cannot reach the Dask scheduler at {address} ({error})"
+                ) from None
+            yield executor
+        return
+    count = cores() if workers is None else workers
+    if count == 1:
+        yield SerialExecutor()
+        return
+    with process_pool(count) as pool:
+        yield pool
+
+
+def _print_summary(s: dict[str, Any], folder: Path | None, xlsx: bool) -> None:
+    cur = s["currency"]
+    lost = s["revenue_lost"]
+    console = Console(width=max(130, Console().width))
+    table = Table(
+        title=f"{s['scenario']}: {s['policy']} against {s['baseline']}, {s['runs']:,} runs of "
+        f"{format_duration(s['horizon_h'])} ({s['design']}, seed {s['seed']}; the same leads "
+        "for both in each run)",
+        title_justify="left",
+    )
+    table.add_column("Revenue lost")
+    table.add_column("", justify="right")
+    table.add_row("mean", money(lost["mean"], cur), style="bold")
+    if lost["ci_low"] is not None:
+        table.add_row(
+            "  95% interval of the mean",
+            f"{money(lost['ci_low'], cur)} to {money(lost['ci_high'], cur)}",
+        )
+    for q in ("p5", "p10", "p50", "p90", "p95"):
+        table.add_row(f"  {q.upper()}", money(lost[q], cur))
+    for x, p in s["prob_exceeds"].items():
+        table.add_row(f"  chance of losing more than {money(float(x), cur)}", f"{p:.1%}")
+    if s["precision"] is not None:
+        reached = "reached" if s["precision_reached"] else "not reached"
+        table.add_row(
+            f"  precision {s['precision']:.1%} of the mean", f"{reached} after {s['runs']:,} runs"
+        )
+    for name, amount in s["revenue"].items():
+        table.add_row(f"Revenue, {name} (mean)", money(amount, cur))
+    console.print(table)
+    if s["tornado"]:
+        tornado = Table(title="What drives it (tornado)", title_justify="left")
+        tornado.add_column("input", no_wrap=True)
+        tornado.add_column("unit")
+        for column in ("Spearman rho", "bottom 10%", "top 10%", "swing"):
+            tornado.add_column(column, justify="right", no_wrap=True)
+        for item in s["tornado"]:
+            rho = "-" if item["rho"] is None else f"{item['rho']:+.2f}"
+            tornado.add_row(
+                item["input"],
+                s["inputs"][item["input"]]["unit"],
+                rho,
+                money(item["low"], cur),
+                money(item["high"], cur),
+                money(item["swing"], cur),
+            )
+        console.print(tornado)
+    if folder is not None:
+        excel = ", summary.xlsx" if xlsx else ""
+        console.print(f"Wrote {folder}/runs.parquet, summary.json, summary.csv{excel}")
+
+
+@app.command("batch")
+def batch_command(
+    scenario: Annotated[
+        Path, typer.Argument(help="Scenario file (TOML) with an \\[uncertainty] table.")
+    ],
+    runs: Annotated[
+        int, typer.Option(help="Runs (the cap with --precision).", min=1, max=10_000_000)
+    ] = 1000,
+    baseline: BaselineOption = None,
+    policy: PolicyOption = None,
+    seed: SeedOption = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    design: Annotated[
+        str, typer.Option(help=f"How the inputs are drawn: {', '.join(DESIGNS)}.")
+    ] = "lhs",
+    precision: Annotated[
+        float | None,
+        typer.Option(
+            help="Stop once the 95% interval of the mean revenue lost is within this share of "
+            "it, e.g. 0.02 (at a chunk boundary; --runs is the cap)."
+        ),
+    ] = None,
+    threshold: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="An amount of revenue lost: the summary gives the chance of losing more "
+            "(2000000, 2e6 or 2M). Repeatable."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for runs.parquet, summary.json, summary.csv (checkpointed)."),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue the batch already in --out.")
+    ] = False,
+    xlsx: Annotated[bool, typer.Option("--xlsx", help="Also write summary.xlsx in --out.")] = False,
+    quiet: QuietOption = False,
+    horizon: HorizonOption = None,
+    engine: EngineOption = None,
+    chunk_size: Annotated[
+        int | None, typer.Option(help="Runs per task (default: runs / 100, at most 100).", min=1)
+    ] = None,
+    sets: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print summary.json's content.")] = False,
+) -> None:
+    """Monte Carlo over the scenario's uncertain inputs: percentiles, exceedance, tornado."""
+    _check_engine(engine)
+    if design not in DESIGNS:
+        raise BadInput(f"--design: expected one of {', '.join(DESIGNS)} (got {design!r})")
+    if precision is not None and not 0 < precision < 1:
+        raise BadInput(
+            f"--precision: expected a share between 0 and 1, e.g. 0.02 (got {precision})"
+        )
+    if resume and out is None:
+        raise BadInput("--resume: needs --out, the folder of the batch to continue")
+    if xlsx and out is None:
+        raise BadInput("--xlsx: needs --out, the folder to write summary.xlsx in")
+    if xlsx:
+        try:
+            import openpyxl  # noqa: F401
+        except ImportError:
+            raise BadInput("--xlsx: needs openpyxl (pip install 'alignsim[xlsx]')") from None
+    thresholds = []
+    for text in threshold or []:
+        try:
+            thresholds.append(parse_amount(text))
+        except ValueError as error:
+            raise BadInput(f"--threshold: {error}") from None
+    hours = _hours(horizon, "--horizon")
+    setup = _setup(scenario, sets, baseline, policy, seed, hours, engine)
+    with _executor(workers, scheduler) as executor:
+        try:
+            result = monte_carlo(
+                setup,
+                runs=runs,
+                design=design,
+                executor=executor,
+                chunk_size=chunk_size or default_chunk_size(runs),
+                precision=precision,
+                horizon=hours,
+                engine=engine,
+                out=out,
+                resume=resume,
+                thresholds=thresholds,
+                xlsx=xlsx,
+                progress=False if quiet else None,
+            )
+        except FolderError as error:
+            raise BadInput(f"--out: {error}") from None
+        except ScenarioError as error:
+            raise BadInput(*error.problems) from None
+    summary = result.summary()
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+        return
+    _print_summary(summary, out, xlsx)
+
+
+@app.command("sensitivity")
+def sensitivity_command(
+    scenario: Annotated[
+        Path, typer.Argument(help="Scenario file (TOML) with an \\[uncertainty] table.")
+    ],
+    runs: Annotated[
+        int,
+        typer.Option(
+            help="Base samples N (best a power of 2); the model runs N x (inputs + 2) times.",
+            min=2,
+            max=1_000_000,
+        ),
+    ] = 256,
+    baseline: BaselineOption = None,
+    policy: PolicyOption = None,
+    seed: SeedOption = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    quiet: QuietOption = False,
+    horizon: HorizonOption = None,
+    engine: EngineOption = None,
+    sets: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Sobol indices (SALib): how much of the variance of revenue lost each input explains."""
+    _check_engine(engine)
+    hours = _hours(horizon, "--horizon")
+    setup = _setup(scenario, sets, baseline, policy, seed, hours, engine)
+    if setup.uncertainty is None:
+        raise BadInput(f"{scenario.name}: has no [uncertainty] table, so there is nothing to vary")
+    try:
+        from alignsim.batch.sensitivity import sensitivity
+    except ImportError:
+        raise BadInput(
+            "sensitivity: SALib is not installed (pip install 'alignsim[sensitivity]')"
+        ) from None
+    with _executor(workers, scheduler) as executor:
+        try:
+            result = sensitivity(setup, runs, executor=executor, progress=False if quiet else None)
+        except ScenarioError as error:
+            raise BadInput(*error.problems) from None
+    out = result.summary() | {
+        "scenario": setup.base.name,
+        "baseline": setup.baseline,
+        "policy": setup.policy,
+        "horizon_h": float(setup.base.horizon if hours is None else hours),
+    }
+    if as_json:
+        typer.echo(json.dumps(out, indent=2))
+        return
+    table = Table(
+        title=f"{setup.base.name}: Sobol indices of revenue lost ({setup.policy} against "
+        f"{setup.baseline}), {result.runs:,} runs from {runs} base samples, seed {result.seed}",
+        title_justify="left",
+    )
+    for column in ("input", "first order S1", "total ST"):
+        table.add_column(column, justify="left" if column == "input" else "right")
+    for row in result.indices.itertuples():
+        table.add_row(
+            row.input, f"{row.S1:.3f} ± {row.S1_conf:.3f}", f"{row.ST:.3f} ± {row.ST_conf:.3f}"
+        )
+    console = Console(width=max(100, Console().width))
+    console.print(table)
+    if result.correlations_ignored:
+        console.print("Sobol indices assume independent inputs: the correlations were not applied.")

@@ -1,0 +1,90 @@
+"""One run of a batch, and a chunk of runs: the unit of work a worker does.
+
+Run i plays the values of row i of the design (drawn once, before any run), on the lead stream
+of replication i of the run's scenario (`alignsim.sample(scenario, root, replication=i)`): the
+baseline and the policy on the same leads (common random numbers). So a run's result depends on
+the root seed, i and the design only, never on which worker plays it or when. A run keeps
+figures, never the per-lead ledgers, so memory stays flat however many runs a worker plays.
+
+A run's figures (money in the scenario's currency over the horizon; counts of leads):
+
+| column | meaning |
+|---|---|
+| `revenue_baseline`, `revenue_policy` | revenue won inside the horizon under each policy |
+| `revenue_lost` | baseline minus policy |
+| `leads` | leads created in the run (both policies see the same) |
+| `baseline_<stage>`, `policy_<stage>` | marketing's funnel: leads, mql, routed, sal, reached, sql, won |
+| `lost_<cause>` | revenue lost by cause (alignsim.comparison's attribution; they add up to `revenue_lost`) |
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from alignsim import metrics
+from alignsim.batch.setup import Setup
+from alignsim.comparison import CAUSES, attribute
+from alignsim.simulation import simulate
+from alignsim.stream import sample
+
+__all__ = ["FIGURES", "Chunk", "cause_column", "play", "play_chunk"]
+
+
+def cause_column(cause: str) -> str:
+    """The run-table column of a cause: "response delay" -> "lost_response_delay"."""
+    return "lost_" + re.sub(r"\W+", "_", cause).strip("_")
+
+
+FIGURES: tuple[str, ...] = (
+    "revenue_baseline",
+    "revenue_policy",
+    "revenue_lost",
+    "leads",
+    *(f"{role}_{stage}" for role in ("baseline", "policy") for stage in metrics.FUNNEL_STAGES),
+    *(cause_column(c) for c in CAUSES),
+)
+"""The figures of a run, in column order."""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Consecutive runs submitted as one task.
+
+    `values` has one row per run: the played values of the uncertain inputs (internal units).
+    """
+
+    index: int
+    runs: np.ndarray
+    replications: np.ndarray
+    values: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.runs)
+
+
+def play(setup: Setup, replication: int, values: np.ndarray, run: int | None = None) -> list[float]:
+    """One run's figures, in the order of FIGURES."""
+    scenario = setup.scenario_for(values, run)
+    stream = sample(scenario, setup.seed, replication, horizon=setup.horizon)
+    options = {"horizon": setup.horizon, "engine": setup.engine, "stream": stream}
+    base = simulate(scenario, setup.baseline, **options)  # type: ignore[arg-type]
+    other = simulate(scenario, setup.policy, **options)  # type: ignore[arg-type]
+    rev_a, rev_b = metrics.revenue(base), metrics.revenue(other)
+    row = [rev_a, rev_b, rev_a - rev_b, float(len(stream))]
+    for ledger in (base, other):
+        counts = metrics.funnel_counts(ledger)
+        row.extend(float(counts[s]) for s in metrics.FUNNEL_STAGES)
+    by_cause = attribute(base, other).set_index("cause")["amount"]
+    row.extend(float(by_cause[c]) for c in CAUSES)
+    return row
+
+
+def play_chunk(setup: Setup, chunk: Chunk) -> np.ndarray:
+    """The figures of every run of a chunk: one row per run, columns as FIGURES."""
+    out = np.empty((len(chunk), len(FIGURES)))
+    for k in range(len(chunk)):
+        out[k] = play(setup, int(chunk.replications[k]), chunk.values[k], int(chunk.runs[k]))
+    return out

@@ -1,0 +1,150 @@
+"""Uncertain inputs checked against the scenario before any run, and written into each run's."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import alignsim
+from alignsim.batch.setup import prepare
+from alignsim.scenario import read_document
+from tests.test_batch_fixtures import tiny_document
+
+
+def _problems(uncertainty: dict, doc: dict | None = None) -> list[str]:
+    doc = tiny_document() if doc is None else doc
+    doc["uncertainty"] = uncertainty
+    with pytest.raises(alignsim.ScenarioError) as caught:
+        prepare(doc, "f.toml")
+    return caught.value.problems
+
+
+@pytest.mark.parametrize(
+    ("uncertainty", "message"),
+    [
+        (
+            {"market.sources.wep.rate": {"dist": "uniform", "min": "1/day", "max": "2/day"}},
+            "f.toml: uncertainty.\"market.sources.wep.rate\": no key 'wep' in market.sources "
+            "(did you mean 'web'?)",
+        ),
+        (
+            {"market.win[1]": {"dist": "uniform", "min": 0.1, "max": 0.2}},
+            'f.toml: uncertainty."market.win[1]": market.win is a number (0.5), not a list',
+        ),
+        (
+            {"market.patience.hot": {"dist": "uniform", "min": "1h", "max": "2h"}},
+            'f.toml: uncertainty."market.patience.hot": the scenario has a table there, not a '
+            "number; name one of its values",
+        ),
+        (
+            {"policies.current.queue": {"dist": "uniform", "min": 1, "max": 2}},
+            'f.toml: uncertainty."policies.current.queue": the scenario\'s value there is not a '
+            "number, a duration or a rate (got 'lifo')",
+        ),
+        (
+            {"market.sources.web.rate": {"dist": "uniform", "min": 4, "max": 9}},
+            'f.toml: uncertainty."market.sources.web.rate": the scenario\'s value there is '
+            "'6/day'; write the law's parameters as rates like \"90/week\"",
+        ),
+        (
+            {"market.win": {"dist": "normal", "mean": 0.5, "sd": 0.1}},
+            'f.toml: uncertainty."market.win": at its lowest draw (-0.0997807) the scenario is '
+            "invalid: market.win: expected a number at least 0.0 (got -0.09978070150076868)",
+        ),
+        (
+            {"team.reps": {"dist": "pert", "min": 0, "mode": 1, "max": 3}},
+            'f.toml: uncertainty."team.reps": at its lowest draw (0) the scenario is invalid: '
+            "team.reps: expected a number at least 1 (got 0)",
+        ),
+        (
+            {"team.attempt_time": {"dist": "uniform", "min": "0m", "max": "1h"}},
+            None,  # a duration of zero is allowed: no problem
+        ),
+    ],
+)
+def test_inputs_that_do_not_fit_the_scenario_are_one_sentence(
+    uncertainty: dict, message: str | None
+) -> None:
+    if message is None:
+        doc = tiny_document()
+        doc["uncertainty"] = uncertainty
+        prepare(doc, "f.toml")
+        return
+    assert _problems(uncertainty) == [message]
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    problems = _problems(
+        {
+            "team.repz": {"dist": "uniform", "min": 1, "max": 2},
+            "market.cycles": {"dist": "uniform", "min": "1d", "max": "2d"},
+        }
+    )
+    assert len(problems) == 2
+
+
+def test_whole_number_fields_are_found_and_rounded() -> None:
+    doc = read_document("scenarios/default.toml")
+    doc["uncertainty"] = {
+        "team.reps": {"dist": "uniform", "min": 2, "max": 6},
+        # written as 8000 but a float field: not rounded
+        "policies.current.goals.min_value": {"dist": "uniform", "min": 5000, "max": 9000},
+    }
+    setup = prepare(doc, "default.toml")
+    assert setup.writers == ("int", "float")
+    played = setup.played(np.array([[3.5, 8000.4], [4.49, 5000.5]]))
+    assert played.tolist() == [[4.0, 8000.4], [4.0, 5000.5]]
+    scenario = setup.scenario_for(played[0])
+    assert scenario.team.reps == 4
+    assert scenario.policies["current"].goals.min_value == 8000.4
+
+
+def test_a_runs_scenario_holds_the_drawn_values_exactly() -> None:
+    setup = prepare(tiny_document(), "f.toml")
+    assert setup.names == [
+        "market.win",
+        "market.sources.web.rate",
+        "team.reps",
+        "policies.current.sla.attempt_spacing",
+    ]
+    values = np.array([0.4123456789, 0.31234567891234, 2.0, 37.123456789012345])
+    scenario = setup.scenario_for(values)
+    assert scenario.market.win.hot == values[0]
+    assert scenario.market.sources["web"].rate == values[1]  # per hour, exactly
+    assert scenario.team.reps == 2
+    assert scenario.policies["current"].sla.attempt_spacing == values[3]  # hours, exactly
+    assert scenario.uncertainty is None  # a run plays one concrete scenario
+
+
+def test_without_uncertain_inputs_every_run_plays_the_base_scenario() -> None:
+    setup = prepare(tiny_document(uncertainty=None), "f.toml", seed=3)
+    assert setup.document is None and setup.names == [] and setup.seed == 3
+    assert setup.scenario_for(np.empty(0)) is setup.base
+
+
+def test_unknown_policies_are_refused() -> None:
+    with pytest.raises(ValueError, match=r"policy: scenario 'tiny-finance' has no policy 'nope'"):
+        prepare(tiny_document(), "f.toml", policy="nope")
+
+
+def test_the_shipped_finance_scenario_prepares() -> None:
+    doc = read_document("scenarios/finance-uncertainty.toml")
+    setup = prepare(doc, "finance-uncertainty.toml")
+    assert setup.writers == ("float", "float", "rate", "rate", "duration", "int")
+    assert setup.baseline == "aligned" and setup.policy == "current"
+
+
+def test_values_that_only_clash_together_are_named_with_the_run() -> None:
+    doc = tiny_document()
+    doc["market"]["cycle"] = {"dist": "lognormal", "median": "1d", "p90": "3d"}
+    doc["uncertainty"] = {
+        "market.cycle.median": {"dist": "uniform", "min": "1d", "max": "2.5d"},
+        "market.cycle.p90": {"dist": "uniform", "min": "2d", "max": "5d"},
+    }
+    setup = prepare(doc, "f.toml")  # each range is fine with the other input at its base value
+    with pytest.raises(alignsim.ScenarioError) as caught:
+        setup.scenario_for(np.array([57.6, 50.4]), run=7)
+    assert caught.value.problems == [
+        "f.toml: run 7 (market.cycle.median = 2.4d, market.cycle.p90 = 2.1d) makes the scenario "
+        "invalid: market.cycle: need 0 < median < p90 (got median 57.6 and p90 50.4)"
+    ]
