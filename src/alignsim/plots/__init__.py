@@ -1,0 +1,39 @@
+"""Figures of alignsim results, one function per figure: `plot_x(result, *, ax=None) -> Axes`.
+
+Plots take results and never simulate: a Comparison (`funnel_comparison`, `attribution`), the
+frame of `alignsim.sweep` (`sweep`), ledgers (`speed_to_lead`, `weekly`), a scenario or lead
+stream (`decay`), a Monte Carlo batch or its folder (`distribution`, `tornado`; a batch also
+gives `attribution` and `funnel_comparison`, over its runs). Pass `ax=` to draw into your own
+figure; without it each plot makes a new pyplot-free Figure (safe in a web server) whose Axes
+a notebook displays as the figure. `new_axes()` gives such an Axes for figures of your own.
+
+    import alignsim
+    result = alignsim.compare(alignsim.load("scenarios/default.toml"), replications=10)
+    alignsim.plots.attribution(result)
+"""
+
+from __future__ import annotations
+
+from .comparison import attribution, funnel_comparison, sweep
+from .decay import decay
+from .ledger import speed_to_lead, weekly
+from .monte_carlo import as_comparison, distribution, read_batch, tornado
+from .style import OKABE_ITO, PlotAxes, figure_png, money, new_axes
+
+__all__ = [
+    "OKABE_ITO",
+    "PlotAxes",
+    "as_comparison",
+    "attribution",
+    "decay",
+    "distribution",
+    "figure_png",
+    "funnel_comparison",
+    "money",
+    "new_axes",
+    "read_batch",
+    "speed_to_lead",
+    "sweep",
+    "tornado",
+    "weekly",
+]

@@ -1,0 +1,170 @@
+"""Lead decay: the buyer-window survival curve a scenario implies, against HBR 2011.
+
+The chance that a first call at time t after a lead asks still finds the buyer's window open
+is S(t) = P(patience > t). In the model reaching, qualifying and winning do not depend on how
+late the call comes while the window is open (MODEL.md section 3), so the odds of qualifying
+on a first call at t, relative to a first call in the first hour, are S(t) over the mean of S
+over [0, 1 h). Oldroyd, McElheran and Elkington ("The Short Life of Online Sales Leads", HBR,
+March 2011; CALIBRATION.md, grade A) measured those odds: nearly 7x lower in the second hour,
+more than 60x lower at 24 hours or later (averaged here over 24-72 h). The figure puts both
+on one axis: the HBR points sit at the model's first-hour level divided by 7 and by 60.
+
+S(t) comes from the scenario's patience laws (by temperature, mixed by the temperature shares
+of marketing's sources weighted by their rates) by quadrature: each law's quantile function at
+the midpoints of N equal slices of (0, 1), so no random number is drawn. A lead stream gives the
+same curve from the patience it drew (an empirical survival curve).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.axes import Axes
+
+from alignsim.scenario import OWNERS, TEMPERATURES, Scenario
+from alignsim.stream import LeadStream
+from alignsim.units import format_duration
+
+from .style import OKABE_ITO, TEMPERATURE_COLOURS, new_axes, tidy, titled
+
+__all__ = ["HBR_2011", "decay", "survival"]
+
+QUADRATURE_POINTS = 20_000
+"""Slices of (0, 1) at whose midpoints a patience law's quantile function is evaluated:
+survival is exact to 1 / QUADRATURE_POINTS."""
+
+HBR_2011 = {"second hour": 7.0, "24 hours or later": 60.0}
+"""How many times lower the odds of qualifying a lead are than with a first call inside the
+first hour (Oldroyd, McElheran, Elkington, HBR 2011: "nearly 7x", "more than 60x")."""
+
+LATE_H = (24.0, 72.0)
+"""The window of HBR's "24 hours or later" over which the model's chance is averaged."""
+
+_GRID_H = np.geomspace(1 / 60, 8 * 168, 400)
+
+
+def _laws(source: Scenario | LeadStream) -> tuple[dict[str, np.ndarray], dict[str, float], str]:
+    """Sorted patience values per temperature, the temperature weights, and a label."""
+    if isinstance(source, Scenario):
+        u = (np.arange(QUADRATURE_POINTS) + 0.5) / QUADRATURE_POINTS
+        patience = source.market.patience
+        samples = {t: np.sort(getattr(patience, t).from_uniform(u)) for t in TEMPERATURES}
+        inbound = [s for s in source.market.sources.values() if s.owner == "marketing"]
+        weights = {t: 0.0 for t in TEMPERATURES}
+        for s in inbound or list(source.market.sources.values()):
+            for k, t in enumerate(TEMPERATURES):
+                weights[t] += s.rate * float(s.temperature.shares[k])
+        return samples, weights, f"the patience laws of {source.name}"
+    if isinstance(source, LeadStream):
+        inbound = source.owner == OWNERS.index("marketing")
+        chosen = inbound if inbound.any() else np.ones(len(source), dtype=bool)
+        samples, weights = {}, {}
+        for k, t in enumerate(TEMPERATURES):
+            drawn = source.patience[chosen & (source.temperature == k)]
+            samples[t] = np.sort(drawn)
+            weights[t] = float(len(drawn))
+        return samples, weights, f"{int(chosen.sum()):,} leads drawn (seed {source.seed})"
+    raise TypeError(
+        f"decay: expected a Scenario or a LeadStream, got {type(source).__name__} "
+        "(a ledger keeps no patience; pass the scenario)"
+    )
+
+
+def _survival(sorted_values: np.ndarray, t: np.ndarray) -> np.ndarray:
+    if len(sorted_values) == 0:
+        return np.full(len(t), np.nan)
+    return 1.0 - np.searchsorted(sorted_values, t, side="right") / len(sorted_values)
+
+
+def _curves(
+    samples: dict[str, np.ndarray], weights: dict[str, float], t: np.ndarray
+) -> dict[str, np.ndarray]:
+    out = {name: _survival(values, t) for name, values in samples.items()}
+    total = sum(weights.values())
+    if total <= 0:
+        raise ValueError("decay: no leads to weigh the temperatures by")
+    mixed = np.zeros(len(t))
+    for name in TEMPERATURES:
+        if weights[name] > 0:
+            mixed += weights[name] / total * out[name]
+    out["mixed"] = mixed
+    return out
+
+
+def survival(source: Scenario | LeadStream, hours: np.ndarray) -> dict[str, np.ndarray]:
+    """P(window still open at t) for t in `hours`: per temperature and "mixed" (weighted by
+    the temperature shares of marketing's leads)."""
+    samples, weights, _ = _laws(source)
+    return _curves(samples, weights, np.asarray(hours, dtype=float))
+
+
+def _ratios(samples: dict[str, np.ndarray], weights: dict[str, float]) -> tuple[float, ...]:
+    """The mean of S over the first hour, and how many times lower its mean is over the
+    second hour and over 24-72 h (HBR's "24 hours or later", capped at three days)."""
+
+    def mean(start: float, end: float) -> float:
+        t = start + (end - start) * (np.arange(960) + 0.5) / 960  # midpoint rule
+        return float(_curves(samples, weights, t)["mixed"].mean())
+
+    first, second, late = mean(0, 1), mean(1, 2), mean(*LATE_H)
+    return first, first / second if second > 0 else np.inf, first / late if late > 0 else np.inf
+
+
+def decay(result: Scenario | LeadStream, *, ax: Axes | None = None) -> Axes:
+    """Share of buyer windows still open t after the lead asks (log-log), by temperature and
+    mixed, with the HBR 2011 odds ratios placed relative to the model's first hour.
+
+    result: a Scenario (its patience laws) or a LeadStream (the patience it drew).
+    """
+    samples, weights, label = _laws(result)
+    curves = _curves(samples, weights, _GRID_H)
+    anchor, second, day = _ratios(samples, weights)
+    ax = new_axes(ax)
+    total = sum(weights.values())
+    for name in TEMPERATURES:
+        if weights[name] > 0:
+            ax.plot(
+                _GRID_H,
+                curves[name],
+                color=TEMPERATURE_COLOURS[name],
+                lw=1,
+                label=f"{name} ({weights[name] / total:.0%} of inbound leads)",
+            )
+    ax.plot(
+        _GRID_H,
+        curves["mixed"],
+        color=OKABE_ITO["black"],
+        lw=2.2,
+        label=f"all inbound leads: {second:.1f}x lower in hour 2, {day:.1f}x at 24-72 h",
+    )
+    hbr_x = np.array([0.5, 1.5, float(np.sqrt(LATE_H[0] * LATE_H[1]))])
+    hbr_y = anchor / np.array([1.0, HBR_2011["second hour"], HBR_2011["24 hours or later"]])
+    ax.plot(
+        hbr_x,
+        hbr_y,
+        ls="none",
+        marker="D",
+        ms=7,
+        color=OKABE_ITO["reddish purple"],
+        label="HBR 2011: 7x lower in hour 2, 60x at 24 h+ (relative to hour 1)",
+    )
+    for x, y, text in zip(hbr_x, hbr_y, ("hour 1", "hour 2: 1/7", "24-72 h: 1/60"), strict=True):
+        ax.annotate(text, (x, y), xytext=(6, 4), textcoords="offset points", fontsize=7)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    finite = curves["mixed"][np.isfinite(curves["mixed"]) & (curves["mixed"] > 0)]
+    low = min(float(hbr_y.min()), float(finite.min()) if len(finite) else 1.0)
+    ax.set_ylim(low * 0.5, 1.3)
+    ticks = [1 / 60, 0.25, 1, 4, 24, 168, 1344]
+    ax.set_xticks(ticks, [format_duration(t) for t in ticks])
+    ax.minorticks_off()
+    ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}" if v >= 0.01 else f"{v:.1%}")
+    ax.set_xlabel("time since the lead asked (wall clock, log scale)")
+    ax.set_ylabel("buyer windows still open (log scale)")
+    ax.legend(frameon=False, fontsize=7, loc="lower left")
+    tidy(ax)
+    titled(
+        ax,
+        "Lead decay: the chance a first call still finds the buyer, against HBR 2011",
+        f"from {label}",
+    )
+    return ax

@@ -1,0 +1,415 @@
+"""The HTML report: one self-contained file to hand around (`alignsim report`).
+
+A report holds the headline revenue lost a year with its 95% interval, the causes (table and
+waterfall), the two funnels, speed to lead and lead decay for a scenario; for a Monte Carlo
+batch folder, the distribution of revenue lost, its percentiles, the chance of exceeding
+thresholds and the tornado of the inputs. Figures are embedded as base64 PNG and the style
+sheet is inline, so the file opens anywhere without a network. Text is escaped with the
+standard library's `html.escape` and laid out with `string.Template`; the page is too small to
+need a template engine.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from string import Template
+
+import numpy as np
+from matplotlib.axes import Axes
+
+from alignsim import __version__, metrics, plots
+from alignsim.batch.api import MonteCarlo
+from alignsim.comparison import Comparison, compare
+from alignsim.ledger import Ledger, write_atomically
+from alignsim.plots.style import STAGE_LABELS, figure_png, money, per_year
+from alignsim.scenario import Scenario
+from alignsim.simulation import simulate_all
+from alignsim.units import format_duration
+
+__all__ = ["batch_report", "comparison_report", "scenario_report", "write_report"]
+
+_PAGE = Template(
+    """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="alignsim $version">
+<title>$title</title>
+<style>
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #222;
+       max-width: 980px; margin: 2em auto; padding: 0 1em; line-height: 1.45; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; }
+h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ddd; padding-bottom: 0.2em; }
+.context { color: #555; margin-top: 0; }
+.headline { font-size: 1.15em; background: #f3f7fb; border-left: 5px solid #0072B2;
+            padding: 0.8em 1em; margin: 1.2em 0; }
+.headline strong { font-size: 1.5em; color: #D55E00; }
+table { border-collapse: collapse; margin: 0.8em 0; font-variant-numeric: tabular-nums; }
+th, td { padding: 0.25em 0.8em; border-bottom: 1px solid #e4e4e4; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+thead th { border-bottom: 2px solid #999; }
+tr.total td { font-weight: bold; border-top: 2px solid #999; }
+img { max-width: 100%; height: auto; display: block; margin: 0.8em 0; }
+.note { color: #555; font-size: 0.9em; }
+footer { margin-top: 3em; color: #777; font-size: 0.85em; }
+</style>
+</head>
+<body>
+<h1>$title</h1>
+<p class="context">$context</p>
+$body
+<footer>Made with alignsim $version. Every figure in this file is computed from the
+simulation described above; the images are embedded, the file needs no network.</footer>
+</body>
+</html>
+"""
+)
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def image(ax: Axes, alt: str) -> str:
+    """An <img> holding the Axes' whole figure as an embedded PNG."""
+    data = base64.b64encode(figure_png(ax.figure)).decode("ascii")
+    return f'<img alt="{_e(alt)}" src="data:image/png;base64,{data}">'
+
+
+def table(
+    header: Sequence[str], rows: Iterable[Sequence[object]], total: Sequence[object] | None = None
+) -> str:
+    """An HTML table; cells are escaped; `total` is a bold last row."""
+    head = "".join(f"<th>{_e(h)}</th>" for h in header)
+    body = ["<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in rows]
+    if total is not None:
+        body.append('<tr class="total">' + "".join(f"<td>{_e(c)}</td>" for c in total) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def section(title: str, *parts: str) -> str:
+    """A titled part of the page."""
+    return f"<section><h2>{_e(title)}</h2>{''.join(parts)}</section>"
+
+
+def paragraph(text: str, css: str | None = None) -> str:
+    """A paragraph of escaped text."""
+    attribute = f' class="{css}"' if css else ""
+    return f"<p{attribute}>{_e(text)}</p>"
+
+
+def page(title: str, context: str, body: Iterable[str]) -> str:
+    """The whole self-contained HTML document."""
+    return _PAGE.substitute(
+        title=_e(title), context=_e(context), body="\n".join(body), version=_e(__version__)
+    )
+
+
+def _interval(low: float | None, high: float | None, currency: str, scale: float) -> str:
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
+        return "no interval with one replication"
+    return f"95% interval {money(low * scale, currency)} to {money(high * scale, currency)}"
+
+
+def _share(value: float) -> str:
+    if not math.isfinite(value):
+        return "-"
+    return "0%" if abs(value) < 0.005 else f"{value:.0%}"
+
+
+_CAUSES_NOTE = (
+    "Each lead the baseline wins and the policy does not is charged, at its value, to the "
+    "cause the policy's outcome names (a late call: response delay; never reached: too few "
+    "contact attempts; not an MQL or rejected: definition mismatch; not ready and let go: no "
+    "nurture; still queued: capacity or goal conflict; a lost or still open deal: deal luck "
+    "and timing). Leads the policy wins and the baseline does not count negative. The causes "
+    "add up exactly to the revenue lost."
+)
+
+
+def _causes(result: Comparison, runs_word: str) -> str:
+    """The causes table and the waterfall."""
+    cur = result.currency
+    scale = per_year(result.horizon_h)
+    attribution = result.attribution()
+    with_leads = bool(attribution["leads"].notna().all())
+    rows = []
+    for row in attribution.itertuples():
+        cells = [row.cause, money(row.amount * scale, cur), _share(row.share)]
+        rows.append(cells + ([f"{row.leads:,.1f}"] if with_leads else []))
+    total = float(result.rows["revenue_lost"].mean())
+    header = ["cause", "revenue lost a year", "share"]
+    return section(
+        "Why: revenue lost by cause",
+        paragraph(_CAUSES_NOTE, "note"),
+        table(
+            header + ([f"leads per {runs_word}"] if with_leads else []),
+            rows,
+            ["total", money(total * scale, cur), "100%" if total else "-"]
+            + ([""] if with_leads else []),
+        ),
+        image(
+            plots.attribution(result),
+            f"Waterfall of revenue a year from {result.baseline} to {result.policy}, by cause",
+        ),
+    )
+
+
+def _funnels(result: Comparison, runs_word: str) -> str:
+    """The two funnels, as a table and a figure."""
+    funnels = result.summary()["funnels"]
+    names = list(dict.fromkeys([result.baseline, result.policy]))
+    rows = []
+    for k, stage in enumerate(metrics.FUNNEL_STAGES):
+        cells: list[object] = [STAGE_LABELS[stage]]
+        for name in names:
+            count = funnels[name][stage]
+            previous = funnels[name][metrics.FUNNEL_STAGES[k - 1]] if k else None
+            step = f" ({count / previous:.0%})" if previous else ""
+            cells.append(f"{count:,.0f}{step}" if count >= 100 else f"{count:,.1f}{step}")
+        rows.append(cells)
+    return section(
+        "The funnels",
+        paragraph(
+            f"Marketing's leads reaching each stage, mean per {runs_word} of "
+            f"{format_duration(result.horizon_h)} (in brackets: conversion from the previous "
+            "stage).",
+            "note",
+        ),
+        table(["stage", *names], rows),
+        image(plots.funnel_comparison(result), "The two funnels stage by stage"),
+    )
+
+
+def _speed(ledgers: Mapping[str, Ledger]) -> str:
+    first = next(iter(ledgers.values()))
+    rows = []
+    for name, led in ledgers.items():
+        s = metrics.speed_to_lead(led)
+        rows.append(
+            [
+                name,
+                "-" if s["median_business_h"] is None else format_duration(s["median_business_h"]),
+                "-" if s["p90_business_h"] is None else format_duration(s["p90_business_h"]),
+                "-" if s["within_sla"] is None else f"{s['within_sla']:.0%}",
+                "-" if s["answered"] is None else f"{s['answered']:.0%}",
+            ]
+        )
+    return section(
+        "Speed to lead",
+        paragraph(
+            f"Replication {first.replication} (seed {first.seed}): time from MQL to the first "
+            "call on the leads sales accepted, in business hours.",
+            "note",
+        ),
+        table(["policy", "median", "P90", "within the SLA", "answered"], rows),
+        image(plots.speed_to_lead(ledgers), "Speed to lead of each policy"),
+    )
+
+
+def _decay(scenario: Scenario) -> str:
+    return section(
+        "Lead decay",
+        paragraph(
+            "The share of buyers whose window is still open t after they ask, from the "
+            "scenario's patience laws, against the odds ratios of Oldroyd, McElheran and "
+            "Elkington (HBR, 2011).",
+            "note",
+        ),
+        image(plots.decay(scenario), "Buyer-window survival against HBR 2011"),
+    )
+
+
+def comparison_report(
+    result: Comparison,
+    ledgers: Mapping[str, Ledger] | None = None,
+    scenario: Scenario | None = None,
+    engine: str | None = None,
+) -> str:
+    """The report of a comparison, as one HTML document.
+
+    ledgers: the baseline's and the policy's ledgers of one replication, for speed to lead;
+    scenario: for the lead-decay curve. Both optional; nothing is simulated here.
+    """
+    cur = result.currency
+    scale = per_year(result.horizon_h)
+    lost = result.summary()["revenue_lost"]
+    runs = (
+        f"{result.replications} replication{'s' if result.replications != 1 else ''} of "
+        f"{format_duration(result.horizon_h)}"
+    )
+    context = (
+        f"Scenario {result.scenario}: policy {result.policy} against the baseline "
+        f"{result.baseline}, {runs}, seed {result.seed}"
+        + (f", {engine} engine" if engine else "")
+        + ". Both policies play the same leads in each replication (common random numbers)."
+    )
+    body = [
+        '<div class="headline">Revenue lost a year by '
+        f"{_e(result.policy)} against {_e(result.baseline)}: "
+        f"<strong>{_e(money(lost['mean'] * scale, cur))}</strong><br>"
+        f"{_e(_interval(lost['ci_low'], lost['ci_high'], cur, scale))} "
+        f"({_e(runs)} scaled to 52 weeks; paired t interval over the replications)</div>",
+        _causes(result, "replication"),
+        _funnels(result, "replication"),
+    ]
+    if ledgers:
+        body.append(_speed(ledgers))
+    if scenario is not None:
+        body.append(_decay(scenario))
+    return page(f"Revenue lost: {result.scenario}", context, body)
+
+
+def _thresholds(mc: MonteCarlo, lost: np.ndarray) -> list[float]:
+    """The batch's own thresholds and round amounts near its P10, P50 and P90 (per run)."""
+    picks = {float(f"{x:.2g}") for x in np.percentile(lost, [10, 50, 90]) if x > 0}
+    return sorted(picks | set(mc.thresholds)) or [0.0]
+
+
+def batch_report(batch: MonteCarlo | str | os.PathLike[str]) -> str:
+    """The report of a Monte Carlo batch (the object or its output folder), as one HTML document.
+
+    Raises ValueError, in one sentence, for a folder that holds no readable batch.
+    """
+    mc = plots.read_batch(batch)
+    cur = mc.currency
+    scale = per_year(mc.horizon_h)
+    lost = mc.runs["revenue_lost"].to_numpy(float)
+    stats = mc.summary()["revenue_lost"]
+    n = len(lost)
+    runs = f"{n:,} run{'s' if n != 1 else ''} of {format_duration(mc.horizon_h)}"
+    names = ", ".join(mc.inputs) or "none"
+    context = (
+        f"Scenario {mc.scenario}: policy {mc.policy} against the baseline {mc.baseline}, "
+        f"{runs} over uncertain inputs ({mc.design} design, seed {mc.seed}, {mc.engine} "
+        f"engine). Each run draws the inputs, then plays both policies on the same leads. "
+        f"Uncertain inputs: {names}."
+    )
+    p5, p95 = stats["p5"] * scale, stats["p95"] * scale
+    body = [
+        '<div class="headline">Revenue lost a year by '
+        f"{_e(mc.policy)} against {_e(mc.baseline)}: "
+        f"<strong>{_e(money(stats['mean'] * scale, cur))}</strong> on average<br>"
+        f"{_e(_interval(stats['ci_low'], stats['ci_high'], cur, scale))} for the mean; "
+        f"90% of runs between {_e(money(p5, cur))} and {_e(money(p95, cur))} "
+        f"({_e(runs)} scaled to 52 weeks)</div>",
+    ]
+    percentile_rows = [
+        [label, money(stats[key] * scale, cur)]
+        for key, label in (
+            ("p5", "P5"),
+            ("p10", "P10"),
+            ("p50", "P50 (median)"),
+            ("p90", "P90"),
+            ("p95", "P95"),
+            ("mean", "mean"),
+            ("min", "smallest run"),
+            ("max", "largest run"),
+        )
+    ]
+    if stats.get("std") is not None:
+        percentile_rows.append(["standard deviation", money(stats["std"] * scale, cur)])
+    exceed_rows = [
+        [money(x * scale, cur), money(x, cur), f"{mc.prob_exceeds(x):.0%}"]
+        for x in _thresholds(mc, lost)
+    ]
+    body.append(
+        section(
+            "How much: the distribution of revenue lost",
+            paragraph(
+                "Percentiles over the runs (numpy's linear interpolation, as Excel's "
+                "PERCENTILE.INC), scaled to a year; and the chance that a run loses more than "
+                "each amount.",
+                "note",
+            ),
+            table(["statistic", "revenue lost a year"], percentile_rows),
+            table(
+                [
+                    "threshold a year",
+                    f"over the run's {format_duration(mc.horizon_h)}",
+                    "chance of losing more",
+                ],
+                exceed_rows,
+            ),
+            image(plots.distribution(mc), "Histogram and exceedance curve of revenue lost"),
+        )
+    )
+    tornado = mc.tornado()
+    if not tornado.empty:
+        tornado_rows = [
+            [
+                row.input,
+                mc.inputs.get(row.input, {}).get("dist", ""),
+                "-" if row.rho is None or not math.isfinite(row.rho) else f"{row.rho:+.2f}",
+                money(row.low * scale, cur),
+                money(row.high * scale, cur),
+                money(row.swing * scale, cur),
+            ]
+            for row in tornado.itertuples()
+        ]
+        body.append(
+            section(
+                "What drives it: the tornado",
+                paragraph(
+                    "For each uncertain input: its Spearman rank correlation with revenue lost, "
+                    "and the mean revenue lost a year of the runs with the input in its bottom "
+                    "and top 10% (the swing is top minus bottom).",
+                    "note",
+                ),
+                table(
+                    ["input", "law", "rank correlation", "bottom 10%", "top 10%", "swing"],
+                    tornado_rows,
+                ),
+                image(plots.tornado(mc), "Tornado of the uncertain inputs"),
+            )
+        )
+    result = plots.as_comparison(mc)
+    body += [_causes(result, "run"), _funnels(result, "run")]
+    return page(f"Revenue lost over uncertain inputs: {mc.scenario}", context, body)
+
+
+def scenario_report(
+    scenario: Scenario,
+    baseline: str | None = None,
+    policy: str | None = None,
+    replications: int = 30,
+    seed: int | None = None,
+    horizon: float | None = None,
+    engine: str | None = None,
+) -> str:
+    """Compare the scenario's policies and report it (see `alignsim.compare` for the options).
+
+    Speed to lead is shown for replication 0, which is played again for its ledgers.
+    """
+    result = compare(
+        scenario,
+        baseline,
+        policy,
+        replications=replications,
+        seed=seed,
+        horizon=horizon,
+        engine=engine,
+    )
+    names = list(dict.fromkeys([result.baseline, result.policy]))
+    ledgers = simulate_all(scenario, names, seed=result.seed, horizon=horizon, engine=engine)
+    return comparison_report(result, ledgers, scenario, engine=_engine_name(ledgers))
+
+
+def _engine_name(ledgers: Mapping[str, Ledger]) -> str:
+    return next(iter(ledgers.values())).engine
+
+
+def write_report(text: str, path: str | Path) -> Path:
+    """Write the report atomically (a temporary file, then a rename), readable by all."""
+
+    def write(tmp: str) -> None:
+        Path(tmp).write_text(text, encoding="utf-8")
+        os.chmod(tmp, 0o644)  # a report is for handing around; mkstemp makes files private
+
+    return write_atomically(Path(path), write)

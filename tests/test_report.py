@@ -1,0 +1,205 @@
+"""`alignsim report`: one self-contained HTML file with its images and headline figures.
+
+The command runs in this process through `alignsim.cli.main` (as the CLI tests do for quick
+checks), on a 8-week comparison and a 6-run batch.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import alignsim
+from alignsim import cli
+from alignsim.batch import monte_carlo
+from alignsim.comparison import CAUSES
+from alignsim.plots.style import money
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = ROOT / "scenarios" / "default.toml"
+FINANCE = ROOT / "scenarios" / "finance-uncertainty.toml"
+pytestmark = pytest.mark.filterwarnings("error::UserWarning")
+
+IMAGE = re.compile(r'<img alt="([^"]*)" src="data:image/png;base64,([A-Za-z0-9+/=]+)">')
+
+
+def report(
+    args: list[str | Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int | str | None, str, str]:
+    """Exit code, stdout and stderr of `alignsim report ARGS`."""
+    monkeypatch.setattr(sys, "argv", ["alignsim", "report", *map(str, args)])
+    monkeypatch.delenv("ALIGNSIM_DEBUG", raising=False)
+    code: int | str | None = 0
+    try:
+        cli.main()
+    except SystemExit as done:
+        code = done.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def images(text: str) -> dict[str, bytes]:
+    """The embedded images by their alt text, decoded."""
+    return {alt: base64.b64decode(data) for alt, data in IMAGE.findall(text)}
+
+
+def assert_self_contained(text: str) -> None:
+    assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:|//)""", text, re.IGNORECASE)
+    assert "<script" not in text and "<link" not in text
+    for png in images(text).values():
+        assert png.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("batch")
+    monte_carlo(FINANCE, runs=6, seed=3, horizon=6 * 168.0, out=folder, progress=False)
+    return folder
+
+
+def test_a_scenario_report_holds_the_headline_causes_and_funnels(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out" / "report.html"
+    args = [DEFAULT, "-o", out, "--replications", "2", "--horizon", "8w", "--seed", "5"]
+    code, stdout, stderr = report(args, monkeypatch, capsys)
+    assert (code, stderr) == (0, "")
+    assert stdout.strip() == f"wrote {out}"
+    text = out.read_text(encoding="utf-8")
+    assert_self_contained(text)
+    assert list(images(text)) == [
+        "Waterfall of revenue a year from aligned to current, by cause",
+        "The two funnels stage by stage",
+        "Speed to lead of each policy",
+        "Buyer-window survival against HBR 2011",
+    ]
+    expected = alignsim.compare(
+        alignsim.load(DEFAULT), replications=2, seed=5, horizon=8 * 168.0
+    ).summary()
+    lost = expected["revenue_lost"]
+    scale = 52 / 8
+    assert f"<strong>{money(lost['mean'] * scale, 'EUR')}</strong>" in text
+    low, high = money(lost["ci_low"] * scale, "EUR"), money(lost["ci_high"] * scale, "EUR")
+    assert f"95% interval {low} to {high}" in text
+    for cause, amount in expected["attribution"].items():
+        assert f"<td>{cause}</td><td>{money(amount * scale, 'EUR')}</td>" in text
+    for stage in ("Leads", "MQL", "SAL", "SQL", "Won"):
+        assert f"<td>{stage}</td>" in text
+    assert out.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_batch_report_holds_the_distribution_percentiles_and_tornado(
+    batch: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = tmp_path / "batch.html"
+    code, _, stderr = report([batch, "--output", out], monkeypatch, capsys)
+    assert (code, stderr) == (0, "")
+    text = out.read_text(encoding="utf-8")
+    assert_self_contained(text)
+    assert list(images(text)) == [
+        "Histogram and exceedance curve of revenue lost",
+        "Tornado of the uncertain inputs",
+        "Waterfall of revenue a year from aligned to current, by cause",
+        "The two funnels stage by stage",
+    ]
+    mc = alignsim.plots.read_batch(batch)
+    scale = 52 / 6
+    lost = mc.runs["revenue_lost"].to_numpy()
+    for q in (5, 10, 50, 90, 95):
+        value = money(float(np.percentile(lost, q)) * scale, "EUR")
+        assert re.search(rf"<td>P{q}( \(median\))?</td><td>{re.escape(value)}</td>", text)
+    assert f"<strong>{money(float(lost.mean()) * scale, 'EUR')}</strong>" in text
+    for name in mc.inputs:
+        assert f"<td>{name}</td>" in text
+    for cause in CAUSES:
+        assert f"<td>{cause}</td>" in text
+    assert "chance of losing more" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing.toml"], "missing.toml: no such file"),
+        ([DEFAULT, "--policy", "nope"], "--policy: default.toml has no policy 'nope'"),
+        ([DEFAULT, "--engine", "warp"], "--engine: expected one of"),
+        ([DEFAULT, "--horizon", "3 weeks"], "--horizon: expected a duration"),
+        ([DEFAULT, "--set", "team.reps=0"], "default.toml: team.reps: expected a number"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_and_no_file(
+    args: list[str | Path],
+    message: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = tmp_path / "report.html"
+    code, stdout, stderr = report([*args, "-o", out], monkeypatch, capsys)
+    assert code == 2
+    assert stdout == ""
+    assert len(stderr.strip().splitlines()) == 1 and message in stderr
+    assert "Traceback" not in stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_that_is_not_a_batch_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    code, _, stderr = report([folder, "-o", tmp_path / "r.html"], monkeypatch, capsys)
+    assert code == 2
+    assert (
+        stderr.strip() == f"INPUT: {folder}: no runs.parquet in it (expected a batch output folder)"
+    )
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_scenario_options_are_refused_for_a_batch_folder(
+    batch: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, stderr = report(
+        [batch, "-o", tmp_path / "r.html", "--replications", "3"], monkeypatch, capsys
+    )
+    assert code == 2
+    assert (
+        stderr.strip()
+        == f"--replications: applies to a scenario file, not to the batch folder {batch}"
+    )
+
+
+def test_an_output_that_cannot_be_written_exits_2_before_any_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, stderr = report([DEFAULT, "-o", tmp_path], monkeypatch, capsys)
+    assert code == 2 and stderr.startswith(f"--output: {tmp_path} is a folder")
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code, _, stderr = report([DEFAULT, "-o", blocker / "r.html"], monkeypatch, capsys)
+    assert code == 2 and "a file is in the way" in stderr
+    assert blocker.read_text() == "x"
+
+
+def test_a_failed_report_leaves_the_previous_file_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "report.html"
+    out.write_text("previous")
+
+    def fail(*_: object, **__: object) -> str:
+        raise RuntimeError("simulated failure")
+
+    monkeypatch.setattr(alignsim.report, "scenario_report", fail)
+    code, _, stderr = report([DEFAULT, "-o", out], monkeypatch, capsys)
+    assert code == 1 and "internal error" in stderr
+    assert out.read_text() == "previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # no temporary file left
