@@ -1,0 +1,355 @@
+"""The workshop page through Streamlit's AppTest (no browser), and the pieces under it.
+
+Direction tests: from the aligned policy (the reset button), each lever moved to its
+misaligned value must raise the revenue lost. The two settings are played on the same lead
+streams (fixed seed), so the test is on the paired difference per replication: its 95% t
+interval must lie above zero. Short runs (a few replications of 13 weeks: shorter runs close
+too few deals to see nurture or definitions) keep the file quick.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import socket
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy import stats
+from streamlit.testing.v1 import AppTest
+
+import alignsim
+from alignsim import cli
+from alignsim.engines import ENGINES
+from alignsim.scenario import read_document
+from alignsim.workshop import controls, figures, sources
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "src" / "alignsim" / "workshop" / "app.py"
+DEFAULT = ROOT / "scenarios" / "default.toml"
+ENGINE = "fast" if "fast" in ENGINES else None
+"""The fast engine when it exists (the page's default once it is DEFAULT_ENGINE)."""
+WEEKS = 13
+REPLICATIONS = 6
+HEADLINE = re.compile(
+    r"^Revenue lost per year against the aligned policy: -?EUR [\d,.]+( k| M)? "
+    r"\(95% interval -?[\d,.]+ to -?[\d,.]+( k| M)?\)$"
+)
+
+
+@pytest.fixture(autouse=True)
+def _page_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(sources.SCENARIO_ENV, str(DEFAULT))
+    if ENGINE:
+        monkeypatch.setenv("ALIGNSIM_WORKSHOP_ENGINE", ENGINE)
+    else:
+        monkeypatch.delenv("ALIGNSIM_WORKSHOP_ENGINE", raising=False)
+
+
+def page(replications: int = REPLICATIONS) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=300)
+    at.session_state["replications"] = replications
+    at.session_state["weeks"] = WEEKS
+    return at
+
+
+def run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def headline(at: AppTest) -> str:
+    return at.title[0].value.replace("\\", "")
+
+
+def losses(at: AppTest) -> np.ndarray:
+    result = at.session_state["answer_result"]
+    return result.rows["revenue_lost"].to_numpy(float) * figures.HOURS_PER_YEAR / result.horizon_h
+
+
+def set_lever(at: AppTest, key: str, value: Any) -> None:
+    kind = {
+        "lever_sla": "select_slider",
+        "lever_handoff": "radio",
+        "lever_definition": "radio",
+        "lever_rejected": "radio",
+        "lever_others": "radio",
+        "lever_nurture": "toggle",
+        "lever_cherry": "toggle",
+    }.get(key, "slider")
+    getattr(at, kind)(key=key).set_value(value)
+
+
+def test_the_page_opens_on_the_current_policy_of_the_default_scenario() -> None:
+    at = run(page())
+    assert HEADLINE.match(headline(at)), headline(at)
+    mean, low, high = at.session_state["answer"]
+    assert low < mean < high and mean > 0
+    caption = at.caption[0].value.replace("\\", "")
+    assert f"{REPLICATIONS} paired replications of 13w scaled to a year" in caption
+    sentence = at.markdown[0].value
+    assert sentence.startswith("**The biggest cause is ")
+    assert len(at.get("vega_lite_chart")) == 2
+    assert at.select_slider(key="lever_sla").value == "none"
+    assert at.toggle(key="lever_cherry").value is True  # current has a sales quota
+    assert at.slider(key="lever_attempts").value == 2
+
+
+def test_reset_plays_the_aligned_policy_and_back_returns_to_current() -> None:
+    at = run(page())
+    first = headline(at)
+    at.button(key="reset").click()
+    run(at)
+    assert at.session_state["answer"] == (0.0, 0.0, 0.0)
+    assert headline(at) == (
+        "Revenue lost per year against the aligned policy: EUR 0 (95% interval 0 to 0)"
+    )
+    assert (
+        at.markdown[0].value == "**current wins exactly the deals aligned wins: nothing is lost.**"
+    )
+    assert at.slider(key="lever_attempts").value == 6
+    at.button(key="back").click()
+    run(at)
+    assert headline(at) == first
+
+
+def _worse(before: np.ndarray, after: np.ndarray) -> tuple[bool, str]:
+    diff = after - before
+    se = diff.std(ddof=1) / np.sqrt(len(diff))
+    low = diff.mean() - stats.t.ppf(0.975, len(diff) - 1) * se
+    return low > 0, f"revenue lost rose by {diff.mean():,.0f} a year (se {se:,.0f}, low {low:,.0f})"
+
+
+CASES = [
+    # (lever, misaligned value, levers set first, replications)
+    ("lever_handoff", "batch", {}, REPLICATIONS),
+    ("lever_attempts", 1, {}, REPLICATIONS),
+    ("lever_definition", "subjective", {}, REPLICATIONS),
+    ("lever_mql", 0.7, {}, REPLICATIONS),
+    ("lever_accept", 0.7, {}, REPLICATIONS),
+    ("lever_nurture", False, {}, REPLICATIONS),
+    ("lever_reps", 1, {}, REPLICATIONS),
+    ("lever_others", "current", {}, REPLICATIONS),
+    # Rejects only cost when sales rejects many leads: its bar above marketing's.
+    ("lever_rejected", "discard", {"lever_accept": 0.55}, REPLICATIONS),
+    # The SLA only orders the queue (earliest deadline first): it bites when leads wait for
+    # a rep, so one rep, and twice the replications for a smaller effect.
+    ("lever_sla", "16h", {"lever_reps": 1}, 2 * REPLICATIONS),
+]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "first", "replications"), CASES, ids=[c[0] for c in CASES]
+)
+def test_a_misaligned_lever_raises_the_revenue_lost(
+    key: str, value: Any, first: dict[str, Any], replications: int
+) -> None:
+    at = page(replications)
+    at.run()
+    at.button(key="reset").click()
+    run(at)
+    for k, v in first.items():
+        set_lever(at, k, v)
+        run(at)
+    before, shown = losses(at), headline(at)
+    set_lever(at, key, value)
+    run(at)
+    worse, why = _worse(before, losses(at))
+    assert worse, f"{key} -> {value!r}: {why}"
+    assert headline(at) != shown
+
+
+def test_cherry_picking_under_a_quota_raises_the_revenue_lost() -> None:
+    """The quota's one call for small marketing leads, with a bar most of them are under
+    (default.toml's 8000 catches few, and cherry-picking alone costs nothing while reps have
+    time to spare); the scenario is uploaded, extending the shipped default."""
+    current = DEFAULT.read_text().split("[policies.current]")[1].split("[policies.aligned]")[0]
+    assert "min_value = 8000" in current
+    text = 'extends = "default.toml"\nname = "big-quota"\n[policies.current]' + current.replace(
+        "min_value = 8000", "min_value = 40000"
+    )
+    at = page()
+    at.run()
+    at.selectbox(key="scenario").set_value("your own file (upload below)")
+    at.run()
+    at.file_uploader(key="upload").set_value(("big-quota.toml", text.encode(), "text/plain"))
+    run(at)
+    at.button(key="reset").click()
+    run(at)
+    assert at.session_state["answer"] == (0.0, 0.0, 0.0)
+    before = losses(at)
+    set_lever(at, "lever_cherry", True)
+    run(at)
+    worse, why = _worse(before, losses(at))
+    assert worse, why
+
+
+def _upload_errors(name: str, data: bytes) -> list[str]:
+    at = page(2)
+    at.run()
+    at.selectbox(key="scenario").set_value("your own file (upload below)")
+    at.run()
+    at.file_uploader(key="upload").set_value((name, data, "text/plain"))
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.title  # no headline from a file that is not a scenario
+    return [e.value for e in at.error]
+
+
+def test_an_upload_with_mistakes_shows_one_sentence_per_problem() -> None:
+    doc = DEFAULT.read_text().replace("max_attempts = 2 ", "max_attempts = 40 ")
+    doc = doc.replace('first_response = "8h"', 'first_response = "8 hours"')
+    assert _upload_errors("mine.toml", doc.encode()) == [
+        'mine.toml: policies.current.sla.first_response: expected a duration like "4h", '
+        '"30m" or "2d" (got \'8 hours\')',
+        "mine.toml: policies.current.sla.max_attempts: expected a number at most 12 (got 40)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("bad.toml", b"name = ", "bad.toml: not valid TOML: "),
+        ("bin.toml", b"\xff\xfe", "bin.toml: not a text file (expected UTF-8 TOML)"),
+        ("big.toml", b"#" * (sources.MAX_UPLOAD_BYTES + 1), "big.toml: 1.0 MB is too large"),
+        (
+            "sneaky.toml",
+            b'extends = "/etc/passwd"\n',
+            "sneaky.toml: extends: an uploaded file may only extend a shipped scenario",
+        ),
+        (
+            "lonely.toml",
+            b'extends = "default.toml"\nbaseline = "aligned"\n[policies.current]\n'
+            b"definition = { marketing_noise = 0, sales_noise = 0, mql_threshold = 0, "
+            b'accept_threshold = 0 }\nsla = { first_response = "1h" }\n'
+            b'[policies."a.b"]\ndefinition = { marketing_noise = 0, sales_noise = 0, '
+            b'mql_threshold = 0, accept_threshold = 0 }\nsla = { first_response = "1h" }\n',
+            None,
+        ),
+    ],
+    ids=["toml", "binary", "size", "extends-path", "dotted-policy"],
+)
+def test_a_bad_upload_is_one_sentence_and_no_traceback(
+    name: str, data: bytes, message: str | None
+) -> None:
+    errors = _upload_errors(name, data) if message else None
+    if message is None:  # two policies to change: the dotted one cannot be written as a path
+        at = page(2)
+        at.run()
+        at.selectbox(key="scenario").set_value("your own file (upload below)")
+        at.run()
+        at.file_uploader(key="upload").set_value((name, data, "text/plain"))
+        at.run()
+        at.selectbox(key="policy").set_value("a.b")
+        at.run()
+        assert not at.exception
+        errors = [e.value for e in at.error]
+        message = "lonely.toml: policies.a.b: the workshop page cannot change a policy whose name"
+    assert errors and len(errors) == 1 and errors[0].startswith(message), errors
+
+
+def test_evaluate_is_compare_on_the_changed_scenario() -> None:
+    """The page's cached streams and baseline runs give exactly `alignsim.compare`'s result."""
+    doc = read_document(DEFAULT)
+    scenario = alignsim.validate(doc, "default.toml")
+    ch = controls.choices(doc, scenario, "current", "default.toml")
+    levers = dataclasses.replace(
+        controls.levers_of(scenario, ch, "current"), attempts=9, nurture=True, rejected="nurture"
+    )
+    sets = controls.overrides(doc, ch, levers)
+    got = figures.evaluate(
+        doc, "default.toml", "current", sets, replications=3, horizon=336.0, engine=ENGINE
+    )
+    changed = alignsim.validate(alignsim.apply_overrides(doc, list(sets)), "default.toml")
+    want = alignsim.compare(changed, policy="current", replications=3, horizon=336.0, engine=ENGINE)
+    assert got.rows.equals(want.rows)
+    assert got.causes.equals(want.causes)
+
+
+def test_the_levers_write_only_the_played_policy_and_reset_copies_the_baseline() -> None:
+    doc = read_document(DEFAULT)
+    scenario = alignsim.validate(doc, "default.toml")
+    ch = controls.choices(doc, scenario, "current", "default.toml")
+    mine = controls.overrides(doc, ch, controls.levers_of(scenario, ch, "current"))
+    assert mine == ('policies.current.queue="cherry-pick"',)  # what its quota does already
+    aligned = controls.overrides(doc, ch, controls.levers_of(scenario, ch, "aligned"))
+    assert all(item.startswith("policies.current") for item in aligned)
+    changed = alignsim.apply_overrides(doc, list(aligned))
+    played = alignsim.validate(changed, "x").policies
+    assert played["current"].model_dump(exclude={"description"}) == played["aligned"].model_dump(
+        exclude={"description"}
+    )
+
+
+TOML_VALUES = st.recursive(
+    st.none().map(lambda _: True)
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(TOML_VALUES)
+def test_toml_value_writes_what_tomllib_reads_back(value: Any) -> None:
+    assert tomllib.loads(f"v = {controls.toml_value(value)}")["v"] == value
+
+
+def _command(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[object, list[str]]:
+    monkeypatch.setattr(sys, "argv", ["alignsim", "workshop", *args])
+    with pytest.raises(SystemExit) as done:
+        cli.main()
+    return done.value.code, capsys.readouterr().err.splitlines()
+
+
+def test_the_command_refuses_bad_input_in_one_line_before_starting_a_server(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert _command(monkeypatch, capsys, str(tmp_path / "nope.toml")) == (
+        2,
+        [f"{tmp_path / 'nope.toml'}: no such file"],
+    )
+    assert _command(monkeypatch, capsys, "--engine", "warp") == (
+        2,
+        [f"--engine: expected one of {', '.join(ENGINES)} (got 'warp')"],
+    )
+    doc = read_document(DEFAULT)
+    doc["policies"] = {"aligned": doc["policies"]["aligned"]}
+    alone = tmp_path / "alone.toml"
+    alone.write_text("\n".join(f"{k} = {controls.toml_value(v)}" for k, v in doc.items()))
+    assert _command(monkeypatch, capsys, str(alone)) == (
+        2,
+        ["alone.toml: policies: only the baseline 'aligned'; add a policy to compare with it"],
+    )
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert _command(monkeypatch, capsys, "--port", str(port)) == (
+            2,
+            [f"--port: cannot listen on 127.0.0.1:{port} (already in use); choose another --port"],
+        )
+
+
+@pytest.mark.parametrize("name", [p.name for p in sources.shipped()])
+def test_every_shipped_scenario_opens_and_resets_to_zero(name: str) -> None:
+    at = page(2)
+    at.run()
+    at.selectbox(key="scenario").set_value(name)
+    run(at)
+    assert headline(at).startswith("Revenue lost per year against the ")
+    at.button(key="reset").click()
+    run(at)
+    assert at.session_state["answer"] == (0.0, 0.0, 0.0)
