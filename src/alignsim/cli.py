@@ -5,8 +5,6 @@ Exit codes: 0 ok, 1 failure, 2 bad input.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import re
@@ -36,6 +34,7 @@ from alignsim.scenario import (
 )
 from alignsim.scenario import validate as validate_document
 from alignsim.simulation import simulate_all
+from alignsim.sweeps import sweep as sweep_values
 from alignsim.units import format_duration, parse_duration
 
 app = typer.Typer(
@@ -423,64 +422,49 @@ def sweep(
     for sc in scenarios:
         _pair(sc, scenario, baseline, policy)
         _check_size(sc, scenario, hours)
-    root = scenarios[0].seed if seed is None else seed
-    rows: list[dict[str, Any]] = []
-    for value, sc in zip(values, scenarios, strict=True):
-        s = compare(
-            sc,
-            baseline,
-            policy,
-            replications=replications,
-            seed=root,
-            horizon=hours,
-            engine=engine,
-        ).summary()
-        lost = s["revenue_lost"]
-        rows.append(
-            {
-                "value": value,
-                "revenue_lost": lost["mean"],
-                "ci_low": lost["ci_low"],
-                "ci_high": lost["ci_high"],
-                "revenue": s["revenue"],
-                "summary": s,
-            }
-        )
-    first = rows[0]["summary"]
-    if as_json:
-        out = {
-            "scenario": scenarios[0].name,
-            "set": path,
-            "baseline": first["baseline"],
-            "policy": first["policy"],
-            "replications": replications,
-            "seed": root,
-            "currency": first["currency"],
-            "horizon_h": first["horizon_h"],
-            "rows": [
-                {k: row[k] for k in ("value", "revenue_lost", "ci_low", "ci_high", "revenue")}
-                for row in rows
-            ],
-        }
-        typer.echo(json.dumps(out, indent=2, default=str))
-        return
-    names = list(dict.fromkeys(name for row in rows for name in row["revenue"]))
+    frame = sweep_values(
+        doc,
+        path,
+        values,
+        baseline,
+        policy,
+        replications=replications,
+        seed=seed,
+        horizon=hours,
+        engine=engine,
+    )
+    first = frame.attrs
+    root = first["seed"]
     if as_csv:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(
-            ["value", "revenue_lost", "ci_low", "ci_high"] + [f"revenue_{n}" for n in names]
-        )
-        for row in rows:
-            writer.writerow(
-                [row["value"], row["revenue_lost"], row["ci_low"], row["ci_high"]]
-                + [row["revenue"].get(n) for n in names]
-            )
-        typer.echo(buffer.getvalue(), nl=False)
+        typer.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
+        return
+    names = [
+        c.removeprefix("revenue_")
+        for c in frame.columns
+        if c.startswith("revenue_") and c != "revenue_lost"
+    ]
+
+    def finite(x: float) -> float | None:
+        return None if x != x else float(x)
+
+    rows = [
+        {
+            "value": r["value"],
+            "revenue_lost": r["revenue_lost"],
+            "ci_low": finite(r["ci_low"]),
+            "ci_high": finite(r["ci_high"]),
+            "revenue": {n: r[f"revenue_{n}"] for n in names},
+        }
+        for r in frame.to_dict("records")
+    ]
+    if as_json:
+        keys = ("scenario", "set", "baseline", "policy", "replications", "seed", "currency")
+        out = {k: first[k] for k in keys} | {"horizon_h": first["horizon_h"], "rows": rows}
+        typer.echo(json.dumps(out, indent=2, default=str))
         return
     cur = first["currency"]
     table = Table(
-        title=f"{scenarios[0].name}: {first['policy']} against {first['baseline']} as {path} "
+        title=f"{first['scenario']}: {first['policy']} against {first['baseline']} as {path} "
         f"varies; {replications} replications of {format_duration(first['horizon_h'])}, "
         f"seed {root}",
         title_justify="left",
@@ -494,7 +478,7 @@ def sweep(
             _interval_text(row["ci_low"], row["ci_high"], cur),
             *(money(row["revenue"][n], cur) if n in row["revenue"] else "-" for n in names),
         )
-    Console().print(table)
+    Console(width=max(100, Console().width)).print(table)
 
 
 @app.command()
@@ -506,6 +490,10 @@ def validate(
     for path in files:
         try:
             sc = load(path)
+            if sc.uncertainty is not None:  # its paths and ranges, against this scenario
+                from alignsim.batch.setup import prepare
+
+                prepare(read_document(path), path.name)
         except ScenarioError as error:
             problems.extend(error.problems)
             continue
@@ -526,6 +514,9 @@ def schema_command() -> None:
 # Commands that live in their own modules register themselves on `app` when imported.
 # One import per line, each module owned by its feature (batch, report, workshop).
 # --- command modules ---
+import alignsim.batch.cli  # noqa: E402
+import alignsim.report_cli  # noqa: E402
+import alignsim.workshop.command  # noqa: E402, F401
 
 # --- end of command modules ---
 
