@@ -13,6 +13,7 @@ import logging
 import os
 import shlex
 import time
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -50,6 +51,14 @@ def _plain(text: str) -> str:
     for char in "\\`*_[]#|$<>~":
         text = text.replace(char, "\\" + char)
     return text
+
+
+def _shown_path(path: Path) -> Path:
+    """A file's path relative to the working folder when it is inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path.resolve()
 
 
 def _put(levers: controls.Levers) -> None:
@@ -186,9 +195,9 @@ def _levers(ch: controls.Choices, bars: tuple[float, float]) -> controls.Levers:
 
 
 def _weeks(scenario: Scenario) -> int:
-    """Weeks simulated unless the command line says otherwise: 13, or the scenario's horizon
-    when it is shorter."""
-    return int(os.environ.get(WEEKS_ENV) or min(13, max(1, int(scenario.horizon // 168))))
+    """Weeks simulated at first: 13 (or what the command line says), or the scenario's
+    horizon when it is shorter."""
+    return min(int(os.environ.get(WEEKS_ENV) or 13), max(1, int(scenario.horizon // 168)))
 
 
 def _precision(scenario: Scenario, label: str) -> tuple[int, float]:
@@ -314,7 +323,7 @@ def main() -> None:
         command = [
             "alignsim",
             "compare",
-            source.label,
+            str(_shown_path(source.path)) if source.path else source.label,
             "--policy",
             policy,
             "--replications",

@@ -65,8 +65,8 @@ def workshop(
     weeks: Annotated[
         int | None,
         typer.Option(
-            help="Weeks simulated per replication, scaled to a year "
-            "(default: 13, or the scenario's horizon if shorter).",
+            help="Weeks simulated per replication, scaled to a year (default: 13; at most "
+            "the scenario's horizon).",
             min=1,
             max=520,
         ),

@@ -45,6 +45,8 @@ class Source:
 
     label: str
     document: dict[str, Any]
+    path: Path | None = None
+    """The file on this machine (None for an upload)."""
 
 
 def shipped_folder() -> Path:
@@ -68,7 +70,7 @@ def default_scenario() -> Path:
 
 def from_file(path: Path) -> Source:
     """A scenario file on this machine (a shipped one, or the one given on the command line)."""
-    return Source(path.name, read_document(path))
+    return Source(path.name, read_document(path), path)
 
 
 def _safe_name(name: str) -> str:
