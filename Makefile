@@ -28,6 +28,8 @@ $(CHROMIUM):
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	# Compile the fast engine once, before the test workers would each compile it.
+	$(BIN)/python -c "import alignsim; alignsim.simulate(alignsim.load('scenarios/validation/erlang-a.toml'), horizon=1.0)"
 	$(BIN)/python -m pytest -n 2 -q --nbmake tests notebooks
 
 lint: $(STAMP)

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 import alignsim
 from alignsim.calendar import WEEK, BusinessCalendar
-from alignsim.engines import engine, make_plan
+from alignsim.engines import Plan, engine, make_plan
 from alignsim.engines.fast_calendar import (
     add_business_hours,
     calendar_arrays,
@@ -69,10 +69,10 @@ def first_difference(simpy: pd.DataFrame, fast: pd.DataFrame) -> str | None:
     )
 
 
-def assert_same(plan_of: Any, label: str) -> None:
+def assert_same(plan: Plan, label: str) -> None:
     """Play a plan with both engines and compare their ledgers."""
-    simpy = engine("simpy")(plan_of).frame()
-    fast = engine("fast")(plan_of).frame()
+    simpy = engine("simpy")(plan).frame()
+    fast = engine("fast")(plan).frame()
     difference = first_difference(simpy, fast)
     assert difference is None, f"{label}: {difference}"
 
@@ -181,6 +181,7 @@ def policy_changes(
     feedback: dict[str, Any] | None = None,
     goals: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """Policy `p` of the tiny scenario, as a document table."""
     policy = {
         "queue": queue,
         "rejected": rejected,
@@ -218,6 +219,7 @@ def lever_case(
     fixed: dict[str, float] | None = None,
     **policy: Any,
 ) -> tuple[alignsim.Scenario, LeadStream]:
+    """The tiny scenario with one policy `p` and a random stream for it (seeded)."""
     sc = scenario(
         **{
             "horizon": horizon,
