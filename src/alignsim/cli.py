@@ -140,19 +140,19 @@ def _ledger_path(base: Path, policy: str, several: bool) -> Path:
     return base.with_name(f"{base.stem}.{safe}{base.suffix or '.parquet'}")
 
 
-def _ledger_folder(ledger: Path) -> None:
-    """Fail before the run, not after it, when the ledger's folder cannot be made."""
-    if ledger.is_dir():
-        raise BadInput(f"--ledger: {ledger} is a folder, expected a file name")
+def _output_folder(path: Path, option: str, hint: str = "") -> None:
+    """Fail before the run, not after it, when an output's folder cannot be made."""
+    if path.is_dir():
+        raise BadInput(f"{option}: {path} is a folder, expected a file name{hint}")
     try:
-        ledger.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
         raise BadInput(
-            f"--ledger: cannot create the folder of {ledger} (a file is in the way)"
+            f"{option}: cannot create the folder of {path} (a file is in the way)"
         ) from None
     except OSError as error:
         reason = error.strerror or type(error).__name__
-        raise BadInput(f"--ledger: cannot create the folder of {ledger} ({reason})") from None
+        raise BadInput(f"{option}: cannot create the folder of {path} ({reason})") from None
 
 
 def _write_ledgers(ledger: Path, ledgers: dict[str, Ledger]) -> None:
@@ -198,7 +198,7 @@ def run(
     _check_engine(engine)
     _check_size(sc, scenario, hours)
     if ledger is not None:
-        _ledger_folder(ledger)
+        _output_folder(ledger, "--ledger")
     ledgers = simulate_all(sc, names, seed=seed, horizon=hours, engine=engine)
     if ledger is not None:
         _write_ledgers(ledger, ledgers)

@@ -23,26 +23,12 @@ from alignsim.cli import (
     _check_size,
     _hours,
     _load,
+    _output_folder,
     _pair,
     app,
 )
 
 DEFAULT_REPLICATIONS = 30
-
-
-def _output(path: Path) -> None:
-    """Fail before the run, not after it, when the report cannot be written where asked."""
-    if path.is_dir():
-        raise BadInput(f"--output: {path} is a folder, expected a file name such as report.html")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except (FileExistsError, NotADirectoryError):
-        raise BadInput(
-            f"--output: cannot create the folder of {path} (a file is in the way)"
-        ) from None
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        raise BadInput(f"--output: cannot create the folder of {path} ({reason})") from None
 
 
 @app.command("report")
@@ -89,7 +75,7 @@ def report_command(
                 raise BadInput(
                     f"{option}: applies to a scenario file, not to the batch folder {source}"
                 )
-        _output(output)
+        _output_folder(output, "--output", " such as report.html")
         from alignsim import report
 
         try:
@@ -102,7 +88,7 @@ def report_command(
         _pair(sc, source, baseline, policy)
         hours = _hours(horizon, "--horizon")
         _check_size(sc, source, hours)
-        _output(output)
+        _output_folder(output, "--output", " such as report.html")
         from alignsim import report
 
         text = report.scenario_report(
