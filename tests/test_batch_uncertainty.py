@@ -10,7 +10,7 @@ from scipy import stats
 
 import alignsim
 from alignsim.batch.design import draw, iman_conover, uniforms
-from alignsim.batch.paths import format_path, lookup, parse_path, put
+from alignsim.batch.paths import format_path, lookup, parse_path, replaced
 from alignsim.batch.uncertainty import Uncertainty
 from tests.test_batch_fixtures import tiny_document
 
@@ -47,11 +47,15 @@ def test_bad_paths_are_refused(text: str) -> None:
         parse_path(text)
 
 
-def test_lookup_and_put_follow_tables_and_lists() -> None:
-    doc = {"market": {"win": {"hot": [0.1, 0.2]}}}
+def test_lookup_and_replaced_follow_tables_and_lists() -> None:
+    doc = {"market": {"win": {"hot": [0.1, 0.2]}, "reach": {"hot": 0.4}}}
     assert lookup(doc, ("market", "win", "hot", 1)) == 0.2
-    put(doc, ("market", "win", "hot", 0), 0.15)
-    assert doc["market"]["win"]["hot"] == [0.15, 0.2]
+    new = replaced(doc, ("market", "win", "hot", 0), 0.15)
+    assert new["market"]["win"]["hot"] == [0.15, 0.2]
+    assert doc["market"]["win"]["hot"] == [0.1, 0.2]  # the original is left as it was
+    assert new["market"]["reach"] is doc["market"]["reach"]  # off the path: shared
+    with pytest.raises(LookupError, match=r"no key 'cold' in market.win"):
+        replaced(doc, ("market", "win", "cold", 0), 0.15)
     with pytest.raises(LookupError, match=r"no key 'hott' in market.win \(did you mean 'hot'\?\)"):
         lookup(doc, ("market", "win", "hott"))
     with pytest.raises(LookupError, match=r"market.win.hot has 2 entries \(indexes 0 to 1\)"):

@@ -24,12 +24,12 @@ import pandas as pd
 from scipy import stats
 
 from alignsim import metrics
-from alignsim.ledger import OUTCOMES, Ledger
+from alignsim.ledger import OUTCOMES, Ledger, LedgerBook
 from alignsim.scenario import Scenario
 from alignsim.simulation import simulate
 from alignsim.stream import sample
 
-__all__ = ["CAUSES", "CAUSE_OF_OUTCOME", "Comparison", "attribute", "compare"]
+__all__ = ["CAUSES", "CAUSE_OF_OUTCOME", "Comparison", "attribute", "attribution", "compare"]
 
 CAUSES = (
     "response delay",
@@ -63,53 +63,53 @@ assert set(CAUSE_OF_OUTCOME) == set(OUTCOMES) - {"won"}
 assert set(CAUSE_OF_OUTCOME.values()) == set(CAUSES)
 
 
+_CAUSE_INDEX = np.array(
+    [CAUSES.index(CAUSE_OF_OUTCOME[o]) if o != "won" else -1 for o in OUTCOMES], dtype=np.int64
+)
+"""Cause index (into CAUSES) named by each outcome code; -1 for won."""
+_LET_GO = np.array([o in LET_GO for o in OUTCOMES])
+_NO_NURTURE = CAUSES.index("no nurture")
+_WON = OUTCOMES.index("won")
+
+
+def attribution(baseline: LedgerBook, policy: LedgerBook) -> tuple[np.ndarray, np.ndarray]:
+    """Revenue lost on one stream by cause, as arrays in the order of CAUSES: (amount, leads).
+
+    `amount` is in the scenario's currency and adds up to baseline minus policy revenue;
+    `leads` counts the leads charged to each cause, in both directions.
+    """
+    a, b = baseline.stream, policy.stream
+    if len(baseline.outcome) != len(policy.outcome) or (
+        a is not b and not np.array_equal(a.created, b.created)
+    ):
+        raise ValueError("the two ledgers do not hold the same leads (not the same stream)")
+    won_a, won_b = baseline.outcome == _WON, policy.outcome == _WON
+    both = won_a & won_b
+    if not np.array_equal(baseline.revenue[both], policy.revenue[both]):
+        raise AssertionError("a lead won under both policies earned different revenue")
+    amount = np.zeros(len(CAUSES))
+    leads = np.zeros(len(CAUSES), dtype=np.int64)
+    # Lost: charged under the policy's outcome; gained: negative, under the baseline's.
+    for winner, loser, sign in ((baseline, policy, 1.0), (policy, baseline, -1.0)):
+        mask = (winner.outcome == _WON) & (loser.outcome != _WON)
+        ended = loser.outcome[mask]
+        cause = _CAUSE_INDEX[ended]
+        # A lead the winner brought back from nurture and the other policy let go without ever
+        # nurturing it (not an MQL, rejected, disqualified): nurture made the difference.
+        again = (winner.recycles[mask] > 0) & (loser.touches[mask] == 0) & _LET_GO[ended]
+        cause[again] = _NO_NURTURE
+        amount += sign * np.bincount(cause, weights=winner.revenue[mask], minlength=len(CAUSES))
+        leads += np.bincount(cause, minlength=len(CAUSES))
+    return amount, leads
+
+
 def attribute(baseline: Ledger, policy: Ledger) -> pd.DataFrame:
     """Revenue lost on one stream by cause: columns cause, amount, leads (one row per cause).
 
     `leads` counts the leads charged to the cause, in both directions.
     """
-    a = baseline.frame.set_index("lead").sort_index()
-    b = policy.frame.set_index("lead").sort_index()
-    if not a.index.equals(b.index):
-        raise ValueError("the two ledgers do not hold the same leads (not the same stream)")
-    won_a = (a["outcome"] == "won").to_numpy()
-    won_b = (b["outcome"] == "won").to_numpy()
-    rev_a = a["revenue"].to_numpy(dtype=float)
-    rev_b = b["revenue"].to_numpy(dtype=float)
-    both = won_a & won_b
-    if not np.array_equal(rev_a[both], rev_b[both]):
-        raise AssertionError("a lead won under both policies earned different revenue")
-    lost = won_a & ~won_b  # charged to the policy's outcome
-    gained = won_b & ~won_a  # counted negative, under the baseline's outcome
-    causes = np.concatenate(
-        [
-            b["outcome"].to_numpy()[lost].astype(object),
-            a["outcome"].to_numpy()[gained].astype(object),
-        ]
-    )
-    # A lead the winner brought back from nurture and the other policy let go without ever
-    # nurturing it (not an MQL, rejected, disqualified): nurture made the difference.
-    recycled = np.concatenate(
-        [
-            (a["recycles"].to_numpy()[lost] > 0) & (b["touches"].to_numpy()[lost] == 0),
-            (b["recycles"].to_numpy()[gained] > 0) & (a["touches"].to_numpy()[gained] == 0),
-        ]
-    )
-    amounts = np.concatenate([rev_a[lost], -rev_b[gained]])
-    named = pd.Series(
-        [
-            "no nurture" if again and o in LET_GO else CAUSE_OF_OUTCOME[o]
-            for o, again in zip(causes, recycled, strict=True)
-        ],
-        dtype=object,
-    )
-    frame = pd.DataFrame({"cause": named, "amount": amounts})
-    grouped = frame.groupby("cause", sort=False)["amount"]
-    amount = grouped.sum().reindex(list(CAUSES), fill_value=0.0)
-    leads = grouped.size().reindex(list(CAUSES), fill_value=0)
-    return pd.DataFrame(
-        {"cause": list(CAUSES), "amount": amount.to_numpy(float), "leads": leads.to_numpy(int)}
-    )
+    amount, leads = attribution(baseline.book, policy.book)
+    return pd.DataFrame({"cause": list(CAUSES), "amount": amount, "leads": leads})
 
 
 def _interval(values: np.ndarray) -> dict[str, float | None]:

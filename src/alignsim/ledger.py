@@ -7,6 +7,7 @@ and plots are computed from it.
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -124,9 +125,13 @@ class LedgerBook:
 
 @dataclass(frozen=True, eq=False)
 class Ledger:
-    """What one policy did with one lead stream: the per-lead table and the run's context."""
+    """What one policy did with one lead stream: the per-lead table and the run's context.
 
-    frame: pd.DataFrame
+    `book` holds the engine's arrays; `frame`, the same as a table, is built the first time it
+    is read (a batch run's figures need only the arrays).
+    """
+
+    book: LedgerBook
     scenario: str
     policy: str
     seed: int
@@ -138,8 +143,13 @@ class Ledger:
     engine: str = "simpy"
     meta: dict[str, str] = field(default_factory=dict)
 
+    @functools.cached_property
+    def frame(self) -> pd.DataFrame:
+        """One row per lead, columns as COLUMNS."""
+        return self.book.frame()
+
     def __len__(self) -> int:
-        return len(self.frame)
+        return len(self.book.outcome)
 
     @property
     def rep_open_hours(self) -> float:

@@ -19,10 +19,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alignsim.ledger import OUTCOMES, Ledger
+from alignsim.ledger import OUTCOMES, Ledger, LedgerBook
+from alignsim.scenario import OWNERS
 
 FUNNEL_STAGES = ("leads", "mql", "routed", "sal", "reached", "sql", "won")
 """Stages of the funnel, in order."""
+
+_WON = OUTCOMES.index("won")
 
 _STAGE_COLUMN = {
     "mql": "mql",
@@ -35,19 +38,22 @@ _STAGE_COLUMN = {
 
 def outcomes(ledger: Ledger) -> dict[str, int]:
     """Leads per outcome, every outcome listed; the counts add up to the leads created."""
-    counts = ledger.frame["outcome"].value_counts()
-    return {name: int(counts.get(name, 0)) for name in OUTCOMES}
+    counts = np.bincount(ledger.book.outcome, minlength=len(OUTCOMES))
+    return {name: int(counts[k]) for k, name in enumerate(OUTCOMES)}
 
 
-def funnel_counts(ledger: Ledger, owner: str | None = "marketing") -> dict[str, int]:
-    """Leads that reached each stage (owner=None: all leads)."""
-    f = ledger.frame
-    if owner is not None:
-        f = f[f["owner"] == owner]
-    counts = {"leads": len(f)}
+def funnel_counts(ledger: Ledger | LedgerBook, owner: str | None = "marketing") -> dict[str, int]:
+    """Leads that reached each stage (owner=None: all leads), of a ledger or an engine's book."""
+    book = ledger.book if isinstance(ledger, Ledger) else ledger
+    mine = (
+        np.ones(len(book.outcome), dtype=bool)
+        if owner is None
+        else book.stream.owner == OWNERS.index(owner)
+    )
+    counts = {"leads": int(mine.sum())}
     for stage, column in _STAGE_COLUMN.items():
-        counts[stage] = int(f[column].notna().sum())
-    counts["won"] = int((f["outcome"] == "won").sum())
+        counts[stage] = int((mine & ~np.isnan(getattr(book, column))).sum())
+    counts["won"] = int((mine & (book.outcome == _WON)).sum())
     return counts
 
 
@@ -65,15 +71,16 @@ def funnel(ledger: Ledger, owner: str | None = "marketing") -> pd.DataFrame:
     )
 
 
-def revenue(ledger: Ledger) -> float:
-    """Revenue won inside the horizon (currency)."""
-    return float(ledger.frame["revenue"].sum())
+def revenue(ledger: Ledger | LedgerBook) -> float:
+    """Revenue won inside the horizon (currency), of a ledger or an engine's book."""
+    book = ledger.book if isinstance(ledger, Ledger) else ledger
+    return float(book.revenue.sum())
 
 
 def pipeline(ledger: Ledger) -> float:
     """Value of the opportunities still open at the horizon (currency, unweighted)."""
-    f = ledger.frame
-    return float(f.loc[f["outcome"] == "open_opportunity", "value"].sum())
+    book = ledger.book
+    return float(book.stream.value[book.outcome == OUTCOMES.index("open_opportunity")].sum())
 
 
 def _none_if_nan(x: float) -> float | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alignsim.engines import DEFAULT_ENGINE, make_plan
 from alignsim.engines import engine as engine_named
-from alignsim.ledger import Ledger
+from alignsim.ledger import Ledger, LedgerBook
 from alignsim.scenario import Scenario
 from alignsim.stream import LeadStream, sample
 
@@ -33,22 +33,37 @@ def simulate(
     engine = DEFAULT_ENGINE if engine is None else engine
     if stream is None:
         stream = sample(scenario, seed, replication, horizon=horizon)
+    book = play(scenario, name, stream, horizon=horizon, engine=engine)
     team = scenario.team_for(name)
-    plan = make_plan(stream, team, scenario.policies[name], horizon)
-    book = engine_named(engine)(plan)
     return Ledger(
-        frame=book.frame(),
+        book=book,
         scenario=scenario.name,
         policy=name,
         seed=stream.seed,
         replication=stream.replication,
-        horizon=plan.horizon,
+        horizon=stream.horizon if horizon is None else float(horizon),
         currency=scenario.currency,
         reps=team.reps,
-        calendar=plan.calendar,
+        calendar=team.hours.calendar,
         engine=engine,
         meta={"scenario_digest": scenario.digest()},
     )
+
+
+def play(
+    scenario: Scenario,
+    policy: str,
+    stream: LeadStream,
+    *,
+    horizon: float | None = None,
+    engine: str | None = None,
+) -> LedgerBook:
+    """The engine's arrays for one policy over a drawn stream: a ledger without its context.
+
+    What `simulate` wraps; a batch run, which keeps only figures, stops here.
+    """
+    plan = make_plan(stream, scenario.team_for(policy), scenario.policies[policy], horizon)
+    return engine_named(engine)(plan)
 
 
 def simulate_all(

@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["Segment", "format_path", "lookup", "parse_path", "put"]
+__all__ = ["Segment", "format_path", "lookup", "parse_path", "replaced"]
 
 Segment = str | int
 """A table key, or a list index."""
@@ -106,8 +106,20 @@ def lookup(doc: Any, parts: tuple[Segment, ...]) -> Any:
     return node
 
 
-def put(doc: Any, parts: tuple[Segment, ...], value: Any) -> None:
-    """Set the value at an existing path, in place."""
-    parent = lookup(doc, parts[:-1])
-    _step(parent, parts[-1], format_path(parts[:-1]))
-    parent[parts[-1]] = value
+def replaced(doc: Any, parts: tuple[Segment, ...], value: Any) -> Any:
+    """A copy of the document with the value at an existing path replaced.
+
+    Only the tables and lists along the path are copied; the rest is shared with `doc`, which
+    is left as it was (a run writes its values this way, without copying the whole document).
+    LookupError names the first step that does not exist.
+    """
+    lookup(doc, parts)
+    return _copied_along(doc, parts, value)
+
+
+def _copied_along(node: Any, parts: tuple[Segment, ...], value: Any) -> Any:
+    if not parts:
+        return value
+    out = dict(node) if isinstance(node, Mapping) else list(node)
+    out[parts[0]] = _copied_along(node[parts[0]], parts[1:], value)  # type: ignore[index]
+    return out

@@ -24,10 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from alignsim import metrics
+from alignsim import metrics, simulation
 from alignsim.batch.setup import Setup
-from alignsim.comparison import CAUSES, attribute
-from alignsim.simulation import simulate
+from alignsim.comparison import CAUSES, attribution
 from alignsim.stream import sample
 
 __all__ = ["FIGURES", "Chunk", "cause_column", "play", "play_chunk"]
@@ -69,16 +68,17 @@ def play(setup: Setup, replication: int, values: np.ndarray, run: int | None = N
     """One run's figures, in the order of FIGURES."""
     scenario = setup.scenario_for(values, run)
     stream = sample(scenario, setup.seed, replication, horizon=setup.horizon)
-    options = {"horizon": setup.horizon, "engine": setup.engine, "stream": stream}
-    base = simulate(scenario, setup.baseline, **options)  # type: ignore[arg-type]
-    other = simulate(scenario, setup.policy, **options)  # type: ignore[arg-type]
+    base, other = (
+        simulation.play(scenario, name, stream, horizon=setup.horizon, engine=setup.engine)
+        for name in (setup.baseline, setup.policy)
+    )
     rev_a, rev_b = metrics.revenue(base), metrics.revenue(other)
     row = [rev_a, rev_b, rev_a - rev_b, float(len(stream))]
-    for ledger in (base, other):
-        counts = metrics.funnel_counts(ledger)
+    for book in (base, other):
+        counts = metrics.funnel_counts(book)
         row.extend(float(counts[s]) for s in metrics.FUNNEL_STAGES)
-    by_cause = attribute(base, other).set_index("cause")["amount"]
-    row.extend(float(by_cause[c]) for c in CAUSES)
+    amount, _ = attribution(base, other)
+    row.extend(float(x) for x in amount)
     return row
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from alignsim.batch.paths import Segment, format_path, lookup, parse_path, put
+from alignsim.batch.paths import Segment, format_path, lookup, parse_path, replaced
 from alignsim.batch.uncertainty import Uncertainty
 from alignsim.engines import DEFAULT_ENGINE
 from alignsim.scenario import Scenario, ScenarioError, validate
@@ -80,6 +80,12 @@ class Setup:
             return self.base
         doc = _written(self.document, self.paths, self.writers, values)
         try:
+            # The rest of the document passed `validate` and drawn values are finite numbers,
+            # so the schema alone decides; `validate` words the problems when it refuses.
+            return Scenario.model_validate(doc)
+        except ValidationError:
+            pass
+        try:
             return validate(doc, self.label)
         except ScenarioError as error:
             where = f"run {run}" if run is not None else "these values"
@@ -114,9 +120,9 @@ def _written(
     writers: tuple[str, ...],
     values: np.ndarray,
 ) -> dict[str, Any]:
-    doc = copy.deepcopy(dict(document))
+    doc = dict(document)
     for parts, writer, value in zip(paths, writers, values, strict=True):
-        put(doc, parts, _format(float(value), writer))
+        doc = replaced(doc, parts, _format(float(value), writer))
     return doc
 
 
@@ -155,10 +161,8 @@ def _writer(node: Any) -> str | None:
 
 def _is_whole_number_field(document: dict[str, Any], parts: tuple[Segment, ...], node: int) -> bool:
     """True when the schema takes only whole numbers here (probed with node + 0.5)."""
-    doc = copy.deepcopy(document)
-    put(doc, parts, node + 0.5)
     try:
-        Scenario.model_validate(doc)
+        Scenario.model_validate(replaced(document, parts, node + 0.5))
     except ValidationError as error:
         return any(e["type"] == "int_from_float" for e in error.errors())
     return False

@@ -10,10 +10,12 @@ How it works. Each lead's life (`LeadFlow.life` and what it calls) is a small st
 process's local variables live in per-lead arrays. Pending events sit in a binary heap ordered
 like simpy's own queue, by (time, priority, sequence number): an event scheduled d hours from
 now fires at `now + d`, computed with the same floating-point operations as simpy's, so both
-engines see bit-identical instants. Three kinds of event skip the heap: arrivals (merged in
+engines see bit-identical instants. Four kinds of event skip the heap: arrivals (merged in
 from the stream, which is sorted by creation time), leads resumed in the current instant (a
-rep took them, or a timeout of zero hours), which wait in a ring, and the dispatch asked for
-in the current instant.
+rep took them, or a timeout of zero hours), which wait in a ring, timeouts of a constant length
+(the attempt spacing, the nurture interval), which end in the order they began and so wait in
+first-in first-out lanes, and the dispatch asked for in the current instant. On the default
+scenario's aligned policy the lanes carry about 30% of the events (53k of 183k in a year).
 
 Order within one instant. The only state leads share is the sales floor (reps, the queue)
 and marketing's weekly counts, which are read by completed weeks only. Queue entries are
@@ -97,8 +99,11 @@ RESUME = 0  # the lead's timeout ends (or a rep took it): continue at pc[lead]
 LOST = 2  # skip_lost: the buyer's window closes while the lead waits (tag: its queue ticket)
 DISPATCH = 3  # the sales floor's dispatch (payload 3, lead 0)
 
-NOTHING, ARRIVAL, HEAP, DISPATCH_NOW = 0, 1, 2, 3
+NOTHING, ARRIVAL, HEAP, DISPATCH_NOW, LANE = 0, 1, 2, 3, 4
 """Where the next event comes from (besides the leads resumed in the current instant)."""
+
+SPACING_LANE, TOUCH_LANE = 0, 1
+"""The lanes of timeouts of a constant length: the attempt spacing and the nurture interval."""
 
 NORMAL, LOW = 1.0, 2.0
 """SimPy priorities of ordinary events and of the dispatch."""
@@ -415,6 +420,7 @@ def _noise(
     week: int,
     verdicts: np.ndarray,
     heard: np.ndarray,
+    said: np.ndarray,
     learns: bool,
     sigma: float,
     floor: float,
@@ -424,15 +430,19 @@ def _noise(
     """Marketing.noise: sigma_m in a week, from the sales verdicts of the weeks before it.
 
     heard = [weeks summed, their verdicts]: completed weeks never change, so the sum grows.
+    said = [sigma_m for the weeks summed] (NaN: not yet computed), as pow costs more than the
+    rest of a scoring.
     """
     if not learns:
         return sigma
-    while heard[0] < week:
-        heard[1] += verdicts[heard[0]]
-        heard[0] += 1
-    # half (0.5) comes in at run time: with a constant base LLVM rewrites pow(0.5, x) into an
-    # exp2 that rounds differently from CPython's pow, and the engines would part ways.
-    return floor + (sigma - floor) * half ** (heard[1] / half_life)
+    if heard[0] < week or math.isnan(said[0]):
+        while heard[0] < week:
+            heard[1] += verdicts[heard[0]]
+            heard[0] += 1
+        # half (0.5) comes in at run time: with a constant base LLVM rewrites pow(0.5, x) into
+        # an exp2 that rounds differently from CPython's pow, and the engines would part ways.
+        said[0] = floor + (sigma - floor) * half ** (heard[1] / half_life)
+    return said[0]
 
 
 # ---------------------------------------------------------------------------- the event loop
@@ -504,6 +514,7 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
     thresholds[0] = r.mql_threshold
     known = np.ones(1, dtype=np.int64)
     heard = np.zeros(2, dtype=np.int64)
+    said = np.full(1, np.nan)
 
     # The sales floor: free reps, the queue (key, second key, lead, ticket), pending dispatches.
     free = r.reps
@@ -525,6 +536,14 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
     seq = 0.0
     ready = np.empty(n + 1, dtype=np.int64)
     first_ready, ready_count = 0, 0
+    # Timeouts of one constant length (the attempt spacing, the nurture interval) end in the
+    # order they began, as the clock never goes back: each kind waits in a first-in first-out
+    # lane (a ring of leads and their wake times) instead of the heap. A lead waits in at most
+    # one lane or heap row at a time, so n + 1 places per lane suffice.
+    lane_lead = np.empty((2, n + 1), dtype=np.int64)
+    lane_time = np.empty((2, n + 1))
+    lane_first = np.zeros(2, dtype=np.int64)
+    lane_count = np.zeros(2, dtype=np.int64)
     dispatch_seq = -1.0
     week, week_start, week_end = 0, 0.0, WEEK  # Marketing.week(now), and where that week lies
 
@@ -544,6 +563,12 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
             source, at, order = ARRIVAL, next_arrival, -1.0
         if pending > 0 and events[0, 0] < at:
             source, at, order = HEAP, events[0, 0], events[0, 1]
+        lane = -1
+        for ln in range(2):  # a lane's timeouts are NORMAL: before a dispatch of their instant
+            if lane_count[ln] > 0:
+                t_lane = lane_time[ln, lane_first[ln]]
+                if t_lane < at or (t_lane == at and order > NORMAL * ORDER):
+                    source, at, order, lane = LANE, t_lane, NORMAL * ORDER, ln
         if dispatch_seq >= 0.0 and (now < at or (now == at and LOW * ORDER + dispatch_seq < order)):
             source = DISPATCH_NOW
         if ready_count > 0:  # a lead resumed in this instant: NORMAL, before the dispatch
@@ -562,6 +587,11 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
             now, _, payload, tag = _pop(events, pending)
             pending -= 1
             lead, kind = int(payload) >> 2, int(payload) & 3
+        elif source == LANE:
+            now = at
+            lead, kind, tag = lane_lead[lane, lane_first[lane]], RESUME, 0.0
+            lane_first[lane] = lane_first[lane] + 1 if lane_first[lane] < n else 0
+            lane_count[lane] -= 1
         elif source == DISPATCH_NOW:
             lead, kind, tag = 0, DISPATCH, 0.0
             dispatch_seq = -1.0
@@ -623,6 +653,7 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
 
         # ------------------------------------------------------------ the lead's process
         wake = math.inf  # when the process's next timeout ends (inf: it waits for no timeout)
+        wake_lane = -1  # the lane of that timeout (-1: the heap)
         lost_at = math.inf  # skip_lost: when its window closes while it waits in the queue
         dispatch = False  # SalesFloor._dispatch_at(now) was asked for
         step = pc[lead]
@@ -637,7 +668,9 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
                     step = WORK
                     continue
                 # marketing_calls_it_mql
-                sigma = _noise(week, verdicts, heard, learns, sigma_m, noise_floor, half, half_life)
+                sigma = _noise(
+                    week, verdicts, heard, said, learns, sigma_m, noise_floor, half, half_life
+                )
                 z = 0.5 * fit[lead] + 0.5 * readiness[temperature[lead]]
                 seen = z + sigma * eps_m[lead, touches[lead]]
                 bar = _threshold(week, thresholds, known, mqls, mql_volume, mql_target, goal_step)
@@ -779,6 +812,7 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
                     step = GONE
                     break
                 wake = now + r.spacing
+                wake_lane = SPACING_LANE
                 step = SPACED
                 break
 
@@ -850,6 +884,7 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
             if step == TOUCH_WAIT:
                 if touches[lead] < r.touches:
                     wake = now + r.every
+                    wake_lane = TOUCH_LANE
                     step = TOUCH
                     break
                 outcome[lead] = codes[NURTURE_EXPIRED]
@@ -870,7 +905,9 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
                         warms_at[lead] = math.inf
                 touches[lead] += 1
                 # marketing_calls_it_mql, at this touch's scoring
-                sigma = _noise(week, verdicts, heard, learns, sigma_m, noise_floor, half, half_life)
+                sigma = _noise(
+                    week, verdicts, heard, said, learns, sigma_m, noise_floor, half, half_life
+                )
                 z = 0.5 * fit[lead] + 0.5 * readiness[temperature[lead]]
                 seen = z + sigma * eps_m[lead, touches[lead]]
                 bar = _threshold(week, thresholds, known, mqls, mql_volume, mql_target, goal_step)
@@ -891,6 +928,12 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
         if wake == now:
             ready[(first_ready + ready_count) % (n + 1)] = lead
             ready_count += 1
+        elif wake < horizon and wake_lane >= 0:
+            ln = wake_lane
+            tail = (lane_first[ln] + lane_count[ln]) % (n + 1)
+            lane_lead[ln, tail] = lead
+            lane_time[ln, tail] = wake
+            lane_count[ln] += 1
         elif wake < horizon:
             if pending == len(events):
                 pending = _compact(events, pending, ticket_of)
@@ -910,7 +953,10 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
             )
             pending += 1
             seq += 1.0
-        if dispatch and not _holds(due, n_due, now):  # SalesFloor._dispatch_at(now)
+        # SalesFloor._dispatch_at(now). A dispatch acts only if, when it runs, a lead waits and
+        # a rep is free; the last change into that state is a join or a release that finds it
+        # so. So asking only then runs the same dispatches, minus the ones that would do nothing.
+        if dispatch and waiting > 0 and free > 0 and not _holds(due, n_due, now):
             if n_due == len(due):
                 raise RuntimeError("alignsim fast engine: too many dispatches pending")
             due[n_due, 0] = now

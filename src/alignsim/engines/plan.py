@@ -29,9 +29,9 @@ class Plan:
     true_score: np.ndarray
     """z = 0.5 fit + 0.5 readiness at creation, per lead."""
     attempt_time: np.ndarray
-    """Rep hours of each attempt (leads x attempts)."""
+    """Rep hours of each attempt (leads x attempts the stream holds, at least the policy's)."""
     qualify_time: np.ndarray
-    """Rep hours of each qualification call (leads x routings)."""
+    """Rep hours of each qualification call (leads x routings the stream holds)."""
     routing_delay: np.ndarray
     """Realtime handoff: hours from MQL to sales, per routing (leads x routings)."""
     response_due: np.ndarray
@@ -68,8 +68,8 @@ def make_plan(stream: LeadStream, team: Team, policy: Policy, horizon: float | N
         horizon=stream.horizon if horizon is None else float(horizon),
         calendar=team.hours.calendar,
         true_score=0.5 * stream.fit + 0.5 * READINESS[stream.temperature],
-        attempt_time=_hours(stream, "u_attempt_time", team.attempt_time, needs[0]),
-        qualify_time=_hours(stream, "u_qualify_time", team.qualify_time, needs[1]),
+        attempt_time=_hours(stream, "u_attempt_time", team.attempt_time),
+        qualify_time=_hours(stream, "u_qualify_time", team.qualify_time),
         routing_delay=policy.handoff.routing_delay.from_uniform(stream.u_routing),
         response_due=response_due(policy, team.hours.calendar, stream.created, stream.temperature),
         discipline=DISCIPLINES.index(policy.discipline),
@@ -77,16 +77,17 @@ def make_plan(stream: LeadStream, team: Team, policy: Policy, horizon: float | N
     )
 
 
-def _hours(stream: LeadStream, field: str, law: DurationDist, width: int) -> np.ndarray:
-    """A team's durations for the first `width` columns of a stream's uniforms (leads x width).
+def _hours(stream: LeadStream, field: str, law: DurationDist) -> np.ndarray:
+    """A team's durations for every column of a stream's uniforms (leads x the stream's width).
 
     Inverting a distribution is most of the cost of a plan, and every policy of a run plays the
-    same stream, so the result is kept on the stream, keyed by the law and the width.
+    same stream, so the result is kept on the stream, keyed by the law. A policy that needs
+    fewer columns than the stream holds reads only its first ones.
     """
-    key = (field, law.model_dump_json(), width)
+    key = (field, law.model_dump_json())
     cached = stream.cache.get(key)
     if cached is None:
-        cached = law.from_uniform(np.ascontiguousarray(getattr(stream, field)[:, :width]))
+        cached = law.from_uniform(getattr(stream, field))
         cached.flags.writeable = False
         stream.cache[key] = cached
     return cached
