@@ -83,7 +83,7 @@ TO_SALES = 1  # to_sales: an MQL is made now
 ROUTED = 2  # to_sales after hand_off: the lead reaches sales now
 WORK = 3  # work: steps 5-8 begin
 ATTEMPT = 4  # work, top of the attempt loop: join the queue
-CALL = 5  # work after `taken`: a rep took the lead, the call starts
+CALL = 5  # work, waiting for `taken`: the dispatch that hands it a rep starts its call
 CALLED = 6  # attempt after its timeout: the call ends
 SPACED = 7  # work after the attempt spacing
 GONE = 8  # work, skip_lost: the window closed during the spacing
@@ -636,8 +636,30 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
                 ticket_of[lead] = -1
                 waiting -= 1
                 free -= 1
-                ready[(first_ready + ready_count) % (n + 1)] = lead  # taken.succeed()
-                ready_count += 1
+                # taken.succeed(): the lead's `work` resumes in this instant, after the dispatch,
+                # and starts its call (`attempt`). That touches only the lead's own state, so it
+                # commutes with the other events of the instant and is done here, at once.
+                called_at[lead] = now
+                k = attempts[lead]
+                if k == 0:
+                    first_attempt[lead] = now
+                attempts[lead] += 1
+                reaching[lead] = (
+                    now < closes[lead] and u_reach[lead, k] < reach[lead, temperature[lead]]
+                )
+                hours = attempt_time[lead, k]  # spend_rep_time
+                rep_hours[lead] += max(0.0, min(now + hours, horizon) - now)
+                pc[lead] = CALLED
+                ends_at = now + hours
+                if ends_at == now:
+                    ready[(first_ready + ready_count) % (n + 1)] = lead
+                    ready_count += 1
+                elif ends_at < horizon:
+                    if pending == len(events):
+                        pending = _compact(events, pending, ticket_of)
+                    _push(events, pending, ends_at, NORMAL * ORDER + seq, 4.0 * lead + RESUME, 0.0)
+                    pending += 1
+                    seq += 1.0
             continue
 
         # ------------------------------------------------------------ work, skip_lost branch
@@ -774,22 +796,6 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
                 if r.skip_lost:
                     lost_at = now + (window - now)
                 step = CALL
-                break
-
-            if step == CALL:
-                # work after `taken`, then attempt
-                called_at[lead] = now
-                k = attempts[lead]
-                if k == 0:
-                    first_attempt[lead] = now
-                attempts[lead] += 1
-                reaching[lead] = (
-                    now < closes[lead] and u_reach[lead, k] < reach[lead, temperature[lead]]
-                )
-                hours = attempt_time[lead, k]  # spend_rep_time
-                rep_hours[lead] += max(0.0, min(now + hours, horizon) - now)
-                wake = now + hours
-                step = CALLED
                 break
 
             if step == CALLED:
