@@ -231,9 +231,19 @@ def test_a_folder_of_another_batch_is_refused(tmp_path: Path) -> None:
         monte_carlo(tiny_document(), runs=2, out=tmp_path / "empty", resume=True)
 
 
-def test_a_loaded_scenario_with_uncertain_inputs_asks_for_its_file() -> None:
-    with pytest.raises(ValueError, match="pass the file's path"):
-        monte_carlo(alignsim.validate(tiny_document()), runs=2)
+def test_a_loaded_scenario_with_uncertain_inputs_plays_like_its_document() -> None:
+    scenario = alignsim.validate(tiny_document())
+    from_scenario = monte_carlo(scenario, runs=3, seed=4)
+    pd.testing.assert_frame_equal(
+        from_scenario.runs, monte_carlo(tiny_document(), runs=3, seed=4).runs
+    )
+
+
+def test_a_scenario_changed_after_loading_asks_for_its_file() -> None:
+    changed = alignsim.validate(tiny_document()).model_copy(update={"seed": 99})
+    assert changed.document() is None
+    with pytest.raises(ValueError, match="it was changed since: pass the file's path"):
+        monte_carlo(changed, runs=2)
 
 
 @pytest.mark.parametrize(

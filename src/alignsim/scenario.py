@@ -7,6 +7,7 @@ whose lines each name the file, the field path and what was expected.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import hashlib
 import json
@@ -23,6 +24,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     WithJsonSchema,
     field_validator,
@@ -515,6 +517,19 @@ class Scenario(StrictModel):
         text = json.dumps(self.model_dump(mode="json"), sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
+    _source: tuple[dict[str, Any], str] | None = PrivateAttr(None)
+    """With uncertain inputs: the document this was validated from, and its digest then."""
+
+    def document(self) -> dict[str, Any] | None:
+        """A copy of the document (a file's, extends resolved) this scenario was validated from.
+
+        Kept for scenarios with an [uncertainty] table, whose drawn values a batch writes into
+        the document. None for other scenarios, and for a copy changed since (`model_copy`).
+        """
+        if self._source is None or self._source[1] != self.digest():
+            return None
+        return copy.deepcopy(self._source[0])
+
 
 # --------------------------------------------------------------------------- loading
 
@@ -756,6 +771,8 @@ def validate(data: Mapping[str, Any], label: str = "<scenario>") -> Scenario:
         problems += [line for line in _problems(label, error, data) if not line.startswith(told)]
     if problems:
         raise ScenarioError(problems)
+    if scenario.uncertainty is not None:
+        scenario._source = (copy.deepcopy(dict(data)), scenario.digest())
     return scenario
 
 

@@ -92,19 +92,22 @@ def make_setup(
     A Setup (from `alignsim.batch.setup.prepare`) is returned as it is; the other options are
     then ignored.
 
-    A Scenario with an [uncertainty] table needs its document (the drawn values are written
-    into it): pass the file's path, or `alignsim.scenario.read_document(path)`.
+    A Scenario with an [uncertainty] table plays from the document it was loaded from (the
+    drawn values are written into it); one changed since (`model_copy`) has none to play from.
     """
     if isinstance(scenario, Setup):
         return scenario
     options = {"baseline": baseline, "policy": policy, "seed": seed, "horizon": horizon}
     if isinstance(scenario, Scenario):
         if scenario.uncertainty is not None:
-            raise ValueError(
-                f"scenario {scenario.name!r} has uncertain inputs, which are written into its "
-                "file's document: pass the file's path (or its document) instead of the loaded "
-                "Scenario"
-            )
+            document = scenario.document()
+            if document is None:
+                raise ValueError(
+                    f"scenario {scenario.name!r} has uncertain inputs, which are written into "
+                    "the document it was loaded from, and it was changed since: pass the file's "
+                    "path (or its document) instead"
+                )
+            return prepare(document, scenario.name, engine=engine, **options)
         base, other = pick_pair(scenario, baseline, policy)
         root = scenario.seed if seed is None else int(seed)
         name = DEFAULT_ENGINE if engine is None else engine
