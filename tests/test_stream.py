@@ -1,14 +1,23 @@
-"""Shaping of arrivals (weekly profile, campaigns) and the SLA clock: knobs that must bite."""
+"""The lead stream: shaping of arrivals, the SLA clock, and the draws its keys promise."""
 
 from __future__ import annotations
 
+import zlib
+from dataclasses import fields
+from pathlib import Path
+
 import numpy as np
 import pytest
+from scipy import stats
 
 import alignsim
+from alignsim.distributions import BETA_QUANTILE_ERROR
 from alignsim.engines import make_plan
 from alignsim.engines.plan import response_due
+from alignsim.stream import _seed_states, source_key
 from tests.helpers import scenario
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _sample(weeks: int = 40, **changes):
@@ -57,3 +66,96 @@ def test_sample_refuses_a_horizon_beyond_the_cap():
     sc = scenario()
     with pytest.raises(ValueError, match="at most 520 weeks"):
         alignsim.sample(sc, horizon=521 * 168.0)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 12345, 2**32, 2**64 + 7, 2**130 + 3])
+@pytest.mark.parametrize("replication", [0, 3, 2**33])
+def test_seed_states_are_numpys_seed_sequences(seed, replication):
+    names = ["web", "content", "a source with a long name"]
+    states = _seed_states(seed, replication, [source_key(name) for name in names])
+    for i, name in enumerate(names):
+        for field in range(states.shape[1]):
+            sequence = np.random.SeedSequence(
+                seed, spawn_key=(replication, source_key(name), field)
+            )
+            assert np.array_equal(states[i, field], sequence.generate_state(4, np.uint64))
+
+
+def test_the_stream_draws_what_its_keys_say():
+    """Each source's rows hold, in order, the draws of SeedSequence(seed, spawn_key=
+    (replication, crc32(source), field)), blocks column by column, through the laws."""
+    sc = alignsim.load(ROOT / "scenarios/default.toml")
+    seed, rep = 5, 2
+    st = alignsim.sample(sc, seed, rep, horizon=6 * 168.0)
+    market = sc.market
+    for index, (name, src) in enumerate(market.sources.items()):
+        rows = st.source == index
+        n = int(rows.sum())
+        assert n > 0
+
+        def draws(field, width=None, normal=False, name=name, n=n):
+            key = (rep, zlib.crc32(name.encode()), field)
+            rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+            draw = rng.standard_normal if normal else rng.random
+            return draw(n) if width is None else draw((width, n)).T
+
+        for key, (field, normal) in {
+            "eps_m": (9, True),
+            "eps_s": (10, True),
+            "u_reach": (11, False),
+            "u_attempt_time": (12, False),
+            "u_qualify": (13, False),
+            "u_qualify_time": (14, False),
+            "u_routing": (16, False),
+        }.items():
+            got = getattr(st, key)[rows]
+            assert np.array_equal(got, draws(field, got.shape[1], normal)), (name, key)
+        assert np.array_equal(st.u_win[rows], draws(15))
+        assert np.array_equal(st.value[rows], src.value.from_uniform(draws(4)))
+        assert np.array_equal(st.cycle[rows], market.cycle.from_uniform(draws(8)))
+        fit = np.clip(stats.beta.ppf(draws(2), src.fit.a, src.fit.b), 0.0, 1.0)
+        assert np.abs(st.fit[rows] - fit).max() <= BETA_QUANTILE_ERROR
+        shares = np.cumsum(src.temperature.shares)[:-1]
+        temperature = np.searchsorted(shares, draws(3), side="right")
+        assert np.array_equal(st.temperature[rows], temperature)
+        patience_law = [market.patience.cold, market.patience.warm, market.patience.hot]
+        warming_law = [market.warming.cold_to_warm, market.warming.warm_to_hot]
+        u_patience, u_warming, u_repatience = draws(5), draws(6, 2), draws(7, 2)
+        for k in range(3):
+            at = temperature == k
+            want = patience_law[k].from_uniform(u_patience[at])
+            assert np.array_equal(st.patience[rows][at], want)
+            for step in range(2 - k):  # warming from k + step to k + step + 1
+                warming = warming_law[k + step].from_uniform(u_warming[at, step])
+                repatience = patience_law[k + step + 1].from_uniform(u_repatience[at, step])
+                assert np.array_equal(st.warming[rows][at, step], warming)
+                assert np.array_equal(st.repatience[rows][at, step], repatience)
+            assert np.isinf(st.warming[rows][at, 2 - k :]).all()
+            assert np.isinf(st.repatience[rows][at, 2 - k :]).all()
+
+
+def test_the_stream_is_sorted_and_its_fields_are_contiguous_arrays():
+    sc = alignsim.load(ROOT / "scenarios/default.toml")
+    st = alignsim.sample(sc, 1, 0, horizon=4 * 168.0)
+    n = len(st)
+    assert np.array_equal(np.lexsort((st.source, st.created)), np.arange(n))
+    dtypes = {"source": np.int16, "owner": np.int8, "temperature": np.int8}
+    widths = {"warming": 2, "repatience": 2, "reach": 3, "qualify": 3, "win": 3}
+    widths |= {"eps_m": st.max_scorings, "eps_s": st.max_routings, "u_routing": st.max_routings}
+    widths |= {"u_qualify": st.max_routings, "u_qualify_time": st.max_routings}
+    widths |= {"u_reach": st.max_attempts, "u_attempt_time": st.max_attempts}
+    assert (st.max_attempts, st.max_routings, st.max_scorings) == (12, 2, 17)
+    for f in fields(st):
+        value = getattr(st, f.name)
+        if isinstance(value, np.ndarray):
+            assert value.flags.c_contiguous, f.name
+            assert value.dtype == dtypes.get(f.name, np.float64), f.name
+            width = widths.get(f.name)
+            assert value.shape == ((n,) if width is None else (n, width)), f.name
+
+
+def test_a_stream_may_have_no_leads():
+    sc = alignsim.load(ROOT / "scenarios/default.toml")
+    st = alignsim.sample(sc, 1, 0, horizon=1e-9)
+    assert len(st) == 0
+    assert st.eps_m.shape == (0, 17) and st.u_reach.shape == (0, 12)

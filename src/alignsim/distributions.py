@@ -1,4 +1,4 @@
-"""The distribution vocabulary of scenario files, built on numpy and scipy.stats.
+"""The distribution vocabulary of scenario files, built on numpy and scipy.special.
 
 Every distribution maps uniforms to draws (`from_uniform`), so a lead stream stores the
 uniforms it drew and the same luck can be replayed under other parameters (common random
@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
-from scipy import special, stats
+from scipy import special
 
 from alignsim.units import parse_duration
 
@@ -133,12 +134,27 @@ class Exponential(_Dist, Generic[Q]):
 
 
 _KNOTS = 2**16
-"""Intervals of the tabulated gamma quantile function on [0, 1]."""
+"""Intervals of the tabulated quantile functions (gamma, beta) on [0, 1]."""
 
 _TAIL = 2.0**-10
-"""Below this chance, or above 1 minus it, gamma quantiles are computed exactly."""
+"""Below this chance, or above 1 minus it, tabulated quantiles are computed exactly."""
 
 _GRID = np.linspace(0.0, 1.0, _KNOTS + 1)
+"""The knots k / 65536, exact in binary: u * _KNOTS lands on them without rounding."""
+
+
+def _tabulated(
+    table: np.ndarray, u: np.ndarray, exact: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """Linear interpolation of a quantile table on _GRID at chances u; `exact(u)` in the tails."""
+    x = u * _KNOTS
+    knot = np.minimum(x.astype(np.int64), _KNOTS - 1)  # the grid is even: no search needed
+    low = table[knot]
+    out = low + (x - knot) * (table[1:][knot] - low)
+    tails = (u < _TAIL) | (u > 1.0 - _TAIL)
+    if tails.any():
+        out[tails] = exact(u[tails])
+    return out
 
 
 @functools.lru_cache(maxsize=64)
@@ -158,14 +174,39 @@ def gamma_quantile(shape: float, u: np.ndarray) -> np.ndarray:
     depends only on its own u, never on how many are drawn together.
     """
     u = np.asarray(u, dtype=float)
-    table = _gamma_table(float(shape))
-    x = u * _KNOTS
-    knot = np.minimum(x.astype(np.int64), _KNOTS - 1)  # the grid is even: no search needed
-    out = table[knot] + (x - knot) * (table[knot + 1] - table[knot])
-    tails = (u < _TAIL) | (u > 1.0 - _TAIL)
-    if tails.any():
-        out[tails] = special.gammaincinv(shape, u[tails])
-    return out
+    shape = float(shape)
+    return _tabulated(_gamma_table(shape), u, lambda t: special.gammaincinv(shape, t))
+
+
+@functools.lru_cache(maxsize=64)
+def _beta_table(a: float, b: float) -> np.ndarray:
+    table = special.betaincinv(a, b, _GRID)
+    table.flags.writeable = False
+    return table
+
+
+BETA_QUANTILE_ERROR = 4e-6
+"""Bound on |beta_quantile - scipy.stats.beta.ppf| for a and b in [0.01, 1000] (measured)."""
+
+
+def beta_quantile(a: float, b: float, u: np.ndarray) -> np.ndarray:
+    """Quantiles of the Beta(a, b) law at chances u, within BETA_QUANTILE_ERROR of scipy's.
+
+    scipy's `stats.beta.ppf` costs one to two microseconds a value, and every lead draws a
+    fit: the largest part of drawing a stream. So, as for `gamma_quantile`, the body is
+    tabulated once per (a, b) at 65,537 evenly spaced chances (about 0.1 s, cached) and
+    interpolated linearly, and the tails (u below 2**-10 or above 1 - 2**-10) take scipy's
+    exact values (`special.betaincinv`, equal to `stats.beta.ppf`): that is where the
+    quantile bends hardest, with an infinite slope at 0 when a > 1 (at 1 when b > 1) and a
+    flat start that turns steeply when a < 1 (b < 1 at the other end). Measured against
+    scipy at every knot interval's midpoint, the absolute error is at most 1.4e-6 for a, b
+    >= 1, 2.2e-6 for a, b >= 0.1, 3.7e-6 for a, b >= 0.01 (up to 1000), and 1.2e-5 when a
+    or b is as small as 0.001. Interpolating a rising table keeps the quantile rising, and
+    a value depends only on its own u, never on how many are drawn together.
+    """
+    u = np.asarray(u, dtype=float)
+    a, b = float(a), float(b)
+    return _tabulated(_beta_table(a, b), u, lambda t: special.betaincinv(a, b, t))
 
 
 class Gamma(_Dist, Generic[Q]):
@@ -252,7 +293,7 @@ class Beta(_Dist):
     b: float = Field(gt=0, le=1000)
 
     def from_uniform(self, u: np.ndarray) -> np.ndarray:
-        return stats.beta.ppf(u, self.a, self.b)
+        return beta_quantile(self.a, self.b, u)
 
     def mean(self) -> float:
         return self.a / (self.a + self.b)
@@ -289,13 +330,28 @@ class _Mixture(_Dist):
     def from_uniform(self, u: np.ndarray) -> np.ndarray:
         u = np.asarray(u, dtype=float)
         edges = self._edges
-        which = np.clip(np.searchsorted(edges, u, side="right") - 1, 0, len(self.components) - 1)
+        which = np.zeros(u.shape, dtype=np.intp)  # the component of each u: edges passed
+        for edge in edges[1:-1]:
+            which += u >= edge
+        inner = np.clip((u - edges[:-1][which]) / np.diff(edges)[which], 0.0, 1 - 1e-16)
+        if all(isinstance(c, Exponential | Never) for c in self.components):
+            # The usual patience law in one pass, with each component's own arithmetic (the
+            # same bits); log1p is most of the cost, so it skips the never-ending buyers.
+            scale = np.array(
+                [-c.mean() if isinstance(c, Exponential) else 0.0 for c in self.components]
+            )
+            ends = np.array([isinstance(c, Exponential) for c in self.components])
+            if ends.all():
+                return scale[which] * np.log1p(-inner)
+            out = np.full(u.shape, math.inf)
+            leaves = ends[which]
+            out[leaves] = scale[which[leaves]] * np.log1p(-inner[leaves])
+            return out
         out = np.empty(u.shape)
         for k, comp in enumerate(self.components):
             mask = which == k
             if mask.any():
-                inner = np.clip((u[mask] - edges[k]) / (edges[k + 1] - edges[k]), 0.0, 1 - 1e-16)
-                out[mask] = comp.from_uniform(inner)
+                out[mask] = comp.from_uniform(inner[mask])
         return out
 
     def mean(self) -> float:

@@ -18,10 +18,13 @@ Market draws never depend on a policy; a policy only transforms them.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
+from numpy.random.bit_generator import ISeedSequence
 
 from alignsim.calendar import WEEK, BusinessCalendar
 from alignsim.scenario import MAX_HORIZON_WEEKS, OWNERS, TEMPERATURES, Policy, Scenario, Source
@@ -42,7 +45,7 @@ class LeadStream:
     (`u_reach`, `u_attempt_time`, counted over the lead's whole life), per routing to sales
     (`eps_s`, `u_qualify`, `u_qualify_time`, `u_routing`: column 0 for the first routing,
     then one per recycle) or per marketing scoring (`eps_m`: column 0 at creation, then one
-    per nurture touch).
+    per nurture touch). Every array is C-contiguous; the float ones are views of one buffer.
     """
 
     seed: int
@@ -124,27 +127,115 @@ def source_key(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
-def _rng(seed: int, replication: int, source: str, field: int) -> np.random.Generator:
-    seq = np.random.SeedSequence(entropy=seed, spawn_key=(replication, source_key(source), field))
-    return np.random.Generator(np.random.PCG64(seq))
+_MASK32 = 0xFFFFFFFF
+# The constants of numpy's SeedSequence (numpy/random/bit_generator.pyx).
+_INIT_A, _MULT_A, _INIT_B, _MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED
+_MIX_MULT_L, _MIX_MULT_R, _XSHIFT = 0xCA01F9DD, 0x4973F715, 16
+_POOL = 4
+_FIELDS = _U_ROUTING + 1
 
 
-def _uniform_columns(rng: np.random.Generator, n: int, width: int) -> np.ndarray:
-    out = np.empty((n, width))
-    for k in range(width):
-        out[:, k] = rng.random(n)
+def _words(x: int) -> list[int]:
+    """A non-negative integer as 32-bit words, least significant first (as SeedSequence reads it)."""
+    if x < 0:
+        raise ValueError(f"seeds and replications must be non-negative integers (got {x})")
+    words = [x & _MASK32]
+    while x := x >> 32:
+        words.append(x & _MASK32)
+    return words
+
+
+def _hash_constants(start: int, mult: int, count: int) -> list[int]:
+    """The running constant of SeedSequence's hash: start, start * mult, ... (mod 2**32)."""
+    out = [start]
+    for _ in range(count):
+        out.append(out[-1] * mult & _MASK32)
     return out
 
 
-def _normal_columns(rng: np.random.Generator, n: int, width: int) -> np.ndarray:
-    out = np.empty((n, width))
-    for k in range(width):
-        out[:, k] = rng.standard_normal(n)
-    return out
+def _seed_states(seed: int, replication: int, keys: list[int]) -> np.ndarray:
+    """`SeedSequence(seed, spawn_key=(replication, key, field)).generate_state(4, np.uint64)`
+    for every key and field, shape (keys, fields, 4).
+
+    numpy builds a SeedSequence in about 15 microseconds and a stream needs one per source
+    and field (85 on default.toml), so this runs numpy's algorithm, which its
+    stream-compatibility policy keeps fixed, once for all of them: the words every sequence
+    shares (the seed, padded to the pool size, and the replication) are mixed as plain
+    integers, then the source key and the field are mixed into all the pools at once.
+    tests/test_stream.py checks the result against numpy's SeedSequence.
+    """
+    run = _words(int(seed))
+    common = run + [0] * (_POOL - len(run)) + _words(int(replication))
+    rows = np.array([[key, field] for key in keys for field in range(_FIELDS)], dtype=np.uint32)
+    consts = _hash_constants(_INIT_A, _MULT_A, _POOL * (len(common) + rows.shape[1]))
+
+    def hashmix(value: int, t: int) -> int:  # the t-th hash of mix_entropy
+        value = (value ^ consts[t]) * consts[t + 1] & _MASK32
+        return value ^ value >> _XSHIFT
+
+    def mix(x: int, y: int) -> int:
+        result = (_MIX_MULT_L * x - _MIX_MULT_R * y) & _MASK32
+        return result ^ result >> _XSHIFT
+
+    pool = [hashmix(common[i], i) for i in range(_POOL)]
+    t = _POOL
+    for src in range(_POOL):
+        for dst in range(_POOL):
+            if src != dst:
+                pool[dst] = mix(pool[dst], hashmix(pool[src], t))
+                t += 1
+    for word in common[_POOL:]:
+        for dst in range(_POOL):
+            pool[dst] = mix(pool[dst], hashmix(word, t))
+            t += 1
+    # The per-sequence words, each mixed into the four pool words at once: a (4, rows) array.
+    vector = np.array(pool, dtype=np.uint32)[:, None]
+    for word in rows.T:
+        xor = np.array(consts[t : t + _POOL], dtype=np.uint32)[:, None]
+        times = np.array(consts[t + 1 : t + _POOL + 1], dtype=np.uint32)[:, None]
+        hashed = (word ^ xor) * times
+        hashed ^= hashed >> _XSHIFT
+        vector = np.uint32(_MIX_MULT_L) * vector - np.uint32(_MIX_MULT_R) * hashed
+        vector ^= vector >> _XSHIFT
+        t += _POOL
+    # generate_state(4, np.uint64): eight 32-bit words cycling over the pool, paired low-high.
+    consts = _hash_constants(_INIT_B, _MULT_B, 2 * _POOL)
+    pool_cycle = np.concatenate([vector, vector])
+    state = (pool_cycle ^ np.array(consts[:-1], dtype=np.uint32)[:, None]) * np.array(
+        consts[1:], dtype=np.uint32
+    )[:, None]
+    state ^= state >> _XSHIFT
+    pairs = state.T.astype(np.uint64)
+    out = pairs[:, 0::2] | pairs[:, 1::2] << np.uint64(32)
+    return np.ascontiguousarray(out).reshape(len(keys), _FIELDS, 4)
+
+
+class _State(ISeedSequence):
+    """A SeedSequence's generated state, handed to PCG64 in place of the sequence."""
+
+    def __init__(self, state: np.ndarray) -> None:
+        self.state = np.ascontiguousarray(state, dtype=np.uint64)  # PCG64 reads its buffer
+
+    def generate_state(self, n_words: int, dtype: type = np.uint32) -> np.ndarray:
+        if n_words != 4 or np.dtype(dtype) != np.uint64:
+            raise ValueError("only PCG64's seeding (4 words of 64 bits) is stored")
+        return self.state
+
+
+class _Generators:
+    """The generators of one (seed, replication): one per source and field, as keyed above."""
+
+    def __init__(self, seed: int, replication: int, sources: list[str]) -> None:
+        self._index = {name: i for i, name in enumerate(sources)}
+        self._states = _seed_states(seed, replication, [source_key(name) for name in sources])
+
+    def __call__(self, source: str, field: int) -> np.random.Generator:
+        state = self._states[self._index[source], field]
+        return np.random.Generator(np.random.PCG64(_State(state)))
 
 
 def _intensity_factor(src: Source, calendar: BusinessCalendar, t: np.ndarray) -> np.ndarray:
-    """Relative arrival intensity at wall-clock times t (weekly profile times campaigns)."""
+    """Relative arrival intensity at wall-clock times t >= 0 (weekly profile times campaigns)."""
     factor = np.ones_like(t)
     if src.weekly_profile is not None:
         w = np.asarray(src.weekly_profile, dtype=float)
@@ -153,7 +244,7 @@ def _intensity_factor(src: Source, calendar: BusinessCalendar, t: np.ndarray) ->
         if total > 0:
             norm = np.zeros(7)
             norm[days] = w[days] * len(days) / total
-            factor *= norm[(np.floor(t / 24.0) % 7).astype(int)]
+            factor = norm[(t / 24.0).astype(np.intp) % 7]  # t >= 0: truncating is flooring
     for c in src.campaigns:
         active = (t >= c.start) & (t < c.start + c.duration)
         factor = np.where(active, factor * c.multiplier, factor)
@@ -174,7 +265,7 @@ def _max_factor(src: Source, calendar: BusinessCalendar) -> float:
 
 
 def _arrivals(
-    src: Source, name: str, calendar: BusinessCalendar, horizon: float, seed: int, rep: int
+    src: Source, name: str, calendar: BusinessCalendar, horizon: float, rng: _Generators
 ) -> np.ndarray:
     """Creation times of one source's leads: a Poisson process, thinned by its shape."""
     if src.arrivals == "always":
@@ -183,17 +274,28 @@ def _arrivals(
         length = calendar.business_hours_between(0.0, horizon)
         rate = src.rate * WEEK / calendar.hours_per_week
     bound = _max_factor(src, calendar)
-    rng = _rng(seed, rep, name, _ARRIVALS)
-    count = rng.poisson(rate * length * bound)
-    x = np.sort(rng.random(count)) * length
+    arrivals = rng(name, _ARRIVALS)
+    count = arrivals.poisson(rate * length * bound)
+    x = np.sort(arrivals.random(count)) * length
     t = x if src.arrivals == "always" else calendar.add_business_hours_array(0.0, x)
     t = t[t < horizon]
     if bound > 1.0 or src.weekly_profile is not None or src.campaigns:
-        keep = _rng(seed, rep, name, _THINNING).random(len(t)) * bound < _intensity_factor(
-            src, calendar, t
-        )
+        keep = rng(name, _THINNING).random(len(t)) * bound < _intensity_factor(src, calendar, t)
         t = t[keep]
     return t
+
+
+class _Law(Protocol):
+    def from_uniform(self, u: np.ndarray) -> np.ndarray: ...
+
+
+def _apply(law: _Law, targets: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
+    """Write law(u[rows]) to out[rows] for each (out, rows, u), with one call of the law."""
+    x = law.from_uniform(np.concatenate([u[rows] for _, rows, u in targets]))
+    start = 0
+    for out, rows, _ in targets:
+        out[rows] = x[start : start + len(rows)]
+        start += len(rows)
 
 
 def block_widths(policy: Policy) -> tuple[int, int, int]:
@@ -223,78 +325,133 @@ def sample(
         )
     market = scenario.market
     calendar = scenario.team.hours.calendar
-    widths = [block_widths(p) for p in scenario.policies.values()]
-    attempts, routings, scorings = (max(w[i] for w in widths) for i in range(3))
-    patience_law = [market.patience.cold, market.patience.warm, market.patience.hot]
-    warming_law = [market.warming.cold_to_warm, market.warming.warm_to_hot]
+    sources = list(market.sources.items())
+    needs = [block_widths(p) for p in scenario.policies.values()]
+    attempts, routings, scorings = (max(w[i] for w in needs) for i in range(3))
 
-    parts: list[dict[str, np.ndarray]] = []
-    for index, (name, src) in enumerate(market.sources.items()):
-        created = _arrivals(src, name, calendar, horizon, seed, replication)
-        n = len(created)
+    rng = _Generators(seed, replication, list(market.sources))
+    created_by_source = [_arrivals(src, name, calendar, horizon, rng) for name, src in sources]
+    ends = np.cumsum([len(c) for c in created_by_source])
+    spans = [
+        (name, src, end - len(c), end)
+        for (name, src), c, end in zip(sources, created_by_source, ends, strict=True)
+    ]
+    # Every field is drawn source by source, each source's leads in one run ("source order"),
+    # then put in the stream's order (created, then source) once: a stable sort keeps equal
+    # times in source order.
+    created = np.concatenate(created_by_source)
+    order = np.argsort(created, kind="stable")
+    n = len(order)
+    # The float fields share one allocation (columns: 0 for a vector). The allocator keeps
+    # so large a block for the next stream rather than hand it back to the system and fault
+    # it in again page by page: about 1,000 page faults, 2.5 ms of a 52-week stream here.
+    widths = {
+        "created": 0, "fit": 0, "value": 0, "patience": 0, "warming": 2, "repatience": 2,
+        "reach": 3, "qualify": 3, "win": 3, "cycle": 0, "eps_m": scorings, "eps_s": routings,
+        "u_reach": attempts, "u_attempt_time": attempts, "u_qualify": routings,
+        "u_qualify_time": routings, "u_win": 0, "u_routing": routings,
+    }  # fmt: skip
+    buffer = np.empty(n * sum(max(w, 1) for w in widths.values()))
+    out: dict[str, np.ndarray] = {}
+    offset = 0
+    for key, width in widths.items():
+        size = n * max(width, 1)
+        out[key] = buffer[offset : offset + size].reshape((n, width) if width else n)
+        offset += size
 
-        def uniforms(field: int, n: int = n, name: str = name) -> np.ndarray:
-            return _rng(seed, replication, name, field).random(n)
+    def in_stream_order(drawn: np.ndarray, key: str) -> np.ndarray:
+        """Rows of source order put in stream order, into the field's place in the buffer."""
+        # The indices are all valid; under the default mode="raise" numpy would gather into
+        # a temporary first and then copy it to `out`.
+        return drawn.take(order, axis=0, out=out[key], mode="clip")
 
-        fit = np.clip(src.fit.from_uniform(uniforms(_FIT)), 0.0, 1.0)
-        temp = np.searchsorted(
-            np.cumsum(src.temperature.shares)[:-1], uniforms(_TEMPERATURE), side="right"
-        ).astype(np.int8)
-        patience = np.empty(n)
-        u_pat = uniforms(_PATIENCE)
-        for k, law in enumerate(patience_law):
-            mask = temp == k
-            patience[mask] = law.from_uniform(u_pat[mask])
-        u_warm = _uniform_columns(_rng(seed, replication, name, _WARMING), n, 2)
-        u_repat = _uniform_columns(_rng(seed, replication, name, _REPATIENCE), n, 2)
-        warming = np.full((n, 2), np.inf)
-        repatience = np.full((n, 2), np.inf)
-        for step in range(2):
-            start = temp + step  # temperature the buyer warms from at this step
-            for k in range(2):
-                mask = start == k
-                warming[mask, step] = warming_law[k].from_uniform(u_warm[mask, step])
-                repatience[mask, step] = patience_law[k + 1].from_uniform(u_repat[mask, step])
-        parts.append(
-            {
-                "created": created,
-                "source": np.full(n, index, dtype=np.int16),
-                "owner": np.full(n, OWNERS.index(src.owner), dtype=np.int8),
-                "fit": fit,
-                "temperature": temp,
-                "value": src.value.from_uniform(uniforms(_VALUE)),
-                "patience": patience,
-                "warming": warming,
-                "repatience": repatience,
-                "reach": np.clip(market.reach.by_temperature(fit), 0.0, 1.0),
-                "qualify": np.clip(market.qualify.by_temperature(fit), 0.0, 1.0),
-                "win": np.clip(market.win.by_temperature(fit), 0.0, 1.0),
-                "cycle": market.cycle.from_uniform(uniforms(_CYCLE)),
-                "eps_m": _normal_columns(_rng(seed, replication, name, _EPS_M), n, scorings),
-                "eps_s": _normal_columns(_rng(seed, replication, name, _EPS_S), n, routings),
-                "u_reach": _uniform_columns(_rng(seed, replication, name, _U_REACH), n, attempts),
-                "u_attempt_time": _uniform_columns(
-                    _rng(seed, replication, name, _U_ATTEMPT_TIME), n, attempts
-                ),
-                "u_qualify": _uniform_columns(
-                    _rng(seed, replication, name, _U_QUALIFY), n, routings
-                ),
-                "u_qualify_time": _uniform_columns(
-                    _rng(seed, replication, name, _U_QUALIFY_TIME), n, routings
-                ),
-                "u_win": uniforms(_U_WIN),
-                "u_routing": _uniform_columns(
-                    _rng(seed, replication, name, _U_ROUTING), n, routings
-                ),
-            }
-        )
+    def uniforms(field: int) -> np.ndarray:
+        """The field's uniforms, one per lead, in source order."""
+        drawn = np.empty(n)
+        for name, _, start, end in spans:
+            rng(name, field).random(out=drawn[start:end])
+        return drawn
 
-    merged = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
-    order = np.lexsort((merged["source"], merged["created"]))
+    def block(key: str, field: int, normal: bool = False) -> np.ndarray:
+        """The field's block in stream order, drawn column by column."""
+        drawn = np.empty(out[key].shape)
+        for name, _, start, end in spans:
+            gen = rng(name, field)
+            draw = gen.standard_normal if normal else gen.random
+            drawn[start:end] = draw((drawn.shape[1], end - start)).T
+        return in_stream_order(drawn, key)
+
+    def columns(field: int, width: int) -> np.ndarray:
+        """The field's uniforms as (width, n) columns in stream order, drawn column by column."""
+        drawn = np.empty((width, n))
+        for name, _, start, end in spans:
+            drawn[:, start:end] = rng(name, field).random((width, end - start))
+        return drawn.take(order, axis=1)
+
+    def per_source(key: str, field: int, law: Callable[[Source], _Law]) -> np.ndarray:
+        """The field in stream order, each source mapping its uniforms with its own law."""
+        drawn = uniforms(field)
+        for _, src, start, end in spans:
+            drawn[start:end] = law(src).from_uniform(drawn[start:end])
+        return in_stream_order(drawn, key)
+
+    temperature = np.zeros(n, dtype=np.int8)  # cold, warm, hot: the shares' edges passed
+    u = uniforms(_TEMPERATURE)
+    for _, src, start, end in spans:
+        for edge in np.cumsum(src.temperature.shares)[:-1]:
+            temperature[start:end] += u[start:end] >= edge
+    temperature = temperature[order]
+    source = np.repeat(np.arange(len(sources), dtype=np.int16), np.diff(ends, prepend=0))[order]
+    owners = np.array([OWNERS.index(src.owner) for _, src in sources], dtype=np.int8)
+    in_stream_order(created, "created")
+    fit = np.clip(per_source("fit", _FIT, lambda src: src.fit), 0.0, 1.0, out=out["fit"])
+    per_source("value", _VALUE, lambda src: src.value)
+
+    # The market's laws map each uniform on its own, so each law is applied once, to every
+    # uniform it takes: a buyer's patience at arrival and the fresh patience (repatience) of
+    # each warming step, and the warming times. A field a buyer never needs stays inf.
+    u_patience = uniforms(_PATIENCE)[order]
+    u_warming, u_repatience = columns(_WARMING, 2), columns(_REPATIENCE, 2)
+    cold, warm, hot = (np.flatnonzero(temperature == k) for k in range(len(TEMPERATURES)))
+    patience, warming, repatience = out["patience"], out["warming"], out["repatience"]
+    warming.fill(np.inf)
+    repatience.fill(np.inf)
+    _apply(market.patience.cold, [(patience, cold, u_patience)])
+    _apply(
+        market.patience.warm,
+        [(patience, warm, u_patience), (repatience[:, 0], cold, u_repatience[0])],
+    )
+    _apply(
+        market.patience.hot,
+        [
+            (patience, hot, u_patience),
+            (repatience[:, 0], warm, u_repatience[0]),
+            (repatience[:, 1], cold, u_repatience[1]),
+        ],
+    )
+    _apply(market.warming.cold_to_warm, [(warming[:, 0], cold, u_warming[0])])
+    _apply(
+        market.warming.warm_to_hot,
+        [(warming[:, 0], warm, u_warming[0]), (warming[:, 1], cold, u_warming[1])],
+    )
+    for key in ("reach", "qualify", "win"):
+        np.clip(getattr(market, key).by_temperature(fit), 0.0, 1.0, out=out[key])
+    out["cycle"][:] = market.cycle.from_uniform(uniforms(_CYCLE)[order])
+    in_stream_order(uniforms(_U_WIN), "u_win")
+    block("eps_m", _EPS_M, normal=True)
+    block("eps_s", _EPS_S, normal=True)
+    block("u_reach", _U_REACH)
+    block("u_attempt_time", _U_ATTEMPT_TIME)
+    block("u_qualify", _U_QUALIFY)
+    block("u_qualify_time", _U_QUALIFY_TIME)
+    block("u_routing", _U_ROUTING)
     return LeadStream(
         seed=seed,
         replication=replication,
         horizon=horizon,
         sources=tuple(market.sources),
-        **{key: np.ascontiguousarray(value[order]) for key, value in merged.items()},
+        source=source,
+        owner=owners[source],
+        temperature=temperature,
+        **out,
     )
