@@ -100,7 +100,7 @@ RESUME = 0  # the lead's timeout ends (or a rep took it): continue at pc[lead]
 LOST = 2  # skip_lost: the buyer's window closes while the lead waits (tag: its queue ticket)
 DISPATCH = 3  # the sales floor's dispatch (payload 3, lead 0)
 
-NOTHING, ARRIVAL, HEAP, DISPATCH_NOW, LANE = 0, 1, 2, 3, 4
+NOTHING, ARRIVAL, HEAP, DISPATCH_NOW, LANE, TOUCHES = 0, 1, 2, 3, 4, 5
 """Where the next event comes from (besides the leads resumed in the current instant)."""
 
 NORMAL, LOW = 1.0, 2.0
@@ -567,6 +567,11 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
     lane_lead = np.empty(n + 1, dtype=np.int64)
     lane_time = np.empty(n + 1)
     lane_first, lane_count = 0, 0
+    # Nurture touches a lead wakes for wait weeks ahead, hundreds at a time: they have a heap
+    # of their own, so that the event heap, popped at every call, stays as small as the calls,
+    # routings and qualifications under way.
+    touches_due = np.empty((n + 1, 4))
+    touching = np.int64(0)
     dispatch_seq = -1.0
     week, week_start, week_end = 0, 0.0, WEEK  # Marketing.week(now), and where that week lies
 
@@ -586,6 +591,10 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
             source, at, order = ARRIVAL, next_arrival, -1.0
         if pending > 0 and events[0, 0] < at:
             source, at, order = HEAP, events[0, 0], events[0, 1]
+        if touching > 0 and (
+            touches_due[0, 0] < at or (touches_due[0, 0] == at and touches_due[0, 1] < order)
+        ):  # (a touch is NORMAL: before a dispatch of its instant in the event heap)
+            source, at, order = TOUCHES, touches_due[0, 0], touches_due[0, 1]
         if lane_count > 0:  # a spacing ends: NORMAL, before a dispatch of its instant
             t_lane = lane_time[lane_first]
             if t_lane < at or (t_lane == at and order > NORMAL * ORDER):
@@ -608,6 +617,10 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
             now, _, payload, tag = _pop(events, pending)
             pending -= 1
             lead, kind = int(payload) >> 2, int(payload) & 3
+        elif source == TOUCHES:
+            now, _, payload, tag = _pop(touches_due, touching)
+            touching -= 1
+            lead, kind = int(payload) >> 2, RESUME
         elif source == LANE:
             now = at
             lead, kind, tag = lane_lead[lane_first], RESUME, 0.0
@@ -985,6 +998,10 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
         if wake == now:
             ready[(first_ready + ready_count) % (n + 1)] = lead
             ready_count += 1
+        elif wake < horizon and step == TOUCH:
+            _push(touches_due, touching, wake, NORMAL * ORDER + seq, 4.0 * lead + RESUME, 0.0)
+            touching += 1
+            seq += 1.0
         elif wake < horizon and spaced:
             tail = (lane_first + lane_count) % (n + 1)
             lane_lead[tail] = lead
