@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import resource
 import statistics
 import time
 from pathlib import Path
+
+from common import machine
 
 from alignsim.batch.api import monte_carlo
 from alignsim.batch.executors import SerialExecutor, cores, process_pool
@@ -103,7 +104,7 @@ def main() -> None:
         "seconds_for_10000_runs": round(TARGET_RUNS / rate, 1),
         "extrapolated": args.runs != TARGET_RUNS,
         "target_met": TARGET_RUNS / rate <= TARGET_SECONDS,
-        "machine": f"{platform.machine()}, {cores()} cores, Python {platform.python_version()}",
+        "machine": machine(),
     }
     if args.json:
         print(json.dumps(out, indent=2))

@@ -21,15 +21,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from common import child, machine
 
 import alignsim
 from alignsim.engines import engine, make_plan
@@ -98,17 +96,6 @@ def first_call() -> None:
     print(json.dumps({"s": time.perf_counter() - loaded, "import_s": loaded - start}))
 
 
-def child(mode: str, env: dict[str, str] | None = None) -> dict[str, float]:
-    done = subprocess.run(
-        [sys.executable, __file__, f"--{mode}"],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -125,13 +112,12 @@ def main() -> None:
     fast = leads_per_second(DEFAULT, "current", "fast", args.repeats)
     erlang_simpy = leads_per_second(ERLANG_A, None, "simpy", args.repeats)
     erlang_fast = leads_per_second(ERLANG_A, None, "fast", args.repeats)
-    million = child("million")
+    million = child(__file__, "million")
     with tempfile.TemporaryDirectory() as cache:
-        cold = child("first-call", {"NUMBA_CACHE_DIR": cache})
-        warm = child("first-call", {"NUMBA_CACHE_DIR": cache})
+        cold = child(__file__, "first-call", {"NUMBA_CACHE_DIR": cache})
+        warm = child(__file__, "first-call", {"NUMBA_CACHE_DIR": cache})
     out = {
-        "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": machine(),
         "repeats": args.repeats,
         "simpy_leads_per_s": round(simpy["leads_per_s"]),
         "fast_leads_per_s": round(fast["leads_per_s"]),

@@ -20,13 +20,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
+
+from common import child, machine
 
 import alignsim
 
@@ -87,13 +86,6 @@ def first_sample() -> None:
     print(json.dumps({"s": time.perf_counter() - start}))
 
 
-def child(mode: str) -> dict[str, float]:
-    done = subprocess.run(
-        [sys.executable, __file__, f"--{mode}"], check=True, capture_output=True, text=True
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -111,11 +103,10 @@ def main() -> None:
         "default_13w": draw_times(DEFAULT, 13, args.repeats),
         "finance_52w": draw_times(FINANCE, 52, args.repeats),
     }
-    first = child("first")
-    million = child("million")
+    first = child(__file__, "first")
+    million = child(__file__, "million")
     out = {
-        "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": machine(),
         "load_average": round(os.getloadavg()[0], 2),
         "repeats": args.repeats,
         **{f"{case}_{key}": value for case, row in cases.items() for key, value in row.items()},

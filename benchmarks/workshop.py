@@ -23,12 +23,13 @@ import dataclasses
 import json
 import math
 import os
-import platform
 import random
 import statistics
 import time
 from pathlib import Path
 from typing import Any
+
+from common import machine
 
 import alignsim
 from alignsim.engines import DEFAULT_ENGINE
@@ -195,8 +196,7 @@ def main() -> None:
     times = sorted(got["times_s"])
     p95 = _p95(times)
     out = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}",
+        "machine": machine(),
         "load_average_1min": os.getloadavg()[0],
         "mode": "AppTest.run" if args.apptest else "figures.answer + chart specs",
         "scenario": Path(args.scenario).name,
