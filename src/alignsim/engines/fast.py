@@ -15,8 +15,10 @@ from the stream, which is sorted by creation time), leads resumed in the current
 rep took them, or a timeout of zero hours), which wait in a ring, the attempt spacings, which
 all last the same and so end in the order they began (a first-in first-out lane), and the
 dispatch asked for in the current instant. A nurture touch that must fail (it changes nothing
-another lead sees) is counted without an event: see TOUCH_WAIT. On the default scenario's
-aligned policy, a year of leads: 32k touches take 8k events, and the lane carries 21k spacings.
+another lead sees) is counted without an event (see TOUCH_WAIT); the touches a lead wakes for
+wait weeks ahead in a heap of their own, so the event heap holds only the work under way. On
+the default scenario's aligned policy, a year of leads: 32k touches take 5k events, and the
+lane carries 21k spacings.
 
 Order within one instant. The only state leads share is the sales floor (reps, the queue)
 and marketing's weekly counts, which are read by completed weeks only. Queue entries are
