@@ -224,3 +224,36 @@ def test_sweep_bad_input(
     assert code == 2 and out == ""
     assert err.splitlines() == [err.strip()]
     assert expected in err
+
+
+def test_attribution_charges_each_lead_to_the_losing_side_and_nurture_to_no_nurture() -> None:
+    from alignsim.comparison import attribution
+    from alignsim.ledger import OUTCOMES, LedgerBook
+
+    sc = alignsim.load(DEFAULT)
+    stream = alignsim.sample(sc, horizon=168.0)
+    base, other = LedgerBook(stream), LedgerBook(stream)
+    code = OUTCOMES.index
+    for book in (base, other):
+        book.outcome[:] = code("not_mql")
+    cases = [  # baseline outcome, its recycles; policy outcome, its touches; revenue
+        ("won", 0, "lost_to_competitor", 0, 100.0),  # response delay
+        ("won", 1, "rejected", 0, 200.0),  # won after a recycle, let go never nurtured
+        ("won", 1, "rejected", 2, 300.0),  # nurtured, still rejected: the definition
+        ("unreached", 0, "won", 0, 50.0),  # the policy's gain: negative, baseline's cause
+        ("won", 0, "won", 0, 70.0),  # won by both: not charged
+    ]
+    for lead, (a, recycles, b, touches, value) in enumerate(cases):
+        base.outcome[lead], base.recycles[lead] = code(a), recycles
+        other.outcome[lead], other.touches[lead] = code(b), touches
+        base.revenue[lead] = value if a == "won" else 0.0
+        other.revenue[lead] = value if b == "won" else 0.0
+    amount, leads = attribution(base, other)
+    got = {c: (a, n) for c, a, n in zip(CAUSES, amount, leads, strict=True) if n}
+    assert got == {
+        "response delay": (100.0, 1),
+        "no nurture": (200.0, 1),
+        "definition mismatch": (300.0, 1),
+        "too few contact attempts": (-50.0, 1),
+    }
+    assert amount.sum() == base.revenue.sum() - other.revenue.sum()

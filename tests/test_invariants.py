@@ -162,6 +162,28 @@ def test_funnel_and_weekly_series_agree_with_the_ledger():
     assert stl["median_business_h"] <= stl["median_h"] + 1e-9
 
 
+def test_funnel_counts_from_the_engine_arrays_match_the_table():
+    sc = alignsim.load("scenarios/default.toml")
+    led = alignsim.simulate(sc, "aligned", seed=2, horizon=6 * 168.0)
+    f = led.frame
+    columns = {"mql": "mql", "routed": "routed", "sal": "accepted", "reached": "reached"}
+    for owner in ("marketing", "sales", None):
+        rows = f if owner is None else f[f["owner"] == owner]
+        expected = {
+            "leads": len(rows),
+            **{k: int(rows[c].notna().sum()) for k, c in columns.items()},
+        }
+        expected |= {
+            "sql": int(rows["sql"].notna().sum()),
+            "won": int((rows["outcome"] == "won").sum()),
+        }
+        assert metrics.funnel_counts(led, owner) == expected
+        assert metrics.funnel_counts(led.book, owner) == expected
+    assert metrics.outcomes(led) == {o: int((f["outcome"] == o).sum()) for o in OUTCOMES}
+    with pytest.raises(ValueError, match="owner must be one of marketing, sales or None"):
+        metrics.funnel_counts(led, "partners")
+
+
 def test_ledger_round_trips_through_parquet(tmp_path):
     import pyarrow.parquet as pq
 

@@ -45,6 +45,8 @@ def outcomes(ledger: Ledger) -> dict[str, int]:
 def funnel_counts(ledger: Ledger | LedgerBook, owner: str | None = "marketing") -> dict[str, int]:
     """Leads that reached each stage (owner=None: all leads), of a ledger or an engine's book."""
     book = ledger.book if isinstance(ledger, Ledger) else ledger
+    if owner is not None and owner not in OWNERS:
+        raise ValueError(f"owner must be one of {', '.join(OWNERS)} or None (got {owner!r})")
     mine = (
         np.ones(len(book.outcome), dtype=bool)
         if owner is None
