@@ -327,6 +327,25 @@ LEVERS: dict[str, dict[str, Any]] = {
         "horizon": "5w",
         "leads": 90,
     },
+    # A bar above 1 that the goal clamps to 1 in one week (a drop of more than a step): the
+    # touches the fast engine skips must still be the ones that fail.
+    "MQL volume goal from a bar above 1": {
+        "goals": {"marketing": "mql_volume", "mql_target": "1/week", "step": 0.02},
+        "threshold": 1.4,
+        "noise": 1.0,
+        "nurture": {"every": "1d", "max": "4w", "lift": 0.0, "max_recycles": 2},
+        "horizon": "6w",
+        "leads": 120,
+    },
+    "MQL volume goal from a bar below 0": {
+        "goals": {"marketing": "mql_volume", "mql_target": "30/week", "step": 0.05},
+        "threshold": -0.3,
+        "noise": 1.0,
+        "rejected": "nurture",
+        "nurture": {"every": "1d", "max": "4w", "lift": 0.0, "max_recycles": 2},
+        "horizon": "6w",
+        "leads": 120,
+    },
 }
 
 

@@ -928,8 +928,9 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
                 # lead sees, so the ones that must fail are counted here without an event. This
                 # week's are scored as they will be (its threshold and noise are set by the
                 # weeks before); a later week's against the most lenient threshold and noise the
-                # weeks in between can bring (the threshold falls at most a step a week, the
-                # noise never rises). The lead wakes at the first touch that passes or may pass.
+                # weeks in between can bring (the threshold falls at most a step a week once
+                # within [0, 1], where a bar outside it is brought at once; the noise never
+                # rises). The lead wakes at the first touch that passes or may pass.
                 sigma = _noise(
                     week, verdicts, heard, said, learns, sigma_m, noise_floor, half, half_life
                 )
@@ -954,7 +955,9 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
                     z = 0.5 * fit[lead] + 0.5 * readiness[temperature[lead]]
                     eps = eps_m[lead, touches[lead] + 1]
                     ahead = int(at_touch // WEEK) - week
-                    lowest = max(0.0, bar - goal_step * ahead) if mql_volume else bar
+                    lowest = bar
+                    if mql_volume and ahead > 0:  # a step a week, but kept within [0, 1]
+                        lowest = min(bar, max(0.0, min(bar, 1.0) - goal_step * ahead))
                     loudest = sigma if eps > 0 or ahead == 0 else quietest
                     if z + loudest * eps >= lowest - MARGIN:
                         wake = at_touch
