@@ -404,7 +404,7 @@ def small_cases(draw: st.DrawFn) -> tuple[alignsim.Scenario, LeadStream, float]:
         "handoff": draw(realtime | batch),
         "sla": draw(st.sampled_from(["business_hours", "wall_clock"])),
         "noise": draw(st.sampled_from([0.0, 0.2, 0.5])),
-        "threshold": draw(st.sampled_from([0.25, 0.5, 0.75])),
+        "threshold": draw(st.sampled_from([-0.2, 0.25, 0.5, 0.75, 1.2])),  # goals clamp to [0, 1]
         "rejected": draw(st.sampled_from(["discard", "nurture"])) if nurtures else "discard",
         "nurture": nurture,
         "feedback": draw(
