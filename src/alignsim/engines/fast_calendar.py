@@ -8,7 +8,7 @@ numba cannot take the frozen dataclass. Times are float hours from Monday 00:00 
 Hand-written because the arithmetic itself is hand-written in `alignsim.calendar` (no library
 does business hours on a bare float-hours axis); this module only restates it in a form numba
 compiles. tests/test_engine_equality.py checks each function against the calendar, bit for
-bit. The fast engine compiles these functions into its own cache entry, and numba does not
+bit. They allocate nothing, so they are compiled with `_nrt=False` (see fast.py). The fast engine compiles these functions into its own cache entry, and numba does not
 notice edits made here alone: after changing this file, touch fast.py.
 """
 
@@ -55,7 +55,7 @@ def calendar_arrays(calendar: BusinessCalendar) -> CalendarArrays:
     )
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def split_week(t: float) -> tuple[float, float]:
     """(w, r) with t = 168 w + r and 0 <= r < 168, for finite t; w is a whole number."""
     w = math.floor(t / WEEK)
@@ -67,7 +67,7 @@ def split_week(t: float) -> tuple[float, float]:
     return float(w), min(r, LAST_BEFORE_WEEK)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def is_open(t: float, starts: np.ndarray, ends: np.ndarray) -> bool:
     """True if instant t (h) lies in an open period: `BusinessCalendar.is_open`."""
     if not math.isfinite(t):
@@ -79,7 +79,7 @@ def is_open(t: float, starts: np.ndarray, ends: np.ndarray) -> bool:
     return i < len(starts)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def next_open(t: float, starts: np.ndarray, ends: np.ndarray) -> float:
     """t if open at t, else the next opening instant (h): `BusinessCalendar.next_open`."""
     if not math.isfinite(t):
@@ -93,7 +93,7 @@ def next_open(t: float, starts: np.ndarray, ends: np.ndarray) -> float:
     return (w + 1) * WEEK + starts[0]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def next_clock_time(t: float, clocks: np.ndarray, days: np.ndarray) -> float:
     """Earliest instant >= t (h) on a business day at one of `clocks` (sorted, unique hours of
     the day): `BusinessCalendar.next_clock_time`, the next batch export."""
@@ -113,7 +113,7 @@ def next_clock_time(t: float, clocks: np.ndarray, days: np.ndarray) -> float:
     return math.nan  # unreachable: every week has a business day
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def add_business_hours(
     t: float,
     hours: float,
