@@ -25,6 +25,7 @@ from alignsim.calendar import WEEK, BusinessCalendar
 from alignsim.engines import Plan, engine, make_plan
 from alignsim.engines.fast_calendar import (
     add_business_hours,
+    add_business_hours_each,
     calendar_arrays,
     is_open,
     next_clock_time,
@@ -500,3 +501,19 @@ def test_the_compiled_calendar_is_the_calendar(calendar, t, hours):
     expected = calendar.add_business_hours_array(np.array([t]), np.array([hours]))[0]
     got = add_business_hours(t, hours, a.starts, a.ends, a.cum, a.length, a.per_week)
     assert got == expected
+
+
+@pytest.mark.parametrize("calendar", CALENDARS)
+def test_the_compiled_deadlines_are_the_calendars_bit_for_bit(calendar):
+    """A plan's SLA deadlines come from the compiled calendar, one lead at a time: the same
+    values as the calendar's own array arithmetic, on instants at and around openings and
+    closings and at random."""
+    rng = np.random.default_rng(11)
+    t = np.concatenate([np.arange(0.0, 3 * WEEK, 0.25), rng.random(20_000) * 104 * WEEK])
+    hours = np.concatenate(
+        [np.resize([0.0, 0.25, 1.0, 4.5, 8.0, 40.0], len(t) - 20_000), rng.random(20_000) * 200]
+    )
+    hours[::97] = np.inf
+    a = calendar_arrays(calendar)
+    got = add_business_hours_each(t, hours, a.starts, a.ends, a.cum, a.length, a.per_week)
+    assert np.array_equal(got, calendar.add_business_hours_array(t, hours))

@@ -165,3 +165,22 @@ def add_business_hours(
     j = min(max(j, 0), n - 1)
     s = (w + weeks) * WEEK + starts[j] + (q - cum[j])
     return max(s, first_open)
+
+
+@njit(cache=True)
+def add_business_hours_each(
+    t: np.ndarray,
+    hours: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    cum: np.ndarray,
+    length: float,
+    per_week: float,
+) -> np.ndarray:
+    """`add_business_hours` of each pair (t[i], hours[i]): the same values as
+    `BusinessCalendar.add_business_hours_array(t, hours)` in one pass instead of numpy's twenty
+    (a plan's SLA deadlines, one per lead)."""
+    out = np.empty(len(t))
+    for i in range(len(t)):
+        out[i] = add_business_hours(t[i], hours[i], starts, ends, cum, length, per_week)
+    return out

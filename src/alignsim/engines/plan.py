@@ -96,8 +96,23 @@ def _hours(stream: LeadStream, field: str, law: DurationDist) -> np.ndarray:
 def response_due(
     policy: Policy, calendar: BusinessCalendar, start: np.ndarray, temperature: np.ndarray
 ) -> np.ndarray:
-    """When a first response falls due for leads that became MQLs (or sales' own) at `start`."""
+    """When a first response falls due for leads that became MQLs (or sales' own) at `start`.
+
+    In business hours, `BusinessCalendar.add_business_hours_array` computed by the compiled
+    calendar the fast engine uses for later routings (the same values, tested bit for bit).
+    """
     target = policy.sla.target_hours()[temperature]
     if policy.sla.measured_in == "wall_clock":
         return start + target
-    return calendar.add_business_hours_array(start, target)
+    from alignsim.engines.fast_calendar import add_business_hours_each, calendar_arrays
+
+    cal = calendar_arrays(calendar)
+    return add_business_hours_each(
+        np.ascontiguousarray(start, dtype=float),
+        np.ascontiguousarray(target, dtype=float),
+        cal.starts,
+        cal.ends,
+        cal.cum,
+        cal.length,
+        cal.per_week,
+    )
