@@ -149,9 +149,9 @@ def _tabulated(
     """Linear interpolation of a quantile table on _GRID at chances u; `exact(u)` in the tails.
 
     The grid is even, so no search is needed: the knot below u is the integer part of
-    u * _KNOTS (alignsim.interpolation does it in one compiled pass).
+    u * _KNOTS (alignsim.compiled does it in one pass).
     """
-    from alignsim.interpolation import interpolate
+    from alignsim.compiled import interpolate
 
     flat = np.ascontiguousarray(u, dtype=float).ravel()
     out = np.empty_like(flat)

@@ -379,12 +379,17 @@ def sample(
 
     def block(key: str, field: int, normal: bool = False) -> np.ndarray:
         """The field's block in stream order, drawn column by column."""
-        drawn = np.empty(out[key].shape)
+        from alignsim.compiled import gather_rows
+
+        width = out[key].shape[1]
+        drawn = np.empty((width, n))  # a column's draws are one row, in source order
         for name, _, start, end in spans:
             gen = rng(name, field)
             draw = gen.standard_normal if normal else gen.random
-            drawn[start:end] = draw((drawn.shape[1], end - start)).T
-        return in_stream_order(drawn, key)
+            for column in range(width):  # as draw((width, m)) would, column after column
+                draw(out=drawn[column, start:end])
+        gather_rows(drawn, order, out[key])
+        return out[key]
 
     def columns(field: int, width: int) -> np.ndarray:
         """The field's uniforms as (width, n) columns in stream order, drawn column by column."""
