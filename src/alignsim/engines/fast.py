@@ -232,7 +232,7 @@ def _leads(plan: Plan) -> Leads:
         created=_frozen(s.created),
         sales_owned=_frozen(s.owner == OWNERS.index("sales"), np.bool_),
         fit=_frozen(s.fit),
-        temperature=_frozen(s.temperature, np.int64),
+        temperature=_frozen(s.temperature, np.int8),
         value=_frozen(s.value),
         closes=_frozen(s.created + s.patience),
         warming=_frozen(s.warming),
@@ -250,7 +250,7 @@ def _leads(plan: Plan) -> Leads:
         qualify_time=_frozen(plan.qualify_time),
         routing_delay=_frozen(plan.routing_delay),
         response_due=_frozen(plan.response_due),
-        attempts_allowed=_frozen(plan.attempts_allowed, np.int64),
+        attempts_allowed=_frozen(plan.attempts_allowed, np.int32),
     )
 
 
@@ -531,13 +531,13 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
     pc = np.full(n, DONE, dtype=np.int8)
     temperature = born_as.copy()  # LeadFlow.temperature: rises in nurture
     closes = closes0.copy()  # LeadFlow.closes: a warming opens a new window
-    routing = np.zeros(n, dtype=np.int64)  # to_sales / work: the routing being worked
+    routing = np.zeros(n, dtype=np.int32)  # to_sales / work: the routing being worked
     deadline = np.zeros(n)  # work: the SLA key's deadline
-    attempt = np.zeros(n, dtype=np.int64)  # work: the attempt loop's index
+    attempt = np.zeros(n, dtype=np.int32)  # work: the attempt loop's index
     called_at = np.zeros(n)  # work: when the last call started
     reaching = np.zeros(n, dtype=np.bool_)  # attempt: did the call under way reach the buyer
     warms_at = np.zeros(n)  # nurture: when the buyer warms next
-    ticket_of = np.full(n, -1, dtype=np.int64)  # SalesFloor._waiting: the live queue ticket
+    ticket_of = np.full(n, -1, dtype=np.int32)  # SalesFloor._waiting: the live queue ticket
 
     # Marketing's weeks (Marketing.mqls, .verdicts, ._thresholds) and the sum of verdicts heard.
     mqls = np.zeros(r.weeks, dtype=np.int64)
@@ -566,12 +566,12 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
     events = np.empty((n + n // 2 + 64, 4))  # more rows than leads: see _compact
     pending = np.int64(0)
     seq = 0.0
-    ready = np.empty(n + 1, dtype=np.int64)
+    ready = np.empty(n + 1, dtype=np.int32)
     first_ready, ready_count = 0, 0
     # Attempt spacings all last the same, so they end in the order they began (the clock never
     # goes back): they wait in a first-in first-out lane (a ring of leads and their wake times)
     # instead of the heap. A lead waits in at most one place at a time: n + 1 places suffice.
-    lane_lead = np.empty(n + 1, dtype=np.int64)
+    lane_lead = np.empty(n + 1, dtype=np.int32)
     lane_time = np.empty(n + 1)
     lane_first, lane_count = 0, 0
     # Nurture touches a lead wakes for wait weeks ahead, hundreds at a time: they have a heap
