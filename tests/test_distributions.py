@@ -341,6 +341,10 @@ def test_the_compiled_interpolation_is_numpys_bit_for_bit(shape: float) -> None:
     assert np.array_equal(
         gamma_quantile(shape, block), gamma_quantile(shape, block.ravel()).reshape(1_000, 12)
     )
+    odd = np.array([np.nan, -0.5, 1.5])  # exact values (NaN), never a lookup out of the table
+    assert np.array_equal(
+        gamma_quantile(shape, odd), special.gammaincinv(shape, odd), equal_nan=True
+    )
     table = special.betaincinv(shape, 2.0, _GRID)
     want = _tabulated_with_numpy(table, u, lambda t: special.betaincinv(shape, 2.0, t))
     assert np.array_equal(beta_quantile(shape, 2.0, u), want)

@@ -27,17 +27,18 @@ def interpolate(
     table: np.ndarray, u: np.ndarray, knots: int, tail: float, out: np.ndarray
 ) -> np.ndarray:
     """Fill out[i] with table interpolated linearly at u[i] * knots (table has knots + 1 values,
-    at 0, 1/knots, ..., 1); return the indices i with u[i] < tail or u[i] > 1 - tail, where
-    the caller puts exact values instead. u and out are flat."""
+    at 0, 1/knots, ..., 1) for u[i] in [tail, 1 - tail]; return the other indices (the tails,
+    NaN and chances outside [0, 1]), where the caller puts exact values. u and out are flat."""
     top = 1.0 - tail
     tails = np.empty(len(u), dtype=np.int64)
     count = 0
     for i in range(len(u)):
-        x = u[i] * knots
-        knot = min(np.int64(x), knots - 1)
-        low = table[knot]
-        out[i] = low + (x - knot) * (table[knot + 1] - low)
-        if u[i] < tail or u[i] > top:
+        if tail <= u[i] <= top:
+            x = u[i] * knots
+            knot = min(np.int64(x), knots - 1)
+            low = table[knot]
+            out[i] = low + (x - knot) * (table[knot + 1] - low)
+        else:
             tails[count] = i
             count += 1
     return tails[:count]
