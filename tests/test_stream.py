@@ -134,6 +134,29 @@ def test_the_stream_draws_what_its_keys_say():
             assert np.isinf(st.repatience[rows][at, 2 - k :]).all()
 
 
+@pytest.mark.parametrize("seed", [0, 7, 2**40 + 1])
+def test_the_compiled_normals_are_numpys_word_for_word(seed):
+    """The stream's normals come from a compiled ziggurat fed with the bit generator's words:
+    numpy's values bit for bit, the same words used, past the last layer (|x| > 3.654) too."""
+    from alignsim.compiled import standard_normals
+
+    shape = (5, 200_000)  # about 260 draws from the tail, 12,000 from the wedges
+    want = np.random.Generator(np.random.PCG64(seed)).standard_normal(shape)
+    assert (np.abs(want) > 3.6541528853610088).sum() > 100
+    raw = np.random.PCG64(seed).random_raw(want.size * 11 // 10)
+    got = np.empty(shape)
+    used = standard_normals(raw, got)
+    assert np.array_equal(got, want)
+    numpy_gen = np.random.Generator(np.random.PCG64(seed))
+    numpy_gen.standard_normal(shape)
+    assert numpy_gen.bit_generator.random_raw() == raw[used]
+    # Too few words: it says so, and a longer supply gives the same values.
+    assert standard_normals(raw[: want.size], got) == -1
+    view = np.empty((3, 10))[:, 2:9]  # a block's columns: rows of a wider array
+    assert standard_normals(raw, view) > 0
+    assert np.array_equal(view, want.ravel()[:21].reshape(3, 7))
+
+
 def test_the_stream_is_sorted_and_its_fields_are_contiguous_arrays():
     sc = alignsim.load(ROOT / "scenarios/default.toml")
     st = alignsim.sample(sc, 1, 0, horizon=4 * 168.0)

@@ -235,8 +235,11 @@ class _Generators:
         self._states = _seed_states(seed, replication, [source_key(name) for name in sources])
 
     def __call__(self, source: str, field: int) -> np.random.Generator:
-        state = self._states[self._index[source], field]
-        return np.random.Generator(np.random.PCG64(_State(state)))
+        return np.random.Generator(self.bits(source, field))
+
+    def bits(self, source: str, field: int) -> np.random.PCG64:
+        """The bit generator under `self(source, field)`, for draws made from its raw words."""
+        return np.random.PCG64(_State(self._states[self._index[source], field]))
 
 
 def _intensity_factor(src: Source, calendar: BusinessCalendar, t: np.ndarray) -> np.ndarray:
@@ -379,15 +382,21 @@ def sample(
 
     def block(key: str, field: int, normal: bool = False) -> np.ndarray:
         """The field's block in stream order, drawn column by column."""
-        from alignsim.compiled import gather_rows
+        from alignsim.compiled import gather_rows, standard_normals
 
         width = out[key].shape[1]
         drawn = np.empty((width, n))  # a column's draws are one row, in source order
         for name, _, start, end in spans:
+            if normal:  # Generator.standard_normal((width, m)), from the generator's words
+                bits = rng.bits(name, field)
+                count = width * (end - start)
+                raw = bits.random_raw(count + count // 16 + 64)  # about 1.022 words a normal
+                while standard_normals(raw, drawn[:, start:end]) < 0:
+                    raw = np.concatenate([raw, bits.random_raw(count // 16 + 64)])
+                continue
             gen = rng(name, field)
-            draw = gen.standard_normal if normal else gen.random
-            for column in range(width):  # as draw((width, m)) would, column after column
-                draw(out=drawn[column, start:end])
+            for column in range(width):  # as random((width, m)) would, column after column
+                gen.random(out=drawn[column, start:end])
         gather_rows(drawn, order, out[key])
         return out[key]
 
