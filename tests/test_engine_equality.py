@@ -517,3 +517,11 @@ def test_the_compiled_deadlines_are_the_calendars_bit_for_bit(calendar):
     a = calendar_arrays(calendar)
     got = add_business_hours_each(t, hours, a.starts, a.ends, a.cum, a.length, a.per_week)
     assert np.array_equal(got, calendar.add_business_hours_array(t, hours))
+    # A stream's business-hours arrivals: offsets from week 1's Monday over two years, and
+    # whole days of open hours (each lands on a closing time).
+    year = 104 * a.per_week
+    x = np.concatenate([np.sort(rng.random(20_000)) * year, np.arange(0.0, year, a.length)])
+    got = add_business_hours_each(
+        np.zeros(len(x)), x, a.starts, a.ends, a.cum, a.length, a.per_week
+    )
+    assert np.array_equal(got, calendar.add_business_hours_array(0.0, x))
