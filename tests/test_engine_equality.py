@@ -30,6 +30,7 @@ from alignsim.engines.fast_calendar import (
     is_open,
     next_clock_time,
     next_open,
+    open_through,
 )
 from alignsim.stream import LeadStream, block_widths
 from tests.helpers import scenario, stream
@@ -496,6 +497,14 @@ def test_the_compiled_calendar_is_the_calendar(calendar, t, hours):
     a = calendar_arrays(calendar)
     assert is_open(t, a.starts, a.ends) == calendar.is_open(t)
     assert next_open(t, a.starts, a.ends) == calendar.next_open(t)
+    # The dispatch skips the calendar until the open period's last instant: open all the way.
+    through = open_through(t, a.starts, a.ends)
+    assert (through >= t) == calendar.is_open(t)
+    if through >= t:
+        week_end = (math.floor(t / WEEK) + 1) * WEEK
+        assert through < week_end and through - t < WEEK
+        for s in (t, through, math.nextafter(t, math.inf), (t + through) / 2):
+            assert calendar.is_open(min(s, through))
     clocks = np.array([0.0, 9.0, 17.5])
     assert next_clock_time(t, clocks, a.days) == calendar.next_clock_time(t, list(clocks))
     expected = calendar.add_business_hours_array(np.array([t]), np.array([hours]))[0]

@@ -53,9 +53,9 @@ from alignsim.calendar import WEEK
 from alignsim.engines.fast_calendar import (
     add_business_hours,
     calendar_arrays,
-    is_open,
     next_clock_time,
     next_open,
+    open_through,
 )
 from alignsim.engines.plan import Plan
 from alignsim.ledger import OUTCOMES, LedgerBook
@@ -581,6 +581,7 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
     touching = np.int64(0)
     dispatch_seq = -1.0
     week, week_start, week_end = 0, 0.0, WEEK  # Marketing.week(now), and where that week lies
+    open_until = -math.inf  # the floor is open from the last dispatch's instant to this one
 
     arrived = 0
     arrival = 0.0  # simpy's clock when the previous arrival fired
@@ -653,7 +654,9 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
             n_due = keep
             if waiting == 0 or free == 0:
                 continue
-            if not is_open(now, starts, ends):
+            if now > open_until:  # not known to be open: ask the calendar
+                open_until = open_through(now, starts, ends)
+            if now > open_until:  # closed
                 when = next_open(now, starts, ends)
                 if not _holds(due, n_due, when):
                     if n_due == len(due):
@@ -942,6 +945,8 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
                 bar = _threshold(week, thresholds, known, mqls, mql_volume, mql_target, goal_step)
                 quietest = noise_floor if learns else sigma_m
                 t = now  # when the last touch counted happened
+                ahead, next_week = 0, week_end  # weeks from this one to the touch's, and the
+                # start of the week after the touch's (week starts are exact: whole hours)
                 while touches[lead] < r.touches:
                     at_touch = t + r.every
                     if at_touch >= horizon:
@@ -959,7 +964,9 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
                     )
                     z = 0.5 * fit[lead] + 0.5 * readiness[temperature[lead]]
                     eps = eps_m[lead, touches[lead] + 1]
-                    ahead = int(at_touch // WEEK) - week
+                    while at_touch >= next_week:  # int(at_touch // WEEK) - week, without fmod
+                        ahead += 1
+                        next_week += WEEK
                     lowest = bar
                     if mql_volume and ahead > 0:  # a step a week, but kept within [0, 1]
                         lowest = min(bar, max(0.0, min(bar, 1.0) - goal_step * ahead))

@@ -80,6 +80,25 @@ def is_open(t: float, starts: np.ndarray, ends: np.ndarray) -> bool:
 
 
 @njit(cache=True, _nrt=False)
+def open_through(t: float, starts: np.ndarray, ends: np.ndarray) -> float:
+    """The last instant (h) of the open period holding t (-inf when t lies in none): `is_open`
+    holds at every instant from t to it, so a clock that never goes back can skip the
+    calendar until then.
+
+    Within week w, is_open compares r = t - 168 w with the period's bounds, and that
+    difference is exact; the period's end 168 w + ends[i], rounded, is stepped back an ulp so
+    that every instant up to it lies below the exact end.
+    """
+    if not math.isfinite(t):
+        return -math.inf
+    w, r = split_week(t)
+    for i in range(len(starts)):
+        if starts[i] <= r < ends[i]:
+            return np.nextafter(w * WEEK + ends[i], -math.inf)
+    return -math.inf
+
+
+@njit(cache=True, _nrt=False)
 def next_open(t: float, starts: np.ndarray, ends: np.ndarray) -> float:
     """t if open at t, else the next opening instant (h): `BusinessCalendar.next_open`."""
     if not math.isfinite(t):
