@@ -581,7 +581,9 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
     touching = np.int64(0)
     dispatch_seq = -1.0
     week, week_start, week_end = 0, 0.0, WEEK  # Marketing.week(now), and where that week lies
-    open_until = -math.inf  # the floor is open from the last dispatch's instant to this one
+    # The floor's hours as the dispatch last asked the calendar (the clock never goes back):
+    # open until open_until, or closed until closed_until, opening at opens_at.
+    open_until, closed_until, opens_at = -math.inf, -math.inf, -math.inf
 
     arrived = 0
     arrival = 0.0  # simpy's clock when the previous arrival fired
@@ -654,10 +656,15 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
             n_due = keep
             if waiting == 0 or free == 0:
                 continue
-            if now > open_until:  # not known to be open: ask the calendar
+            if now > open_until and now > closed_until:  # ask the calendar
                 open_until = open_through(now, starts, ends)
-            if now > open_until:  # closed
-                when = next_open(now, starts, ends)
+                if now > open_until:
+                    opens_at = next_open(now, starts, ends)
+                    # Closed at every instant before opens_at: stepped back an ulp, as the
+                    # opening was rounded (see open_through).
+                    closed_until = np.nextafter(opens_at, -math.inf)
+            if now <= closed_until:  # closed
+                when = opens_at
                 if not _holds(due, n_due, when):
                     if n_due == len(due):
                         raise RuntimeError("alignsim fast engine: too many dispatches pending")
@@ -1046,7 +1053,15 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
         # SalesFloor._dispatch_at(now). A dispatch acts only if, when it runs, a lead waits and
         # a rep is free; the last change into that state is a join or a release that finds it
         # so. So asking only then runs the same dispatches, minus the ones that would do nothing.
-        if dispatch and waiting > 0 and free > 0 and not _holds(due, n_due, now):
+        # While the floor is closed and the dispatch at its opening is already asked for, a
+        # dispatch now would find it so and do nothing: it is not asked for.
+        if (
+            dispatch
+            and waiting > 0
+            and free > 0
+            and not _holds(due, n_due, now)
+            and not (now <= closed_until and _holds(due, n_due, opens_at))
+        ):
             if n_due == len(due):
                 raise RuntimeError("alignsim fast engine: too many dispatches pending")
             due[n_due, 0] = now
