@@ -611,13 +611,16 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
                 source, at, order = LANE, t_lane, NORMAL * ORDER
         if dispatch_seq >= 0.0 and (now < at or (now == at and LOW * ORDER + dispatch_seq < order)):
             source = DISPATCH_NOW
+        # The event's lead is an unsigned integer: numba then indexes arrays with it as it is,
+        # where a signed index gets, for every array the step may read, the wraparound of a
+        # negative index (a tenth of the engine's time on the default scenario).
         if ready_count > 0:  # a lead resumed in this instant: NORMAL, before the dispatch
-            lead, kind, tag = ready[first_ready], RESUME, 0.0
+            lead, kind, tag = np.uint32(ready[first_ready]), RESUME, 0.0
             first_ready = first_ready + 1 if first_ready < n else 0
             ready_count -= 1
         elif source == ARRIVAL:
             now = next_arrival
-            lead, kind, tag = arrived, RESUME, 0.0
+            lead, kind, tag = np.uint32(arrived), RESUME, 0.0
             pc[lead] = LIFE
             arrived += 1
             arrival = now
@@ -626,18 +629,18 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
         elif source == HEAP:
             now, _, payload, tag = _pop(events, pending)
             pending -= 1
-            lead, kind = int(payload) >> 2, int(payload) & 3
+            lead, kind = np.uint32(int(payload) >> 2), int(payload) & 3
         elif source == TOUCHES:
             now, _, payload, tag = _pop(touches_due, touching)
             touching -= 1
-            lead, kind = int(payload) >> 2, RESUME
+            lead, kind = np.uint32(int(payload) >> 2), RESUME
         elif source == LANE:
             now = at
-            lead, kind, tag = lane_lead[lane_first], RESUME, 0.0
+            lead, kind, tag = np.uint32(lane_lead[lane_first]), RESUME, 0.0
             lane_first = lane_first + 1 if lane_first < n else 0
             lane_count -= 1
         elif source == DISPATCH_NOW:
-            lead, kind, tag = 0, DISPATCH, 0.0
+            lead, kind, tag = np.uint32(0), DISPATCH, 0.0
             dispatch_seq = -1.0
         else:
             break
@@ -681,7 +684,7 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
             while free > 0 and queued > 0:
                 _, _, taker, ticket = _pop(queue, queued)
                 queued -= 1
-                lead = int(taker)
+                lead = np.uint32(taker)
                 if ticket_of[lead] != ticket:
                     continue  # withdrawn earlier
                 ticket_of[lead] = -1
