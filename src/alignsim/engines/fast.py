@@ -47,7 +47,10 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from alignsim.calendar import WEEK
 from alignsim.engines.fast_calendar import (
@@ -302,6 +305,33 @@ def _rules(plan: Plan) -> Rules:
 
 def _book(book: LedgerBook) -> Book:
     return Book(**{name: getattr(book, name) for name in Book._fields})
+
+
+# ---------------------------------------------------------------------------- prefetching
+
+
+@intrinsic
+def _prefetch(typingctx, array, index):  # type: ignore[no-untyped-def]
+    """Ask the processor to bring `array.flat[index]` (C order) into its caches: a hint that
+    changes no value. For the numbers a lead's next step will read, asked for when the lead
+    starts to wait (joins the queue, starts a call), so that they arrive while it waits."""
+    if not isinstance(array, types.Array) or not isinstance(index, types.Integer):
+        return None
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        data = context.make_array(signature.args[0])(context, builder, value=args[0]).data
+        at = builder.gep(data, [context.cast(builder, args[1], signature.args[1], types.intp)])
+        byte, word = ir.IntType(8).as_pointer(), ir.IntType(32)
+        fn = cgutils.get_or_insert_function(
+            builder.module,
+            ir.FunctionType(ir.VoidType(), (byte, word, word, word)),
+            "llvm.prefetch",
+        )
+        # read (0), keep in all cache levels (3), data (1)
+        builder.call(fn, (builder.bitcast(at, byte), word(0), word(3), word(1)))
+        return context.get_dummy_value()
+
+    return types.void(array, index), codegen
 
 
 # ---------------------------------------------------------------------------- binary heaps
@@ -639,6 +669,12 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
             lead, kind, tag = np.uint32(lane_lead[lane_first]), RESUME, 0.0
             lane_first = lane_first + 1 if lane_first < n else 0
             lane_count -= 1
+            if lane_count > 0:  # the next spacing to end: its lead's state, fetched meanwhile
+                after = lane_lead[lane_first]
+                _prefetch(pc, after)
+                _prefetch(closes, after)
+                _prefetch(attempt, after)
+                _prefetch(deadline, after)
         elif source == DISPATCH_NOW:
             lead, kind, tag = np.uint32(0), DISPATCH, 0.0
             dispatch_seq = -1.0
@@ -704,6 +740,15 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
                 hours = attempt_time[lead, k]  # spend_rep_time
                 rep_hours[lead] += max(0.0, min(now + hours, horizon) - now)
                 pc[lead] = CALLED
+                if reaching[lead]:  # what the qualification will read, fetched during the call
+                    route = routing[lead]
+                    _prefetch(qualify_time, lead * qualify_time.shape[1] + route)
+                    _prefetch(u_qualify, lead * u_qualify.shape[1] + route)
+                    _prefetch(qualify, lead * 3 + temperature[lead])
+                    _prefetch(reached_at, lead)
+                    _prefetch(win, lead * 3 + temperature[lead])
+                    _prefetch(u_win, lead)
+                    _prefetch(cycle, lead)
                 ends_at = now + hours
                 if ends_at == now:
                     ready[(first_ready + ready_count) % (n + 1)] = lead
@@ -787,6 +832,9 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
                     wake = now + (next_clock_time(now, clocks, days) - now)
                 else:
                     wake = now + routing_delay[lead, route]
+                _prefetch(eps_s, lead * eps_s.shape[1] + route)  # what sales' review reads
+                _prefetch(routed, lead)
+                _prefetch(accepted, lead)
                 step = ROUTED
                 break
 
@@ -842,6 +890,13 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
                     key = 0.0 if sales_owned[lead] else 1.0
                     key2 = -value[lead]
                 ticket_of[lead] = tickets
+                # What the dispatch that hands it a rep will read, fetched while it waits.
+                k = attempts[lead]
+                _prefetch(u_reach, lead * u_reach.shape[1] + k)
+                _prefetch(attempt_time, lead * attempt_time.shape[1] + k)
+                _prefetch(reach, lead * 3 + temperature[lead])
+                _prefetch(rep_hours, lead)
+                _prefetch(called_at, lead)
                 _push(queue, queued, key, key2, float(lead), float(tickets))
                 queued += 1
                 tickets += 1
