@@ -1,5 +1,6 @@
 """Compiled loops (numba) for the few vectorised steps numpy takes many passes over.
 
+- `prefetch`: a hint to the processor's caches (llvm.prefetch), for numba code.
 - `interpolate`: the tabulated quantile functions' body (`distributions._tabulated`). numpy
   spends a dozen passes over the chances on it (scale, truncate, clip, two gathers, the
   arithmetic, the tail test), and a run interpolates one value per possible call of every
@@ -27,7 +28,10 @@ numba's normals are drawn one call of the bit generator at a time.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 from numba.np.random._constants import (
     fi_double,
     ki_double,
@@ -43,6 +47,35 @@ _DOUBLE = 1.0 / 9007199254740992.0
 """2**-53: a 64-bit word's top 53 bits as a double in [0, 1), as numpy's `next_double`."""
 
 
+@intrinsic
+def prefetch(typingctx, array, index):  # type: ignore[no-untyped-def]
+    """Ask the processor to bring `array.flat[index]` (C order) into its caches: a hint that
+    changes no value (and never faults, even out of bounds). For numbers read soon at an
+    address known now: a lead's next step (alignsim.engines.fast), a table row (below)."""
+    if not isinstance(array, types.Array) or not isinstance(index, types.Integer):
+        return None
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        data = context.make_array(signature.args[0])(context, builder, value=args[0]).data
+        at = builder.gep(data, [context.cast(builder, args[1], signature.args[1], types.intp)])
+        byte, word = ir.IntType(8).as_pointer(), ir.IntType(32)
+        fn = cgutils.get_or_insert_function(
+            builder.module,
+            ir.FunctionType(ir.VoidType(), (byte, word, word, word)),
+            "llvm.prefetch",
+        )
+        # read (0), keep in all cache levels (3), data (1)
+        builder.call(fn, (builder.bitcast(at, byte), word(0), word(3), word(1)))
+        return context.get_dummy_value()
+
+    return types.void(array, index), codegen
+
+
+_AHEAD = 16
+"""Chances ahead whose table rows `interpolate` asks for (a table of 65,537 values does not
+fit the first caches, and the chances are random)."""
+
+
 @njit(cache=True)
 def interpolate(
     table: np.ndarray, u: np.ndarray, knots: int, tail: float, out: np.ndarray
@@ -54,6 +87,8 @@ def interpolate(
     tails = np.empty(len(u), dtype=np.int64)
     count = 0
     for i in range(len(u)):
+        if i + _AHEAD < len(u) and tail <= u[i + _AHEAD] <= top:
+            prefetch(table, np.int64(u[i + _AHEAD] * knots))
         if tail <= u[i] <= top:
             x = u[i] * knots
             knot = min(np.int64(x), knots - 1)

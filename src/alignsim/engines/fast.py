@@ -47,12 +47,10 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from llvmlite import ir
-from numba import njit, types
-from numba.core import cgutils
-from numba.extending import intrinsic
+from numba import njit
 
 from alignsim.calendar import WEEK
+from alignsim.compiled import prefetch as _prefetch
 from alignsim.engines.fast_calendar import (
     add_business_hours,
     calendar_arrays,
@@ -305,33 +303,6 @@ def _rules(plan: Plan) -> Rules:
 
 def _book(book: LedgerBook) -> Book:
     return Book(**{name: getattr(book, name) for name in Book._fields})
-
-
-# ---------------------------------------------------------------------------- prefetching
-
-
-@intrinsic
-def _prefetch(typingctx, array, index):  # type: ignore[no-untyped-def]
-    """Ask the processor to bring `array.flat[index]` (C order) into its caches: a hint that
-    changes no value. For the numbers a lead's next step will read, asked for when the lead
-    starts to wait (joins the queue, starts a call), so that they arrive while it waits."""
-    if not isinstance(array, types.Array) or not isinstance(index, types.Integer):
-        return None
-
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
-        data = context.make_array(signature.args[0])(context, builder, value=args[0]).data
-        at = builder.gep(data, [context.cast(builder, args[1], signature.args[1], types.intp)])
-        byte, word = ir.IntType(8).as_pointer(), ir.IntType(32)
-        fn = cgutils.get_or_insert_function(
-            builder.module,
-            ir.FunctionType(ir.VoidType(), (byte, word, word, word)),
-            "llvm.prefetch",
-        )
-        # read (0), keep in all cache levels (3), data (1)
-        builder.call(fn, (builder.bitcast(at, byte), word(0), word(3), word(1)))
-        return context.get_dummy_value()
-
-    return types.void(array, index), codegen
 
 
 # ---------------------------------------------------------------------------- binary heaps
