@@ -208,6 +208,34 @@ def test_mixture_with_a_never_component() -> None:
     assert abs(finite.mean() - 1.0) < 4 * finite.std() / math.sqrt(len(finite))
 
 
+def test_the_compiled_patience_mixture_is_each_components_formula() -> None:
+    """A mixture of exponential and never-ending buyers (the patience laws) is computed in one
+    compiled pass: per chance, the component its share holds, the chance rescaled into that
+    share, and -mean * log1p(-inner) (Python's math.log1p, the C library's, as numpy's)."""
+    law = duration(
+        {
+            "dist": "mixture",
+            "components": [
+                {"weight": 0.05, "dist": "exponential", "mean": "15m"},
+                {"weight": 0.15, "dist": "never"},
+                {"weight": 0.8, "dist": "exponential", "mean": "6w"},
+            ],
+        }
+    )
+    edges = [0.0, 0.05, 0.05 + 0.15, 0.05 + 0.15 + 0.8]
+    u = np.concatenate([U[:20_000], edges[:-1], [np.nextafter(e, 0) for e in edges[1:]], [1.0]])
+    means = [0.25, math.inf, 1008.0]
+    want = []
+    for x in u:
+        k = sum(x >= e for e in edges[1:-1])
+        inner = min(max((x - edges[k]) / (edges[k + 1] - edges[k]), 0.0), 1 - 1e-16)
+        want.append(math.inf if means[k] == math.inf else -means[k] * math.log1p(-inner))
+    got = law.from_uniform(u)
+    assert np.array_equal(got, want)
+    assert np.array_equal(law.from_uniform(u[:15].reshape(5, 3)), got[:15].reshape(5, 3))
+    assert law.from_uniform(u[3]) == want[3]  # a scalar chance gives a scalar
+
+
 @pytest.mark.parametrize(
     ("spec", "needle"),
     [

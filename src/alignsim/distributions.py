@@ -313,6 +313,10 @@ def _scalar_is_fixed(value: Any) -> Any:
     return value
 
 
+_INNER_TOP = 1 - 1e-16
+"""The largest chance a mixture hands a component (1 - 2**-53): an exponential stays finite."""
+
+
 class _Mixture(_Dist):
     components: list[Any]
 
@@ -334,23 +338,22 @@ class _Mixture(_Dist):
     def from_uniform(self, u: np.ndarray) -> np.ndarray:
         u = np.asarray(u, dtype=float)
         edges = self._edges
-        which = np.zeros(u.shape, dtype=np.intp)  # the component of each u: edges passed
-        for edge in edges[1:-1]:
-            which += u >= edge
-        inner = np.clip((u - edges[:-1][which]) / np.diff(edges)[which], 0.0, 1 - 1e-16)
         if all(isinstance(c, Exponential | Never) for c in self.components):
-            # The usual patience law in one pass, with each component's own arithmetic (the
-            # same bits); log1p is most of the cost, so it skips the never-ending buyers.
+            # The usual patience law, compiled in one pass with each component's own
+            # arithmetic (the same bits as below); it skips log1p for the never-ending buyers.
+            from alignsim.compiled import exponential_mixture
+
             scale = np.array(
                 [-c.mean() if isinstance(c, Exponential) else 0.0 for c in self.components]
             )
-            ends = np.array([isinstance(c, Exponential) for c in self.components])
-            if ends.all():
-                return scale[which] * np.log1p(-inner)
-            out = np.full(u.shape, math.inf)
-            leaves = ends[which]
-            out[leaves] = scale[which[leaves]] * np.log1p(-inner[leaves])
-            return out
+            flat = np.ascontiguousarray(u, dtype=float).ravel()
+            out = np.empty_like(flat)
+            exponential_mixture(flat, edges, scale, _INNER_TOP, out)
+            return out.reshape(u.shape) if u.ndim else out[0]
+        which = np.zeros(u.shape, dtype=np.intp)  # the component of each u: edges passed
+        for edge in edges[1:-1]:
+            which += u >= edge
+        inner = np.clip((u - edges[:-1][which]) / np.diff(edges)[which], 0.0, _INNER_TOP)
         out = np.empty(u.shape)
         for k, comp in enumerate(self.components):
             mask = which == k
