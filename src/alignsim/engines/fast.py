@@ -31,14 +31,18 @@ dispatch caused (leads taken), then possibly another dispatch.
 The helpers the loop calls (heaps, marketing's weeks, the calendar) are compiled with
 `_nrt=False`, the option numba's own string helpers use for functions that allocate nothing:
 without it each call increfs and decrefs its array arguments, with atomic instructions, which
-cost about a tenth of the engine's time.
+cost about a tenth of the engine's time. Two more choices are for the processor rather than
+the model: the event's lead is unsigned, so that numba indexes the per-lead arrays without the
+wraparound of a negative index; and a lead that starts to wait (joins the queue, starts a call,
+is handed to sales, starts a spacing) has the numbers its next step reads prefetched
+(`alignsim.compiled.prefetch`), so that they arrive while it waits.
 
 Hand-written because no library plays this model: the event loop is the engine. The heap is
 written out (rather than `heapq`) because numba compiles typed arrays, not Python tuples.
 Compilation happens at the first call to `play`, never at import, and is cached on disk
 (numba `cache=True`, in this package's `__pycache__`, or numba's user cache directory when
-that is not writable). numba's cache does not notice edits to fast_calendar.py alone: after
-changing it, touch this file.
+that is not writable). numba's cache does not notice edits to fast_calendar.py or to
+`compiled.prefetch` alone: after changing them, touch this file.
 """
 
 from __future__ import annotations
