@@ -234,6 +234,7 @@ def test_the_compiled_patience_mixture_is_each_components_formula() -> None:
     assert np.array_equal(got, want)
     assert np.array_equal(law.from_uniform(u[:15].reshape(5, 3)), got[:15].reshape(5, 3))
     assert law.from_uniform(u[3]) == want[3]  # a scalar chance gives a scalar
+    assert np.isnan(law.from_uniform(np.array([np.nan]))).all()  # as numpy's clip and log1p
 
 
 @pytest.mark.parametrize(

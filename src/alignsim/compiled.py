@@ -118,7 +118,11 @@ def exponential_mixture(
             out[i] = np.inf
             continue
         inner = (u[i] - edges[k]) / (edges[k + 1] - edges[k])
-        out[i] = scale[k] * np.log1p(-min(max(inner, 0.0), top))
+        if inner < 0.0:  # np.clip(inner, 0, top), which keeps a NaN
+            inner = 0.0
+        elif inner > top:
+            inner = top
+        out[i] = scale[k] * np.log1p(-inner)
 
 
 @njit(cache=True)
