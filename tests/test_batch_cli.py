@@ -19,7 +19,7 @@ import pytest
 
 from alignsim import cli
 from alignsim.batch.api import monte_carlo
-from alignsim.batch.cli import parse_amount
+from alignsim.cli.batch import parse_amount
 from tests.test_batch_fixtures import tiny_file
 
 ROOT = Path(__file__).resolve().parents[1]

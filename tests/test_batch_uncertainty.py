@@ -10,8 +10,8 @@ from scipy import stats
 
 import alignsim
 from alignsim.batch.design import draw, iman_conover, uniforms
-from alignsim.batch.paths import format_path, lookup, parse_path, replaced
-from alignsim.batch.uncertainty import Uncertainty
+from alignsim.scenario.paths import format_path, lookup, parse_path, replaced
+from alignsim.scenario.uncertainty import Uncertainty
 from tests.test_batch_fixtures import tiny_document
 
 

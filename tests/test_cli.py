@@ -23,6 +23,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from alignsim import cli
+from alignsim.cli.common import BadInput
+from alignsim.cli.run import ledger_path, write_ledgers
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "scenarios" / "default.toml"
@@ -365,8 +367,8 @@ def test_a_failed_ledger_write_removes_the_ledgers_already_written(tmp_path: Pat
             return path
 
     ledgers: Any = {"current": FakeLedger(False), "aligned": FakeLedger(True)}
-    with pytest.raises(cli.BadInput) as info:
-        cli._write_ledgers(tmp_path / "out.parquet", ledgers)
+    with pytest.raises(BadInput) as info:
+        write_ledgers(tmp_path / "out.parquet", ledgers)
     assert info.value.args == (
         f"--ledger: cannot write {tmp_path / 'out.parquet'} (Permission denied)",
     )
@@ -375,7 +377,7 @@ def test_a_failed_ledger_write_removes_the_ledgers_already_written(tmp_path: Pat
 
 def test_policy_names_become_safe_file_names() -> None:
     base = Path("out/ledger.parquet")
-    assert cli._ledger_path(base, "aligned", several=False) == base
-    assert cli._ledger_path(base, "aligned", several=True) == Path("out/ledger.aligned.parquet")
-    assert cli._ledger_path(base, "a/b c", several=True) == Path("out/ledger.a_b_c.parquet")
-    assert cli._ledger_path(Path("x"), "p", several=True) == Path("x.p.parquet")
+    assert ledger_path(base, "aligned", several=False) == base
+    assert ledger_path(base, "aligned", several=True) == Path("out/ledger.aligned.parquet")
+    assert ledger_path(base, "a/b c", several=True) == Path("out/ledger.a_b_c.parquet")
+    assert ledger_path(Path("x"), "p", several=True) == Path("x.p.parquet")

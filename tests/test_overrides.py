@@ -78,7 +78,7 @@ def test_overrides_change_a_copy_and_validate(doc: dict) -> None:
             "--set market.sources.web.rate: no key 'web' in market.sources (did you mean 'webinar'?)",
         ),
         ("team.reps.x=4", "--set team.reps.x: team.reps is a number (4), not a table"),
-        ("team..reps=4", "--set team..reps: empty key in the path"),
+        ("team..reps=4", '--set team..reps: expected a dotted path like "market.win.hot[1]"'),
         ("team.reps", "--set team.reps: expected PATH=VALUE"),
         ("=4", "--set =4: expected PATH=VALUE"),
     ],

@@ -10,8 +10,6 @@ The flow of data: scenario -> lead stream -> engine -> ledger -> metrics.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from alignsim import metrics
 from alignsim.batch.api import MonteCarlo, monte_carlo
 from alignsim.comparison import Comparison, compare
@@ -21,11 +19,7 @@ from alignsim.scenario import Scenario, ScenarioError, load, validate
 from alignsim.simulation import simulate, simulate_all
 from alignsim.stream import LeadStream, sample
 from alignsim.sweeps import sweep
-
-try:
-    __version__ = version("alignsim")
-except PackageNotFoundError:  # running from a source tree without an install
-    __version__ = "0+unknown"
+from alignsim.version import __version__
 
 
 def __getattr__(name: str) -> object:

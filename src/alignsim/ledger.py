@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from alignsim.calendar import BusinessCalendar
 from alignsim.scenario import OWNERS, TEMPERATURES
 from alignsim.stream import LeadStream
+from alignsim.version import __version__
 
 OUTCOMES = (
     "won",
@@ -158,8 +159,6 @@ class Ledger:
 
     def to_parquet(self, path: str | Path) -> Path:
         """Write the ledger as Parquet, atomically, with the run's context in the file metadata."""
-        from alignsim import __version__
-
         path = Path(path)
         table = pa.Table.from_pandas(self.frame, preserve_index=False)
         context = {

@@ -22,7 +22,7 @@ from string import Template
 import numpy as np
 from matplotlib.axes import Axes
 
-from alignsim import __version__, metrics, plots
+from alignsim import metrics, plots
 from alignsim.batch.api import MonteCarlo
 from alignsim.comparison import Comparison, compare
 from alignsim.ledger import Ledger, write_atomically
@@ -30,6 +30,7 @@ from alignsim.plots.style import STAGE_LABELS, figure_png, money, per_year
 from alignsim.scenario import Scenario
 from alignsim.simulation import simulate_all
 from alignsim.units import format_duration
+from alignsim.version import __version__
 
 __all__ = ["batch_report", "comparison_report", "scenario_report", "write_report"]
 

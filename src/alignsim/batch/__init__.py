@@ -1,9 +1,9 @@
 """Monte Carlo batches for finance: uncertain inputs, percentiles, sensitivity, Dask, resume.
 
 `alignsim.monte_carlo` (in `alignsim.batch.api`) is the entry point; `alignsim batch` and
-`alignsim sensitivity` (in `alignsim.batch.cli`) are its commands. The scenario schema imports
-`alignsim.batch.uncertainty` for its `[uncertainty]` table, so this package imports nothing at
-module level: the names below load on first use.
+`alignsim sensitivity` (in `alignsim.cli.batch`) are its commands. The `[uncertainty]` table's
+schema is part of the scenario (`alignsim.scenario.uncertainty`). This package imports nothing
+at module level, so importing one of its modules stays light: the names below load on first use.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ _WHERE = {
     "MonteCarlo": "alignsim.batch.api",
     "monte_carlo": "alignsim.batch.api",
     "sensitivity": "alignsim.batch.sensitivity",
-    "Uncertainty": "alignsim.batch.uncertainty",
+    "Uncertainty": "alignsim.scenario.uncertainty",
 }
 
 

@@ -68,7 +68,7 @@ _COUNTS = {"leads", *(f"{r}_{s}" for r in ("baseline", "policy") for s in FUNNEL
 
 
 def _version() -> str:
-    from alignsim import __version__
+    from alignsim.version import __version__
 
     return __version__
 

@@ -27,7 +27,7 @@ import numpy as np
 from scipy import special, stats
 from scipy.stats import qmc
 
-from alignsim.batch.uncertainty import Uncertainty
+from alignsim.scenario.uncertainty import Uncertainty
 
 __all__ = ["DESIGNS", "Design", "draw", "iman_conover", "uniforms"]
 

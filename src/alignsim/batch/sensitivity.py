@@ -2,7 +2,7 @@
 
 Saltelli's scheme (SALib.sample.sobol, scrambled, seeded from the root seed) draws N base
 points and builds from them N x (D + 2) rows for D inputs; each row's uniforms go through the
-inputs' laws (alignsim.batch.uncertainty), so the indices are over the laws of the scenario's
+inputs' laws (alignsim.scenario.uncertainty), so the indices are over the laws of the scenario's
 [uncertainty] table. The rows of base point j all play the lead stream of replication j: inside
 a block the only difference is the inputs (common random numbers), across blocks the leads
 vary. SALib.analyze.sobol then gives the first-order index S1 (the share of the variance of

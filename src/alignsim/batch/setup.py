@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from alignsim.batch.paths import Segment, format_path, lookup, parse_path, replaced
-from alignsim.batch.uncertainty import Uncertainty
 from alignsim.engines import DEFAULT_ENGINE
 from alignsim.scenario import Scenario, ScenarioError, validate
+from alignsim.scenario.paths import Segment, format_path, lookup, parse_path, replaced
+from alignsim.scenario.uncertainty import Uncertainty
 from alignsim.units import parse_duration, parse_rate
 
 __all__ = ["Setup", "pick_pair", "prepare"]

@@ -1,6 +1,6 @@
 """What nobody knows precisely: the `[uncertainty]` table of a scenario.
 
-Each key is the dotted path of a numeric value in the scenario file (see `alignsim.batch.paths`)
+Each key is the dotted path of a numeric value in the scenario file (see `alignsim.scenario.paths`)
 and its value the law of that value across Monte Carlo runs; an optional `correlations` list
 gives Spearman rank correlations between inputs, as @RISK and Crystal Ball take them:
 
@@ -27,8 +27,8 @@ design of uniforms (Latin hypercube, Sobol, plain random) becomes a design of va
 uniforms are kept within [1e-9, 1 - 1e-9], so every draw lies in `bounds()`, the range that is
 checked against the scenario before any run.
 
-This module imports nothing from `alignsim.scenario` (which imports it for its `uncertainty`
-field).
+The scenario schema (`alignsim.scenario.models`) imports this module for its `uncertainty`
+field; the batch runner (`alignsim.batch`) draws from these laws.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ import numpy as np
 from pydantic import BeforeValidator, Field, model_validator
 from scipy import special, stats
 
-from alignsim.batch.paths import format_path, parse_path
 from alignsim.distributions import StrictModel
+from alignsim.scenario.paths import format_path, parse_path
 from alignsim.units import HOURS_PER, RATE_PERIODS, parse_duration, parse_rate
 
 __all__ = [

@@ -11,27 +11,27 @@ from typing import Annotated
 
 import typer
 
-from alignsim.cli import (
-    SET_HELP,
+from alignsim.cli.common import (
     BadInput,
     BaselineOption,
     EngineOption,
     HorizonOption,
     PolicyOption,
     SeedOption,
-    _check_engine,
-    _check_size,
-    _hours,
-    _load,
-    _output_folder,
-    _pair,
-    app,
+    SetOption,
+    check_engine,
+    check_pair,
+    check_size,
+    hours_option,
+    load_scenario,
+    output_folder,
 )
+
+__all__ = ["DEFAULT_REPLICATIONS", "report_command"]
 
 DEFAULT_REPLICATIONS = 30
 
 
-@app.command("report")
 def report_command(
     source: Annotated[
         Path,
@@ -57,7 +57,7 @@ def report_command(
     seed: SeedOption = None,
     horizon: HorizonOption = None,
     engine: EngineOption = None,
-    sets: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
+    sets: SetOption = None,
 ) -> None:
     """Write one self-contained HTML report of a scenario (compared) or a batch folder."""
     if source.is_dir():
@@ -75,7 +75,7 @@ def report_command(
                 raise BadInput(
                     f"{option}: applies to a scenario file, not to the batch folder {source}"
                 )
-        _output_folder(output, "--output", " such as report.html")
+        output_folder(output, "--output", " such as report.html")
         from alignsim import report
 
         try:
@@ -83,12 +83,12 @@ def report_command(
         except ValueError as error:
             raise BadInput(f"INPUT: {error}") from None
     else:
-        _check_engine(engine)
-        sc = _load(source, sets)
-        _pair(sc, source, baseline, policy)
-        hours = _hours(horizon, "--horizon")
-        _check_size(sc, source, hours)
-        _output_folder(output, "--output", " such as report.html")
+        check_engine(engine)
+        sc = load_scenario(source, sets)
+        check_pair(sc, source, baseline, policy)
+        hours = hours_option(horizon, "--horizon")
+        check_size(sc, source, hours)
+        output_folder(output, "--output", " such as report.html")
         from alignsim import report
 
         text = report.scenario_report(

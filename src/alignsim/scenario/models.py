@@ -1,39 +1,32 @@
-"""Scenario files: one market, one team and named policies (MODEL.md section 1), from TOML.
+"""The scenario schema: one market, one team and named policies (MODEL.md section 1).
 
-A scenario is plain data, validated once here. Everything downstream receives the frozen
-`Scenario` and never reads a file or validates again. Bad input raises `ScenarioError`,
-whose lines each name the file, the field path and what was expected.
+Pydantic models of a validated scenario, frozen: everything downstream receives a `Scenario`
+and never reads a file or validates again. Reading files is `files.py`; turning pydantic's
+errors into sentences is `errors.py`.
 """
 
 from __future__ import annotations
 
 import copy
-import difflib
 import hashlib
 import json
 import math
-import re
-import tomllib
-from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
-    ValidationError,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
 
-from alignsim.batch.uncertainty import Uncertainty
 from alignsim.calendar import BusinessCalendar, parse_clock, parse_days
-from alignsim.distributions import DIST_NAMES, AmountDist, Duration, DurationDist, StrictModel
+from alignsim.distributions import AmountDist, Duration, DurationDist, StrictModel
+from alignsim.scenario.uncertainty import Uncertainty
 from alignsim.units import parse_rate
 
 TEMPERATURES = ("cold", "warm", "hot")
@@ -71,14 +64,6 @@ Days = Annotated[
     BeforeValidator(parse_days),
     WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}),
 ]
-
-
-class ScenarioError(ValueError):
-    """Bad scenario input: one line per problem, each naming file, field path and expectation."""
-
-    def __init__(self, problems: Iterable[str]) -> None:
-        self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
 
 
 # --------------------------------------------------------------------------- market
@@ -531,327 +516,6 @@ class Scenario(StrictModel):
         return copy.deepcopy(self._source[0])
 
 
-# --------------------------------------------------------------------------- loading
-
-
-def _known_fields() -> set[str]:
-    names: set[str] = set()
-    seen: set[type] = set()
-
-    def walk(tp: Any) -> None:
-        if isinstance(tp, type) and issubclass(tp, BaseModel):
-            if tp in seen:
-                return
-            seen.add(tp)
-            for name, field in tp.model_fields.items():
-                names.add(field.alias or name)
-                walk(field.annotation)
-                for meta in field.metadata:
-                    walk(meta)
-        for arg in getattr(tp, "__args__", ()) or ():
-            walk(arg)
-        origin = getattr(tp, "__origin__", None)
-        if origin is not None:
-            walk(origin)
-
-    walk(Scenario)
-    names.update(DIST_NAMES)
-    return names
-
-
-_KNOWN = _known_fields()
-
-
-_TYPE_ERRORS = {
-    "bool_parsing": "true or false",
-    "bool_type": "true or false",
-    "dict_type": "a table",
-    "float_parsing": "a number",
-    "float_type": "a number",
-    "int_from_float": "a whole number",
-    "int_parsing": "a whole number",
-    "int_type": "a whole number",
-    "list_type": "a list",
-    "model_attributes_type": "a table",
-    "model_type": "a table",
-    "string_type": "a text string",
-    "tuple_type": "a list",
-}
-"""Errors that only say the input has the wrong type, and the type each one expected."""
-
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-
-_DIST_HINT = 'a value or a table with a "dist" key, e.g. { dist = "exponential", mean = "1h" }'
-
-
-def _key(item: Any) -> str:
-    """A key as TOML writes it in a dotted key: bare if it can be, else quoted."""
-    text = str(item)
-    return text if _BARE_KEY.fullmatch(text) else json.dumps(text)
-
-
-def _walk(loc: tuple[Any, ...], data: Any, kind: str = "") -> tuple[str, int | None, Any]:
-    """Follow a pydantic location through the document.
-
-    Returns the dotted field path as the user wrote it (without the union tags pydantic inserts
-    and without the keys a before-validator added when it expanded a plain value), the index in
-    `loc` of the first such tag (None if there is none), and the document's node at the path
-    (None when the path ends at a missing key or inside an expanded value).
-    """
-    parts: list[str] = []
-    node = data
-    tag: int | None = None
-    for index, item in enumerate(loc):
-        is_index = isinstance(item, int) and not isinstance(item, bool)
-        if isinstance(node, Mapping):
-            if not is_index and item in node:
-                parts.append(("." if parts else "") + _key(item))
-                node = node[item]
-                continue
-            if node.get("dist") == item:
-                continue  # a discriminator tag, not a key
-            if index == len(loc) - 1 and kind == "missing":
-                parts.append(("." if parts else "") + _key(item))
-                return "".join(parts), tag, None
-            tag = index if tag is None else tag  # a union member's name
-            continue
-        if isinstance(node, list | tuple):
-            if is_index:
-                parts.append(f"[{item}]")
-                node = node[item] if 0 <= item < len(node) else None
-                continue
-            tag = index if tag is None else tag  # a union member's name
-            continue
-        # A plain value: the rest of the location is inside what a before-validator made of it
-        # (`first_response = "4h"` checked for each temperature) or names a union member.
-        tag = index if tag is None else tag
-        return "".join(parts), tag, None
-    return "".join(parts), tag, node
-
-
-def _path(loc: tuple[Any, ...], data: Any, kind: str = "") -> str:
-    """Dotted field path of a pydantic location, without the union tags pydantic inserts."""
-    return _walk(loc, data, kind)[0]
-
-
-def _shown(value: Any) -> str:
-    """The input as the message quotes it, cut short if long."""
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _clipped(message: str, got: Any) -> str:
-    """A validator's message on one line, with a long quoted input cut short."""
-    for quoted in (repr(got), f'"{got}"'):
-        if (len(quoted) > 80 or not quoted.isprintable()) and quoted in message:
-            message = message.replace(quoted, _shown(got))
-            break
-    return message.replace("\r", "\\r").replace("\n", "\\n")
-
-
-def _message(err: Mapping[str, Any]) -> str:
-    """What was expected, as one sentence without the file and path."""
-    kind = err["type"]
-    msg = str(err["msg"])
-    ctx = err.get("ctx") or {}
-    got = err.get("input")
-    if kind == "extra_forbidden":
-        key = str(err["loc"][-1])
-        if key in _KNOWN:
-            return f'unknown field here ("{key}" belongs in another table)'
-        close = difflib.get_close_matches(key, _KNOWN, n=1, cutoff=0.6)
-        hint = f' (did you mean "{close[0]}"?)' if close else ""
-        return f"unknown field{hint}"
-    if kind == "missing":
-        return "missing required field"
-    if kind == "union_tag_invalid":
-        dist = got.get("dist") if isinstance(got, Mapping) else ctx.get("tag")
-        expected = ctx.get("expected_tags")
-        if not isinstance(dist, str):
-            return f'expected "dist" to be one of {expected} (got {_shown(dist)})'
-        return f"unknown distribution {_shown(dist)}; expected one of {expected}"
-    if kind == "union_tag_not_found":
-        return f"expected {_DIST_HINT}"
-    if kind == "model_attributes_type":
-        return f"expected {_DIST_HINT} (got {_shown(got)})"
-    if msg.startswith("Value error, "):
-        return _clipped(msg.removeprefix("Value error, "), got)
-    bounds = {
-        "greater_than_equal": ("at least", "ge"),
-        "greater_than": ("more than", "gt"),
-        "less_than_equal": ("at most", "le"),
-        "less_than": ("less than", "lt"),
-    }
-    if kind in bounds and bounds[kind][1] in ctx:
-        words, key = bounds[kind]
-        text = f"expected a number {words} {ctx[key]}"
-    elif kind in ("too_short", "too_long") and "actual_length" in ctx:
-        words, key = ("at least", "min_length")
-        if kind == "too_long":
-            words, key = ("at most", "max_length")
-        count = ctx.get(key)
-        text = f"expected {words} {count} {'entry' if count == 1 else 'entries'}"
-        return f"{text} (got {ctx['actual_length']})"
-    elif kind in _TYPE_ERRORS:
-        text = f"expected {_TYPE_ERRORS[kind]}"
-    elif msg.startswith("Input should be "):
-        text = "expected " + msg.removeprefix("Input should be ")
-    else:
-        text = f"{msg[:1].lower()}{msg[1:]}" or "invalid value"
-    if isinstance(got, dict | list):
-        return text
-    return f"{text} (got {_shown(got)})"
-
-
-def _problems(label: str, error: ValidationError, data: Any) -> list[str]:
-    """One line per problem, in the order of the fields: `label: dotted.path: what was expected`."""
-    entries: list[str | tuple[Any, ...]] = []  # a line, or the key of a union's errors
-    unions: dict[tuple[Any, ...], list[tuple[str, Mapping[str, Any]]]] = {}
-    for err in error.errors():
-        loc = tuple(err["loc"])
-        path, tag, node = _walk(loc, data, err["type"])
-        message = _message(err)
-        if err["type"] == "value_error" and isinstance(node, Mapping):
-            # A check on a whole table whose sentence starts with one of its keys ("open must be
-            # before close"): name that key in the path.
-            first, _, rest = message.partition(" ")
-            if rest and first in node and first in _KNOWN:
-                path, message = f"{path}.{first}" if path else first, rest
-        where = f"{label}: {path}" if path else label
-        if tag is None:
-            entries.append(f"{where}: {message}")
-        else:
-            if loc[:tag] not in unions:
-                entries.append(loc[:tag])
-            unions.setdefault(loc[:tag], []).append((where, err))
-    lines: list[str] = []
-    for entry in entries:
-        if isinstance(entry, str):
-            lines.append(entry)
-            continue
-        # Several ways to write one value (a number or a pair): report what went wrong in the
-        # ways whose type matched; if none matched, say which types would do.
-        members = unions[entry]
-        deeper = [(where, err) for where, err in members if err["type"] not in _TYPE_ERRORS]
-        if deeper:
-            lines.extend(f"{where}: {_message(err)}" for where, err in deeper)
-            continue
-        where, err = members[0]
-        wanted = list(dict.fromkeys(_TYPE_ERRORS[e["type"]] for _, e in members))
-        got = err.get("input")
-        shown = "" if isinstance(got, dict | list) else f" (got {_shown(got)})"
-        lines.append(f"{where}: expected {' or '.join(wanted)}{shown}")
-    return list(dict.fromkeys(lines))
-
-
-def _non_finite(node: Any, path: str = "") -> list[tuple[str, float]]:
-    """Paths of the NaN and infinite numbers in a document (TOML writes them `nan`, `inf`)."""
-    if isinstance(node, float) and not math.isfinite(node):
-        return [(path, node)]
-    out: list[tuple[str, float]] = []
-    if isinstance(node, Mapping):
-        for key, value in node.items():
-            out += _non_finite(value, f"{path}.{_key(key)}" if path else _key(key))
-    elif isinstance(node, list | tuple):
-        for index, value in enumerate(node):
-            out += _non_finite(value, f"{path}[{index}]")
-    return out
-
-
-def validate(data: Mapping[str, Any], label: str = "<scenario>") -> Scenario:
-    """A validated `Scenario` from plain data (a parsed TOML or JSON document)."""
-    # No field takes NaN or infinity (a duration that never ends is `{ dist = "never" }`), and
-    # some checks cannot see them (NaN compares false), so they are refused up front.
-    odd = _non_finite(data)
-    problems = [f"{label}: {path}: expected a finite number (got {value})" for path, value in odd]
-    try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as error:
-        told = tuple(f"{label}: {path}: " for path, _ in odd)
-        problems += [line for line in _problems(label, error, data) if not line.startswith(told)]
-    if problems:
-        raise ScenarioError(problems)
-    if scenario.uncertainty is not None:
-        scenario._source = (copy.deepcopy(dict(data)), scenario.digest())
-    return scenario
-
-
-MAX_EXTENDS = 8
-"""Longest chain of scenario files extending one another."""
-
-
-def read_document(path: str | Path) -> dict[str, Any]:
-    """The raw TOML (or JSON) document of a scenario file, with its `extends` resolved.
-
-    `extends = "default.toml"` (a path relative to the file) starts from that scenario: the
-    file's tables are merged into it key by key, except that each policy the file defines
-    replaces the one of the same name whole (a policy is read as one decision).
-    """
-    return _read_extended(Path(path), ())
-
-
-def _merged(base: dict[str, Any], top: Mapping[str, Any], at: str = "") -> dict[str, Any]:
-    out = dict(base)
-    for key, value in top.items():
-        whole_policy = at == "policies"
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping) and not whole_policy:
-            out[key] = _merged(out[key], value, f"{at}.{key}" if at else key)
-        else:
-            out[key] = value
-    return out
-
-
-def _read_extended(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
-    data = _read_one(path)
-    parent = data.pop("extends", None)
-    if parent is None:
-        return data
-    label = path.name
-    if not isinstance(parent, str) or not parent:
-        raise ScenarioError([f"{label}: extends: expected a scenario file name (got {parent!r})"])
-    base_path = (path.parent / parent).resolve()
-    if base_path in chain or base_path == path.resolve():
-        raise ScenarioError([f"{label}: extends: {parent} extends {label} in a loop"])
-    if len(chain) >= MAX_EXTENDS:
-        raise ScenarioError([f"{label}: extends: more than {MAX_EXTENDS} files deep"])
-    try:
-        base = _read_extended(base_path, (*chain, path.resolve()))
-    except ScenarioError as error:
-        raise ScenarioError(
-            [f"{label}: extends {parent}: {problem}" for problem in error.problems]
-        ) from None
-    return _merged(base, data)
-
-
-def _read_one(path: Path) -> dict[str, Any]:
-    """One file's TOML (or JSON) document, as written."""
-    label = path.name
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError([f"{path}: no such file"]) from None
-    except IsADirectoryError:
-        raise ScenarioError([f"{path}: is a folder, expected a scenario file (.toml)"]) from None
-    except UnicodeDecodeError:
-        raise ScenarioError([f"{label}: not a text file (expected UTF-8 TOML)"]) from None
-    except OSError as error:
-        raise ScenarioError([f"{path}: cannot be read ({error.strerror})"]) from None
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ScenarioError([f"{label}: not valid TOML: {error}"]) from None
-    except json.JSONDecodeError as error:
-        raise ScenarioError([f"{label}: not valid JSON: {error}"]) from None
-    if not isinstance(data, dict):
-        raise ScenarioError([f"{label}: expected a table at the top level"])
-    return data
-
-
-def load(path: str | Path) -> Scenario:
-    """Read and validate a scenario file (TOML, or JSON with the same schema)."""
-    return validate(read_document(path), Path(path).name)
-
-
 def schema() -> dict[str, Any]:
     """The JSON Schema of the scenario format, for editors."""
     out = Scenario.model_json_schema(mode="validation")
@@ -863,20 +527,3 @@ def schema() -> dict[str, Any]:
 def expected_leads(scenario: Scenario) -> float:
     """Mean number of leads a run creates (ignores weekly profiles and campaigns)."""
     return sum(s.rate for s in scenario.market.sources.values()) * scenario.horizon
-
-
-__all__ = [
-    "DISCIPLINES",
-    "MAX_ATTEMPTS",
-    "OWNERS",
-    "READINESS",
-    "TEMPERATURES",
-    "Policy",
-    "Scenario",
-    "ScenarioError",
-    "Team",
-    "expected_leads",
-    "load",
-    "schema",
-    "validate",
-]

@@ -1,14 +1,18 @@
-"""Dotted paths into a scenario document: where an uncertain input lives.
+"""Dotted paths into a scenario document: the one dialect of the whole project.
 
-A path names one value of the raw document (the TOML as written), like `--set` does
-(alignsim.overrides): `team.reps`, `market.sources.content.rate`,
-`policies.current.definition.mql_threshold`. It may also index a list, which `--set` cannot:
-`market.win.hot[1]` (a chance at fit 1 of a [at fit 0, at fit 1] pair) or
-`market.patience.hot.components[2].mean` (one component of a mixture). A key that is not a bare
-TOML key is quoted: `policies."my policy".sla.max_attempts`.
+A path names one value of the raw document (the TOML as written): `team.reps`,
+`market.sources.content.rate`, `policies.current.definition.mql_threshold`. It may index a
+list: `market.win.hot[1]` (a chance at fit 1 of a [at fit 0, at fit 1] pair) or
+`market.patience.hot.components[2].mean` (one component of a mixture). A key that is not a
+bare TOML key is quoted as a TOML (JSON) string: `policies."my policy".sla.max_attempts`.
 
-A small reader and writer of its own, because `apply_overrides` addresses tables only and its
-paths cannot reach inside a list.
+Every place that names a value of a scenario speaks it: `--set PATH=VALUE`
+(alignsim.overrides), the inputs of an `[uncertainty]` table, the field paths of error
+messages (alignsim.scenario.errors) and the overrides the workshop page writes.
+
+Written here rather than taken from a library: TOML libraries parse whole documents, and a
+JSON Pointer (RFC 6901) or JSONPath library speaks another syntax than the dotted keys a TOML
+file's reader knows; the grammar is one regular expression.
 """
 
 from __future__ import annotations
@@ -16,10 +20,10 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
-__all__ = ["Segment", "format_path", "lookup", "parse_path", "replaced"]
+__all__ = ["Segment", "assign", "format_path", "lookup", "parse_path", "replaced"]
 
 Segment = str | int
 """A table key, or a list index."""
@@ -73,7 +77,7 @@ def _kind(value: Any) -> str:
     if isinstance(value, int | float):
         return f"a number ({value})"
     if isinstance(value, str):
-        return f"a text ({value!r})"
+        return f"a string ({value!r})"
     if isinstance(value, list):
         return f"a list of {len(value)}"
     return "a table"
@@ -123,3 +127,18 @@ def _copied_along(node: Any, parts: tuple[Segment, ...], value: Any) -> Any:
     out = dict(node) if isinstance(node, Mapping) else list(node)
     out[parts[0]] = _copied_along(node[parts[0]], parts[1:], value)  # type: ignore[index]
     return out
+
+
+def assign(doc: Any, parts: tuple[Segment, ...], value: Any) -> None:
+    """Set the value at a path, in place (what `--set` does).
+
+    Every step but the last must exist; the last may add a key to a table, but not an entry
+    to a list. LookupError names the first step that does not exist or is of the wrong kind.
+    """
+    parent = lookup(doc, parts[:-1])
+    last, where = parts[-1], format_path(parts[:-1])
+    if isinstance(last, int):
+        _step(parent, last, where)
+    elif not isinstance(parent, MutableMapping):
+        raise LookupError(f"{where or 'the document'} is {_kind(parent)}, not a table")
+    parent[last] = value

@@ -1,6 +1,6 @@
 """`alignsim batch` and `alignsim sensitivity`: Monte Carlo batches from the command line.
 
-Registered on alignsim's typer app when alignsim.cli imports this module. Every problem with
+Registered on alignsim's typer app by alignsim.cli. Every problem with
 the input (scenario, uncertain inputs, options, output folder) is one sentence and exit code 2,
 before any run starts.
 """
@@ -25,19 +25,18 @@ from alignsim.batch.checkpoint import FolderError
 from alignsim.batch.design import DESIGNS
 from alignsim.batch.executors import SerialExecutor, cores, dask_executor, process_pool
 from alignsim.batch.setup import Setup, prepare
-from alignsim.cli import (
-    SET_HELP,
+from alignsim.cli.common import (
     BadInput,
     BaselineOption,
     EngineOption,
     HorizonOption,
     PolicyOption,
     SeedOption,
-    _check_engine,
-    _check_size,
-    _hours,
-    _pair,
-    app,
+    SetOption,
+    check_engine,
+    check_pair,
+    check_size,
+    hours_option,
     money,
 )
 from alignsim.overrides import apply_overrides
@@ -91,8 +90,8 @@ def _setup(
         scenario = validate(doc, path.name)
     except ScenarioError as error:
         raise BadInput(*error.problems) from None
-    _pair(scenario, path, baseline, policy)
-    _check_size(scenario, path, hours)
+    check_pair(scenario, path, baseline, policy)
+    check_size(scenario, path, hours)
     try:
         return prepare(
             doc,
@@ -190,7 +189,6 @@ def _print_summary(s: dict[str, Any], folder: Path | None, xlsx: bool) -> None:
         console.print(f"Wrote {folder}/runs.parquet, summary.json, summary.csv{excel}")
 
 
-@app.command("batch")
 def batch_command(
     scenario: Annotated[
         Path, typer.Argument(help="Scenario file (TOML) with an \\[uncertainty] table.")
@@ -234,11 +232,11 @@ def batch_command(
     chunk_size: Annotated[
         int | None, typer.Option(help="Runs per task (default: runs / 100, at most 100).", min=1)
     ] = None,
-    sets: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
+    sets: SetOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json's content.")] = False,
 ) -> None:
     """Monte Carlo over the scenario's uncertain inputs: percentiles, exceedance, tornado."""
-    _check_engine(engine)
+    check_engine(engine)
     if design not in DESIGNS:
         raise BadInput(f"--design: expected one of {', '.join(DESIGNS)} (got {design!r})")
     if precision is not None and not 0 < precision < 1:
@@ -260,7 +258,7 @@ def batch_command(
             thresholds.append(parse_amount(text))
         except ValueError as error:
             raise BadInput(f"--threshold: {error}") from None
-    hours = _hours(horizon, "--horizon")
+    hours = hours_option(horizon, "--horizon")
     setup = _setup(scenario, sets, baseline, policy, seed, hours, engine)
     with _executor(workers, scheduler) as executor:
         try:
@@ -290,7 +288,6 @@ def batch_command(
     _print_summary(summary, out, xlsx)
 
 
-@app.command("sensitivity")
 def sensitivity_command(
     scenario: Annotated[
         Path, typer.Argument(help="Scenario file (TOML) with an \\[uncertainty] table.")
@@ -311,12 +308,12 @@ def sensitivity_command(
     quiet: QuietOption = False,
     horizon: HorizonOption = None,
     engine: EngineOption = None,
-    sets: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
+    sets: SetOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Sobol indices (SALib): how much of the variance of revenue lost each input explains."""
-    _check_engine(engine)
-    hours = _hours(horizon, "--horizon")
+    check_engine(engine)
+    hours = hours_option(horizon, "--horizon")
     setup = _setup(scenario, sets, baseline, policy, seed, hours, engine)
     if setup.uncertainty is None:
         raise BadInput(f"{scenario.name}: has no [uncertainty] table, so there is nothing to vary")

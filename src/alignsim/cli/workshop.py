@@ -19,11 +19,10 @@ from typing import Annotated
 
 import typer
 
-from alignsim.cli import BadInput, EngineOption, _check_engine, _load, app
-from alignsim.workshop import sources
+from alignsim.cli.common import BadInput, EngineOption, check_engine, load_scenario
+from alignsim.workshop import APP, sources
 
-APP = Path(__file__).with_name("app.py")
-"""The page's Streamlit script."""
+__all__ = ["workshop_command"]
 
 
 def _free(host: str, port: int) -> None:
@@ -45,8 +44,7 @@ def _free(host: str, port: int) -> None:
             ) from None
 
 
-@app.command()
-def workshop(
+def workshop_command(
     scenario: Annotated[
         Path | None,
         typer.Argument(help="Scenario to open first (default: scenarios/default.toml)."),
@@ -74,9 +72,9 @@ def workshop(
     engine: EngineOption = None,
 ) -> None:
     """Open the workshop page: move a lever, watch the revenue lost answer."""
-    _check_engine(engine)
+    check_engine(engine)
     path = sources.default_scenario() if scenario is None else scenario
-    sc = _load(path)
+    sc = load_scenario(path)
     if all(name == sc.baseline_policy for name in sc.policies):
         raise BadInput(
             f"{path.name}: policies: only the baseline {sc.baseline_policy!r}; "

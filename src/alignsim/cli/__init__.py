@@ -1,0 +1,45 @@
+"""The `alignsim` command: parse, call the library, print.
+
+One module per command (or pair of related commands), each a thin layer over the library;
+what they share (bad input, the common options, loading a scenario, exit codes) is public in
+`alignsim.cli.common`. No command module imports another. A new command is a function in its
+own module, registered below.
+
+Exit codes: 0 ok, 1 failure, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from alignsim.cli import batch, compare, report, run, schema, sweep, validate, workshop
+from alignsim.cli.common import run_app
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Put a price on the misalignment between marketing and sales.\n\n"
+    "Exit codes: 0 success, 1 failure, 2 bad input (usage or scenario file).",
+)
+
+app.command("run")(run.run_command)
+app.command("compare")(compare.compare_command)
+app.command("sweep")(sweep.sweep_command)
+app.command("validate")(validate.validate_command)
+app.command("schema")(schema.schema_command)
+app.command("batch")(batch.batch_command)
+app.command("sensitivity")(batch.sensitivity_command)
+app.command("report")(report.report_command)
+app.command("workshop")(workshop.workshop_command)
+
+
+def main() -> None:
+    """Entry point: run the app; bad input is one line per problem and exit code 2."""
+    run_app(app)
+
+
+if __name__ == "__main__":
+    main()

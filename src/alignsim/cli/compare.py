@@ -1,0 +1,106 @@
+"""`alignsim compare`: revenue lost by a policy against the baseline, per year, with a paired
+95% interval and its causes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from alignsim.cli.common import (
+    HOURS_PER_YEAR,
+    BaselineOption,
+    EngineOption,
+    HorizonOption,
+    PolicyOption,
+    SeedOption,
+    SetOption,
+    check_engine,
+    check_pair,
+    check_size,
+    hours_option,
+    interval_text,
+    load_scenario,
+    money,
+)
+from alignsim.comparison import Comparison, compare
+from alignsim.units import format_duration
+
+__all__ = ["compare_command"]
+
+
+def _print_comparison(result: Comparison) -> None:
+    """The comparison as a manager reads it: per year, with the interval and the causes."""
+    s = result.summary()
+    cur = s["currency"]
+    per_year = HOURS_PER_YEAR / s["horizon_h"]
+    lost = s["revenue_lost"]
+    one_year = abs(per_year - 1) < 1e-9
+    run = "" if one_year else f", scaled from runs of {format_duration(s['horizon_h'])}"
+    table = Table(
+        title=f"{result.scenario}: {result.policy} against {result.baseline}, per year{run}; "
+        f"{s['replications']} replications (seed {s['seed']}, the same leads for both)",
+        title_justify="left",
+    )
+    for column in ("", "per year", "95% interval", "share"):
+        table.add_column(column, justify="left" if not column else "right")
+    for name, amount in s["revenue"].items():
+        table.add_row(f"Revenue, {name}", money(amount * per_year, cur), "", "")
+    table.add_row(
+        "Revenue lost",
+        money(lost["mean"] * per_year, cur),
+        interval_text(lost["ci_low"], lost["ci_high"], cur, per_year),
+        "100%" if lost["mean"] else "-",
+        style="bold",
+    )
+    table.add_row("Revenue lost by cause", "", "", "", style="bold")
+    causes = result.attribution()
+    for row in causes.itertuples():
+        share = "-" if not np.isfinite(row.share) else f"{row.share:.0%}"
+        table.add_row(f"  {row.cause}", money(row.amount * per_year, cur), "", share)
+    console = Console(width=max(100, Console().width))
+    console.print(table)
+    interval = interval_text(lost["ci_low"], lost["ci_high"], cur, per_year)
+    sentence = (
+        f"{result.policy} loses {money(lost['mean'] * per_year, cur)} a year against "
+        f"{result.baseline}" + (f" (95% interval {interval})" if lost["ci_low"] is not None else "")
+    )
+    if lost["mean"] > 0:
+        top = causes.sort_values("amount", ascending=False).iloc[0]
+        sentence += (
+            f"; the biggest cause is {top['cause']} ({money(top['amount'] * per_year, cur)})"
+        )
+    console.print(sentence + ".")
+
+
+def compare_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+    baseline: BaselineOption = None,
+    policy: PolicyOption = None,
+    replications: Annotated[
+        int, typer.Option(help="Replications (common lead streams).", min=1, max=10_000)
+    ] = 30,
+    seed: SeedOption = None,
+    horizon: HorizonOption = None,
+    sets: SetOption = None,
+    engine: EngineOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Revenue lost by a policy against the baseline, with a paired 95% interval and its causes."""
+    check_engine(engine)
+    sc = load_scenario(scenario, sets)
+    check_pair(sc, scenario, baseline, policy)
+    hours = hours_option(horizon, "--horizon")
+    check_size(sc, scenario, hours)
+    result = compare(
+        sc, baseline, policy, replications=replications, seed=seed, horizon=hours, engine=engine
+    )
+    if as_json:
+        typer.echo(json.dumps(result.summary(), indent=2))
+        return
+    _print_comparison(result)
