@@ -28,6 +28,8 @@ $(CHROMIUM):
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	# The layers of pyproject.toml's [tool.importlinter]: imports only point down.
+	$(BIN)/lint-imports
 	# Compile the fast engine once, before the test workers would each compile it.
 	$(BIN)/python -c "import alignsim; alignsim.simulate(alignsim.load('scenarios/validation/erlang-a.toml'), horizon=1.0)"
 	$(BIN)/python -m pytest -n 2 -q --nbmake tests notebooks
@@ -40,4 +42,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/engines.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build src/*.egg-info
+	rm -rf $(VENV) .pytest_cache .hypothesis .import_linter_cache .grimp_cache build src/*.egg-info

@@ -123,8 +123,8 @@ def test_bad_uncertain_inputs_stop_the_batch_before_any_run(
     scenario = tiny_file(
         tmp_path,
         uncertainty={
-            "team.repz": {"dist": "uniform", "min": 1, "max": 2},
-            "market.win": {"dist": "uniform", "min": 0.5, "max": 1.5},
+            "team.repz": {"dist": "uniform", "low": 1, "high": 2},
+            "market.win": {"dist": "uniform", "low": 0.5, "high": 1.5},
         },
     )
     out = tmp_path / "out"
@@ -135,7 +135,7 @@ def test_bad_uncertain_inputs_stop_the_batch_before_any_run(
     ]
     assert not out.exists()
     scenario = tiny_file(
-        tmp_path, uncertainty={"market.win": {"dist": "uniform", "min": 0.5, "max": 1.5}}
+        tmp_path, uncertainty={"market.win": {"dist": "uniform", "low": 0.5, "high": 1.5}}
     )
     code, stdout, err = run(["batch", scenario, "--out", out], monkeypatch, capsys)
     assert code == 2 and "Traceback" not in err and not out.exists()

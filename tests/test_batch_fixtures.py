@@ -66,15 +66,15 @@ _DOC: dict[str, Any] = {
         },
     },
     "uncertainty": {
-        "market.win": {"dist": "pert", "min": 0.3, "mode": 0.5, "max": 0.6},
+        "market.win": {"dist": "pert", "low": 0.3, "mode": 0.5, "high": 0.6},
         "market.sources.web.rate": {
             "dist": "triangular",
-            "min": "4/day",
+            "low": "4/day",
             "mode": "6/day",
-            "max": "9/day",
+            "high": "9/day",
         },
         "team.reps": {"dist": "discrete", "values": [1, 2], "weights": [0.7, 0.3]},
-        "policies.current.sla.attempt_spacing": {"dist": "uniform", "min": "1h", "max": "3d"},
+        "policies.current.sla.attempt_spacing": {"dist": "uniform", "low": "1h", "high": "3d"},
         "correlations": [
             {"between": ["market.win", "market.sources.web.rate"], "rho": -0.5},
         ],

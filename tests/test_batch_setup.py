@@ -23,26 +23,26 @@ def _problems(uncertainty: dict, doc: dict | None = None) -> list[str]:
     ("uncertainty", "message"),
     [
         (
-            {"market.sources.wep.rate": {"dist": "uniform", "min": "1/day", "max": "2/day"}},
+            {"market.sources.wep.rate": {"dist": "uniform", "low": "1/day", "high": "2/day"}},
             "f.toml: uncertainty.\"market.sources.wep.rate\": no key 'wep' in market.sources "
             "(did you mean 'web'?)",
         ),
         (
-            {"market.win[1]": {"dist": "uniform", "min": 0.1, "max": 0.2}},
+            {"market.win[1]": {"dist": "uniform", "low": 0.1, "high": 0.2}},
             'f.toml: uncertainty."market.win[1]": market.win is a number (0.5), not a list',
         ),
         (
-            {"market.patience.hot": {"dist": "uniform", "min": "1h", "max": "2h"}},
+            {"market.patience.hot": {"dist": "uniform", "low": "1h", "high": "2h"}},
             'f.toml: uncertainty."market.patience.hot": the scenario has a table there, not a '
             "number; name one of its values",
         ),
         (
-            {"policies.current.queue": {"dist": "uniform", "min": 1, "max": 2}},
+            {"policies.current.queue": {"dist": "uniform", "low": 1, "high": 2}},
             'f.toml: uncertainty."policies.current.queue": the scenario\'s value there is not a '
             "number, a duration or a rate (got 'lifo')",
         ),
         (
-            {"market.sources.web.rate": {"dist": "uniform", "min": 4, "max": 9}},
+            {"market.sources.web.rate": {"dist": "uniform", "low": 4, "high": 9}},
             'f.toml: uncertainty."market.sources.web.rate": the scenario\'s value there is '
             "'6/day'; write the law's parameters as rates like \"90/week\"",
         ),
@@ -52,12 +52,12 @@ def _problems(uncertainty: dict, doc: dict | None = None) -> list[str]:
             "invalid: market.win: expected a number at least 0.0 (got -0.09978070150076868)",
         ),
         (
-            {"team.reps": {"dist": "pert", "min": 0, "mode": 1, "max": 3}},
+            {"team.reps": {"dist": "pert", "low": 0, "mode": 1, "high": 3}},
             'f.toml: uncertainty."team.reps": at its lowest draw (0) the scenario is invalid: '
             "team.reps: expected a number at least 1 (got 0)",
         ),
         (
-            {"team.attempt_time": {"dist": "uniform", "min": "0m", "max": "1h"}},
+            {"team.attempt_time": {"dist": "uniform", "low": "0m", "high": "1h"}},
             None,  # a duration of zero is allowed: no problem
         ),
     ],
@@ -76,8 +76,8 @@ def test_inputs_that_do_not_fit_the_scenario_are_one_sentence(
 def test_every_problem_is_reported_at_once() -> None:
     problems = _problems(
         {
-            "team.repz": {"dist": "uniform", "min": 1, "max": 2},
-            "market.cycles": {"dist": "uniform", "min": "1d", "max": "2d"},
+            "team.repz": {"dist": "uniform", "low": 1, "high": 2},
+            "market.cycles": {"dist": "uniform", "low": "1d", "high": "2d"},
         }
     )
     assert len(problems) == 2
@@ -86,9 +86,9 @@ def test_every_problem_is_reported_at_once() -> None:
 def test_whole_number_fields_are_found_and_rounded() -> None:
     doc = read_document("scenarios/default.toml")
     doc["uncertainty"] = {
-        "team.reps": {"dist": "uniform", "min": 2, "max": 6},
+        "team.reps": {"dist": "uniform", "low": 2, "high": 6},
         # written as 8000 but a float field: not rounded
-        "policies.current.goals.min_value": {"dist": "uniform", "min": 5000, "max": 9000},
+        "policies.current.goals.min_value": {"dist": "uniform", "low": 5000, "high": 9000},
     }
     setup = prepare(doc, "default.toml")
     assert setup.writers == ("int", "float")
@@ -138,8 +138,8 @@ def test_values_that_only_clash_together_are_named_with_the_run() -> None:
     doc = tiny_document()
     doc["market"]["cycle"] = {"dist": "lognormal", "median": "1d", "p90": "3d"}
     doc["uncertainty"] = {
-        "market.cycle.median": {"dist": "uniform", "min": "1d", "max": "2.5d"},
-        "market.cycle.p90": {"dist": "uniform", "min": "2d", "max": "5d"},
+        "market.cycle.median": {"dist": "uniform", "low": "1d", "high": "2.5d"},
+        "market.cycle.p90": {"dist": "uniform", "low": "2d", "high": "5d"},
     }
     setup = prepare(doc, "f.toml")  # each range is fine with the other input at its base value
     with pytest.raises(alignsim.ScenarioError) as caught:

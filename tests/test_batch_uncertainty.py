@@ -79,16 +79,16 @@ def _mean(law) -> float:
 @pytest.mark.parametrize(
     ("table", "mean"),
     [
-        ({"dist": "pert", "min": 0.1, "mode": 0.4, "max": 0.9}, (0.1 + 4 * 0.4 + 0.9) / 6),
-        ({"dist": "pert", "min": 0, "mode": 1, "max": 2, "lambda": 2}, 1.0),
-        ({"dist": "triangular", "min": 0.1, "mode": 0.4, "max": 0.9}, (0.1 + 0.4 + 0.9) / 3),
-        ({"dist": "uniform", "min": 0.2, "max": 0.6}, 0.4),
+        ({"dist": "pert", "low": 0.1, "mode": 0.4, "high": 0.9}, (0.1 + 4 * 0.4 + 0.9) / 6),
+        ({"dist": "pert", "low": 0, "mode": 1, "high": 2, "lambda": 2}, 1.0),
+        ({"dist": "triangular", "low": 0.1, "mode": 0.4, "high": 0.9}, (0.1 + 0.4 + 0.9) / 3),
+        ({"dist": "uniform", "low": 0.2, "high": 0.6}, 0.4),
         ({"dist": "normal", "mean": 0.5, "sd": 0.1}, 0.5),
         (
-            {"dist": "normal", "mean": 0.5, "sd": 0.1, "min": 0.5},
+            {"dist": "normal", "mean": 0.5, "sd": 0.1, "low": 0.5},
             0.5 + 0.1 * math.sqrt(2 / math.pi),
         ),
-        ({"dist": "beta", "a": 2, "b": 6, "min": 0.1, "max": 0.5}, 0.1 + 0.4 * 2 / 8),
+        ({"dist": "beta", "a": 2, "b": 6, "low": 0.1, "high": 0.5}, 0.1 + 0.4 * 2 / 8),
         ({"dist": "discrete", "values": [0.1, 0.3], "weights": [0.25, 0.75]}, 0.25),
         ({"dist": "discrete", "values": [0.1, 0.2, 0.6]}, 0.3),
     ],
@@ -104,10 +104,10 @@ def test_lognormal_has_its_median_and_p90() -> None:
 
 
 def test_rates_and_durations_are_read_in_alignsims_units() -> None:
-    law = _law({"dist": "triangular", "min": "84/week", "mode": "168/week", "max": "336/week"})
+    law = _law({"dist": "triangular", "low": "84/week", "mode": "168/week", "high": "336/week"})
     assert law.bounds() == pytest.approx((0.5, 2.0), abs=1e-3)  # per hour
     assert (law.unit.kind, law.unit.label, law.unit.scale) == ("rate", "per week", 168.0)
-    law = _law({"dist": "uniform", "min": "30m", "max": "2h"})
+    law = _law({"dist": "uniform", "low": "30m", "high": "2h"})
     assert law.bounds() == pytest.approx((0.5, 2.0), abs=1e-6)  # hours
     assert law.unit.label == "minutes"  # the unit of the first parameter
 
@@ -126,22 +126,26 @@ def test_draws_stay_within_the_bounds_checked_before_any_run() -> None:
     ("uncertainty", "message"),
     [
         (
-            {"market.win": {"dist": "pert", "min": 0.6, "mode": 0.5, "max": 0.3}},
-            'f.toml: uncertainty."market.win": expected min below max (got 0.6 and 0.3)',
+            {"market.win": {"dist": "pert", "low": 0.6, "mode": 0.5, "high": 0.3}},
+            'f.toml: uncertainty."market.win": expected low below high (got 0.6 and 0.3)',
         ),
         (
-            {"market.win": {"dist": "triangular", "min": 0.2, "mode": 0.7, "max": 0.6}},
-            'f.toml: uncertainty."market.win": expected mode between min and max '
+            {"market.win": {"dist": "pert", "min": 0.2, "mode": 0.3, "max": 0.6}},
+            'f.toml: uncertainty."market.win": write low/high, not min/max',
+        ),
+        (
+            {"market.win": {"dist": "triangular", "low": 0.2, "mode": 0.7, "high": 0.6}},
+            'f.toml: uncertainty."market.win": expected mode between low and high '
             "(got 0.7, outside [0.2, 0.6])",
         ),
         (
-            {"team.reps": {"dist": "uniform", "min": 1, "max": "3/day"}},
+            {"team.reps": {"dist": "uniform", "low": 1, "high": "3/day"}},
             'f.toml: uncertainty."team.reps": write every parameter the same way: all plain '
             'numbers, all durations (like "3d") or all rates (like "90/week")',
         ),
         (
-            {"team.reps": {"dist": "uniform", "min": "lots", "max": 3}},
-            'f.toml: uncertainty."team.reps".min: expected a number, a duration like "3d" or a '
+            {"team.reps": {"dist": "uniform", "low": "lots", "high": 3}},
+            'f.toml: uncertainty."team.reps".low: expected a number, a duration like "3d" or a '
             "rate like \"90/week\" (got 'lots')",
         ),
         (
@@ -158,13 +162,13 @@ def test_draws_stay_within_the_bounds_checked_before_any_run() -> None:
             'f.toml: uncertainty."market.win": expected a positive sd (got 0)',
         ),
         (
-            {"team..reps": {"dist": "uniform", "min": 1, "max": 3}},
+            {"team..reps": {"dist": "uniform", "low": 1, "high": 3}},
             'f.toml: uncertainty: "team..reps": expected a dotted path like "market.win.hot[1]" '
             "or \"team.reps\" (got 'team..reps')",
         ),
         (
             {
-                "market.win": {"dist": "uniform", "min": 0.2, "max": 0.6},
+                "market.win": {"dist": "uniform", "low": 0.2, "high": 0.6},
                 "correlations": [{"between": ["market.win", "market.qualify"], "rho": 0.5}],
             },
             'f.toml: uncertainty: correlations[0].between names "market.qualify", which is not '
@@ -172,9 +176,9 @@ def test_draws_stay_within_the_bounds_checked_before_any_run() -> None:
         ),
         (
             {
-                "a.x": {"dist": "uniform", "min": 1, "max": 3},
-                "a.y": {"dist": "uniform", "min": 1, "max": 3},
-                "a.z": {"dist": "uniform", "min": 1, "max": 3},
+                "a.x": {"dist": "uniform", "low": 1, "high": 3},
+                "a.y": {"dist": "uniform", "low": 1, "high": 3},
+                "a.z": {"dist": "uniform", "low": 1, "high": 3},
                 "correlations": [
                     {"between": ["a.x", "a.y"], "rho": 0.9},
                     {"between": ["a.y", "a.z"], "rho": 0.9},

@@ -241,6 +241,7 @@ def test_the_compiled_patience_mixture_is_each_components_formula() -> None:
     ("spec", "needle"),
     [
         ({"dist": "uniform", "low": 5, "high": 5}, "low must be below high"),
+        ({"dist": "uniform", "min": 1, "max": 5}, "write low/high, not min/max"),
         ({"dist": "exponential", "mean": 0}, "mean must be positive"),
         ({"dist": "exponential", "mean": -1}, "mean must be positive"),
         ({"dist": "gamma", "mean": 1, "cv": 0}, "greater than 0"),

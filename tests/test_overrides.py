@@ -68,6 +68,22 @@ def test_overrides_change_a_copy_and_validate(doc: dict) -> None:
     assert sc.team.reps == 4
 
 
+def test_set_reaches_list_entries_as_uncertainty_paths_do(doc: dict) -> None:
+    out = apply_overrides(
+        doc, ["market.win.hot[1]=0.3", "market.patience.hot.components[0].weight=0.5"]
+    )
+    assert out["market"]["win"]["hot"] == [doc["market"]["win"]["hot"][0], 0.3]
+    assert out["market"]["patience"]["hot"]["components"][0]["weight"] == 0.5
+    assert doc["market"]["win"]["hot"][1] != 0.3  # the original is left as it was
+
+
+def test_set_quotes_keys_that_are_not_bare(doc: dict) -> None:
+    changed = apply_overrides(doc, ['policies."my.odd=name"={ description = "x" }'])
+    assert changed["policies"]["my.odd=name"] == {"description": "x"}
+    out = apply_overrides(changed, ['policies."my.odd=name".description=y=z'])
+    assert out["policies"]["my.odd=name"]["description"] == "y=z"
+
+
 @pytest.mark.parametrize(
     ("item", "expected"),
     [
@@ -79,6 +95,8 @@ def test_overrides_change_a_copy_and_validate(doc: dict) -> None:
         ),
         ("team.reps.x=4", "--set team.reps.x: team.reps is a number (4), not a table"),
         ("team..reps=4", '--set team..reps: expected a dotted path like "market.win.hot[1]"'),
+        ("market.win.hot[2]=0.3", "--set market.win.hot[2]: market.win.hot has 2 entries"),
+        ("market.win[0]=0.3", "--set market.win[0]: market.win is a table, not a list"),
         ("team.reps", "--set team.reps: expected PATH=VALUE"),
         ("=4", "--set =4: expected PATH=VALUE"),
     ],

@@ -24,11 +24,11 @@ import alignsim
 from alignsim import metrics, plots
 from alignsim.batch import monte_carlo
 from alignsim.comparison import CAUSES
+from alignsim.overrides import set_text
 from alignsim.plots.decay import HBR_2011, survival
 from alignsim.plots.ledger import sla_targets
 from alignsim.plots.style import STAGE_LABELS, money
 from alignsim.scenario import ScenarioError
-from alignsim.sweeps import toml_value
 from tests.helpers import scenario as tiny
 
 pytestmark = pytest.mark.filterwarnings("error::UserWarning")
@@ -223,15 +223,16 @@ def test_sweep_reports_every_bad_value_at_once() -> None:
         alignsim.sweep(DEFAULT, "team.reps", [])
 
 
-def test_toml_value_writes_values_as_set_reads_them() -> None:
-    assert toml_value(4) == "4"
-    assert toml_value(0.5) == "0.5"
-    assert toml_value(True) == "true"
-    assert toml_value("1h") == "1h"
-    assert toml_value([0.1, "a"]) == '[0.1, "a"]'
-    assert toml_value({"hot": "15m", "warm": 1}) == '{ "hot" = "15m", "warm" = 1 }'
-    with pytest.raises(ValueError, match="finite"):
-        toml_value(math.inf)
+def test_sweep_values_are_written_as_set_reads_them() -> None:
+    assert set_text(4) == "4"
+    assert set_text(0.5) == "0.5"
+    assert set_text(True) == "true"
+    assert set_text("1h") == "1h"
+    assert set_text([0.1, "a"]) == '[0.1, "a"]'
+    assert set_text({"hot": "15m", "warm": 1}) == '{ hot = "15m", warm = 1 }'
+    assert set_text({"my key": [1, 2]}) == '{ "my key" = [1, 2] }'
+    with pytest.raises(ValueError, match="expected a finite number"):
+        alignsim.sweep(DEFAULT, "team.reps", [math.inf], replications=1)
 
 
 def test_speed_to_lead_has_one_curve_per_policy_and_its_sla_lines(

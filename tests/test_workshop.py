@@ -29,6 +29,7 @@ from streamlit.testing.v1 import AppTest
 import alignsim
 from alignsim import cli
 from alignsim.engines import ENGINES
+from alignsim.overrides import format_value
 from alignsim.scenario import read_document
 from alignsim.workshop import controls, figures, sources
 
@@ -227,34 +228,13 @@ def test_an_upload_with_mistakes_shows_one_sentence_per_problem() -> None:
             b'extends = "/etc/passwd"\n',
             "sneaky.toml: extends: an uploaded file may only extend a shipped scenario",
         ),
-        (
-            "lonely.toml",
-            b'extends = "default.toml"\nbaseline = "aligned"\n[policies.current]\n'
-            b"definition = { marketing_noise = 0, sales_noise = 0, mql_threshold = 0, "
-            b'accept_threshold = 0 }\nsla = { first_response = "1h" }\n'
-            b'[policies."a.b"]\ndefinition = { marketing_noise = 0, sales_noise = 0, '
-            b'mql_threshold = 0, accept_threshold = 0 }\nsla = { first_response = "1h" }\n',
-            None,
-        ),
     ],
-    ids=["toml", "binary", "size", "extends-path", "dotted-policy"],
+    ids=["toml", "binary", "size", "extends-path"],
 )
 def test_a_bad_upload_is_one_sentence_and_no_traceback(
-    name: str, data: bytes, message: str | None
+    name: str, data: bytes, message: str
 ) -> None:
-    errors = _upload_errors(name, data) if message else None
-    if message is None:  # two policies to change: the dotted one cannot be written as a path
-        at = page(2)
-        at.run()
-        at.selectbox(key="scenario").set_value("your own file (upload below)")
-        at.run()
-        at.file_uploader(key="upload").set_value((name, data, "text/plain"))
-        at.run()
-        at.selectbox(key="policy").set_value("a.b")
-        at.run()
-        assert not at.exception
-        errors = [e.value for e in at.error]
-        message = "lonely.toml: policies.a.b: the workshop page cannot change a policy whose name"
+    errors = _upload_errors(name, data)
     assert errors and len(errors) == 1 and errors[0].startswith(message), errors
 
 
@@ -291,6 +271,20 @@ def test_the_levers_write_only_the_played_policy_and_reset_copies_the_baseline()
     )
 
 
+def test_a_policy_whose_name_is_not_a_bare_key_is_written_quoted() -> None:
+    doc = read_document(DEFAULT)
+    odd = "a.b=c"
+    doc["policies"] = {**doc["policies"], odd: doc["policies"].pop("current")}
+    scenario = alignsim.validate(doc, "odd.toml")
+    ch = controls.choices(doc, scenario, odd, "odd.toml")
+    aligned = controls.overrides(doc, ch, controls.levers_of(scenario, ch, "aligned"))
+    assert aligned and all(item.startswith('policies."a.b=c"') for item in aligned)
+    played = alignsim.validate(alignsim.apply_overrides(doc, list(aligned)), "x").policies
+    assert played[odd].model_dump(exclude={"description"}) == played["aligned"].model_dump(
+        exclude={"description"}
+    )
+
+
 TOML_VALUES = st.recursive(
     st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=False) | st.text(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
@@ -299,8 +293,8 @@ TOML_VALUES = st.recursive(
 
 
 @given(TOML_VALUES)
-def test_toml_value_writes_what_tomllib_reads_back(value: Any) -> None:
-    assert tomllib.loads(f"v = {controls.toml_value(value)}")["v"] == value
+def test_format_value_writes_what_tomllib_reads_back(value: Any) -> None:
+    assert tomllib.loads(f"v = {format_value(value)}")["v"] == value
 
 
 def _command(
@@ -326,7 +320,7 @@ def test_the_command_refuses_bad_input_in_one_line_before_starting_a_server(
     doc = read_document(DEFAULT)
     doc["policies"] = {"aligned": doc["policies"]["aligned"]}
     alone = tmp_path / "alone.toml"
-    alone.write_text("\n".join(f"{k} = {controls.toml_value(v)}" for k, v in doc.items()))
+    alone.write_text("\n".join(f"{k} = {format_value(v)}" for k, v in doc.items()))
     assert _command(monkeypatch, capsys, str(alone)) == (
         2,
         ["alone.toml: policies: only the baseline 'aligned'; add a policy to compare with it"],

@@ -41,6 +41,18 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+LOW_HIGH = "write low/high, not min/max"
+"""The hint for a range written in another vocabulary: every law of alignsim (a scenario's and
+an uncertain input's) names the ends of a range `low` and `high`."""
+
+
+def low_high(cls: type[BaseModel], data: Any) -> Any:
+    """Refuse `min`/`max` in a law whose range is `low`/`high`, with the hint (a before-check)."""
+    if "low" in cls.model_fields and isinstance(data, dict) and ("min" in data or "max" in data):
+        raise ValueError(LOW_HIGH)
+    return data
+
+
 class _Dist(StrictModel):
     weight: float | None = Field(None, gt=0, le=1, description="Share of a mixture component.")
 
@@ -91,6 +103,8 @@ class Uniform(_Dist, Generic[Q]):
     dist: Literal["uniform"]
     low: Q
     high: Q
+
+    _low_high = model_validator(mode="before")(classmethod(low_high))
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform[Q]:

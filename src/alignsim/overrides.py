@@ -7,6 +7,10 @@ TOML value when it parses as one (`4`, `0.3`, `true`, `[0.1, 0.2]`, `"1h"`,
 `{ hot = "15m", warm = "1h" }`), else taken as a plain string, so `1h` and `200/week` need no
 quotes. The caller validates the result (`alignsim.validate`), so a wrong value reads like a
 mistake in the file.
+
+The other way round, `format_value` writes a Python value as the TOML text `parse_value` reads
+back (tomli-w writes it) and `format_assignment` a whole `PATH=VALUE`: how sweeps and the
+workshop page write their overrides.
 """
 
 from __future__ import annotations
@@ -15,10 +19,20 @@ import copy
 import tomllib
 from typing import Any
 
-from alignsim.scenario import ScenarioError
-from alignsim.scenario.paths import assign, parse_path
+import tomli_w
 
-__all__ = ["apply_overrides", "parse_value", "split_assignment", "split_values"]
+from alignsim.scenario import ScenarioError
+from alignsim.scenario.paths import Segment, assign, format_path, parse_path
+
+__all__ = [
+    "apply_overrides",
+    "format_assignment",
+    "format_value",
+    "parse_value",
+    "set_text",
+    "split_assignment",
+    "split_values",
+]
 
 
 def parse_value(text: str) -> Any:
@@ -28,6 +42,30 @@ def parse_value(text: str) -> Any:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return text
+
+
+def format_value(value: Any) -> str:
+    """`value` as a one-line TOML value that `parse_value` reads back equal (text quoted).
+
+    tomli-w writes it (nested twice in a list, so that a table is written inline whatever its
+    length); it lays arrays out one entry a line, and those lines are joined here. Every raw
+    newline in its output is such a line break, as it escapes newlines inside strings.
+    TypeError for a value TOML cannot hold.
+    """
+    text = tomli_w.dumps({"v": [[value]]}, indent=0)
+    inner = text.removeprefix("v = [\n[\n").removesuffix(",\n],\n]\n")
+    return inner.replace(",\n]", "]").replace("[\n", "[").replace(",\n", ", ")
+
+
+def set_text(value: Any) -> str:
+    """What `PATH=` takes for a Python value: text as it is, read as `--set` reads it ("4" is
+    the number 4, "1h" the text 1h); any other value written by `format_value`."""
+    return value if isinstance(value, str) else format_value(value)
+
+
+def format_assignment(path: tuple[Segment, ...], value: Any) -> str:
+    """`PATH=VALUE` setting `value` (written by `format_value`) at a path."""
+    return f"{format_path(path)}={format_value(value)}"
 
 
 def split_assignment(item: str) -> tuple[str, str]:

@@ -8,7 +8,6 @@ plays the same lead streams as far as the change allows (common random numbers).
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -17,38 +16,11 @@ from typing import Any
 import pandas as pd
 
 from alignsim.comparison import compare
-from alignsim.overrides import apply_overrides
+from alignsim.overrides import apply_overrides, set_text
 from alignsim.scenario import Scenario, ScenarioError, read_document
 from alignsim.scenario import validate as validate_document
 
-__all__ = ["sweep", "toml_value"]
-
-
-def toml_value(value: Any) -> str:
-    """A Python value written as a TOML inline value, the way `--set` reads it.
-
-    Text is passed through unchanged, so it reads as `--set` text does: a TOML value when it
-    is one (`"4"` is the number 4), else plain text (`1h`, `200/week`).
-    """
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"a sweep value must be a finite number (got {value})")
-        return repr(value)
-    if isinstance(value, Mapping):
-        items = ", ".join(f"{json.dumps(str(k))} = {_quoted(v)}" for k, v in value.items())
-        return f"{{ {items} }}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_quoted(v) for v in value) + "]"
-    raise ValueError(f"a sweep value must be text, a number, a list or a table (got {value!r})")
-
-
-def _quoted(value: Any) -> str:
-    """Inside a list or table text is a TOML string, always quoted."""
-    return json.dumps(value) if isinstance(value, str) else toml_value(value)
+__all__ = ["sweep"]
 
 
 def _document(source: str | Path | Mapping[str, Any]) -> tuple[dict[str, Any], str]:
@@ -99,7 +71,7 @@ def sweep(
     scenarios: list[Scenario] = []
     problems: list[str] = []
     for value in values:
-        text = toml_value(value)
+        text = set_text(value)
         try:
             changed = apply_overrides(doc, [f"{path}={text}"])
             scenarios.append(validate_document(changed, f"{label} ({path}={text})"))

@@ -5,18 +5,20 @@ and its value the law of that value across Monte Carlo runs; an optional `correl
 gives Spearman rank correlations between inputs, as @RISK and Crystal Ball take them:
 
     [uncertainty]
-    "market.win.hot[1]" = { dist = "pert", min = 0.20, mode = 0.28, max = 0.34 }
-    "market.sources.content.rate" = { dist = "triangular", min = "60/week", mode = "90/week", max = "130/week" }
+    "market.win.hot[1]" = { dist = "pert", low = 0.20, mode = 0.28, high = 0.34 }
+    "market.sources.content.rate" = { dist = "triangular", low = "60/week", mode = "90/week", high = "130/week" }
     "market.patience.hot.components[2].mean" = { dist = "lognormal", median = "3w", p90 = "6w" }
     "team.reps" = { dist = "discrete", values = [2, 3, 4], weights = [0.2, 0.6, 0.2] }
     correlations = [
       { between = ["market.sources.content.rate", "market.win.hot[1]"], rho = -0.3 },
     ]
 
-Laws: `pert` (min, mode, max, optional `lambda` = 4: a beta scaled to [min, max] with that
-mode), `triangular` (min, mode, max), `uniform` (min, max), `normal` (mean, sd, optional
-min and max: the normal truncated to them), `lognormal` (median, p90), `beta` (a, b, optional
-min = 0 and max = 1), `discrete` (values, optional weights adding up to 1, equal by default).
+Laws: `pert` (low, mode, high, optional `lambda` = 4: a beta scaled to [low, high] with that
+mode), `triangular` (low, mode, high), `uniform` (low, high), `normal` (mean, sd, optional
+low and high: the normal truncated to them), `lognormal` (median, p90), `beta` (a, b, optional
+low = 0 and high = 1), `discrete` (values, optional weights adding up to 1, equal by default).
+The names are those of the scenario's own laws (`alignsim.distributions`): a range is `low`
+to `high` everywhere, and `min`/`max` is refused with that hint.
 Parameters are written like the field they change: plain numbers for a number, durations
 ("3w") for a duration, rates ("90/week") for a rate. Internally they are hours and events per
 hour, like the rest of alignsim; run tables show them in the unit of the input's first
@@ -42,7 +44,7 @@ import numpy as np
 from pydantic import BeforeValidator, Field, model_validator
 from scipy import special, stats
 
-from alignsim.distributions import StrictModel
+from alignsim.distributions import StrictModel, low_high
 from alignsim.scenario.paths import format_path, parse_path
 from alignsim.units import HOURS_PER, RATE_PERIODS, parse_duration, parse_rate
 
@@ -129,6 +131,8 @@ Quantity = Annotated[float | str, BeforeValidator(_quantity)]
 class _Input(StrictModel):
     """One uncertain input's law."""
 
+    _low_high = model_validator(mode="before")(classmethod(low_high))
+
     def _quantities(self) -> dict[str, Any]:
         """The parameters written in the field's unit, by name (None: not given)."""
         raise NotImplementedError
@@ -179,35 +183,35 @@ class _Input(StrictModel):
         return float(low), float(high)
 
 
-def _ordered(low: float, high: float, names: str = "min and max") -> None:
+def _ordered(low: float, high: float, names: str = "low and high") -> None:
     if not low < high:
         first, second = names.split(" and ")
         raise ValueError(f"expected {first} below {second} (got {low:g} and {high:g})")
 
 
 class Pert(_Input):
-    """PERT: a beta on [min, max] with the given mode, peaked by `lambda` (4: the classic PERT)."""
+    """PERT: a beta on [low, high] with the given mode, peaked by `lambda` (4: the classic PERT)."""
 
     dist: Literal["pert"]
-    min: Quantity
+    low: Quantity
     mode: Quantity
-    max: Quantity
+    high: Quantity
     lambda_: float = Field(4.0, alias="lambda", gt=0, le=1000)
 
     def _quantities(self) -> dict[str, Any]:
-        return {"min": self.min, "mode": self.mode, "max": self.max}
+        return {"low": self.low, "mode": self.mode, "high": self.high}
 
     def _check(self, v: dict[str, float | None]) -> None:
-        _ordered(v["min"], v["max"])  # type: ignore[arg-type]
-        if not v["min"] <= v["mode"] <= v["max"]:  # type: ignore[operator]
+        _ordered(v["low"], v["high"])  # type: ignore[arg-type]
+        if not v["low"] <= v["mode"] <= v["high"]:  # type: ignore[operator]
             raise ValueError(
-                f"expected mode between min and max (got {v['mode']:g}, "
-                f"outside [{v['min']:g}, {v['max']:g}])"
+                f"expected mode between low and high (got {v['mode']:g}, "
+                f"outside [{v['low']:g}, {v['high']:g}])"
             )
 
     def law(self) -> Any:
         v = self._values()
-        low, mode, high = v["min"], v["mode"], v["max"]
+        low, mode, high = v["low"], v["mode"], v["high"]
         width = high - low  # type: ignore[operator]
         a = 1 + self.lambda_ * (mode - low) / width  # type: ignore[operator]
         b = 1 + self.lambda_ * (high - mode) / width  # type: ignore[operator]
@@ -215,68 +219,68 @@ class Pert(_Input):
 
 
 class Triangular(_Input):
-    """Triangular on [min, max] with its peak at `mode`."""
+    """Triangular on [low, high] with its peak at `mode`."""
 
     dist: Literal["triangular"]
-    min: Quantity
+    low: Quantity
     mode: Quantity
-    max: Quantity
+    high: Quantity
 
     def _quantities(self) -> dict[str, Any]:
-        return {"min": self.min, "mode": self.mode, "max": self.max}
+        return {"low": self.low, "mode": self.mode, "high": self.high}
 
     _check = Pert._check
 
     def law(self) -> Any:
         v = self._values()
-        low, mode, high = v["min"], v["mode"], v["max"]
+        low, mode, high = v["low"], v["mode"], v["high"]
         width = high - low  # type: ignore[operator]
         return stats.triang((mode - low) / width, loc=low, scale=width)  # type: ignore[operator]
 
 
 class UniformInput(_Input):
-    """Equally likely anywhere in [min, max]."""
+    """Equally likely anywhere in [low, high]."""
 
     dist: Literal["uniform"]
-    min: Quantity
-    max: Quantity
+    low: Quantity
+    high: Quantity
 
     def _quantities(self) -> dict[str, Any]:
-        return {"min": self.min, "max": self.max}
+        return {"low": self.low, "high": self.high}
 
     def _check(self, v: dict[str, float | None]) -> None:
-        _ordered(v["min"], v["max"])  # type: ignore[arg-type]
+        _ordered(v["low"], v["high"])  # type: ignore[arg-type]
 
     def law(self) -> Any:
         v = self._values()
-        return stats.uniform(loc=v["min"], scale=v["max"] - v["min"])  # type: ignore[operator]
+        return stats.uniform(loc=v["low"], scale=v["high"] - v["low"])  # type: ignore[operator]
 
 
 class Normal(_Input):
-    """Normal with a mean and a standard deviation, truncated to [min, max] when given."""
+    """Normal with a mean and a standard deviation, truncated to [low, high] when given."""
 
     dist: Literal["normal"]
     mean: Quantity
     sd: Quantity
-    min: Quantity | None = None
-    max: Quantity | None = None
+    low: Quantity | None = None
+    high: Quantity | None = None
 
     def _quantities(self) -> dict[str, Any]:
-        return {"mean": self.mean, "sd": self.sd, "min": self.min, "max": self.max}
+        return {"mean": self.mean, "sd": self.sd, "low": self.low, "high": self.high}
 
     def _check(self, v: dict[str, float | None]) -> None:
         if not v["sd"] > 0:  # type: ignore[operator]
             raise ValueError(f"expected a positive sd (got {v['sd']:g})")
-        if v["min"] is not None and v["max"] is not None:
-            _ordered(v["min"], v["max"])
+        if v["low"] is not None and v["high"] is not None:
+            _ordered(v["low"], v["high"])
 
     def law(self) -> Any:
         v = self._values()
         mean, sd = v["mean"], v["sd"]
-        if v["min"] is None and v["max"] is None:
+        if v["low"] is None and v["high"] is None:
             return stats.norm(mean, sd)
-        low = -math.inf if v["min"] is None else (v["min"] - mean) / sd  # type: ignore[operator]
-        high = math.inf if v["max"] is None else (v["max"] - mean) / sd  # type: ignore[operator]
+        low = -math.inf if v["low"] is None else (v["low"] - mean) / sd  # type: ignore[operator]
+        high = math.inf if v["high"] is None else (v["high"] - mean) / sd  # type: ignore[operator]
         return stats.truncnorm(low, high, loc=mean, scale=sd)
 
 
@@ -303,23 +307,23 @@ class LognormalInput(_Input):
 
 
 class BetaInput(_Input):
-    """Beta(a, b) scaled to [min, max] (default [0, 1]): a natural law for a chance."""
+    """Beta(a, b) scaled to [low, high] (default [0, 1]): a natural law for a chance."""
 
     dist: Literal["beta"]
     a: float = Field(gt=0, le=1000)
     b: float = Field(gt=0, le=1000)
-    min: Quantity = 0.0
-    max: Quantity = 1.0
+    low: Quantity = 0.0
+    high: Quantity = 1.0
 
     def _quantities(self) -> dict[str, Any]:
-        return {"min": self.min, "max": self.max}
+        return {"low": self.low, "high": self.high}
 
     def _check(self, v: dict[str, float | None]) -> None:
-        _ordered(v["min"], v["max"])  # type: ignore[arg-type]
+        _ordered(v["low"], v["high"])  # type: ignore[arg-type]
 
     def law(self) -> Any:
         v = self._values()
-        return stats.beta(self.a, self.b, loc=v["min"], scale=v["max"] - v["min"])  # type: ignore[operator]
+        return stats.beta(self.a, self.b, loc=v["low"], scale=v["high"] - v["low"])  # type: ignore[operator]
 
 
 class Discrete(_Input):

@@ -24,20 +24,19 @@ The levers and the policy fields they own:
 With "everything else as in the baseline" and every lever at the baseline's value, the played
 policy is the baseline's table, so the revenue lost is exactly zero: the reset of the page.
 
-Values are written as TOML inline values by `toml_value`, by hand: tomllib only reads TOML and
-no TOML writer is a dependency (tomli_w would do the same in a few more lines of setup).
+Each override is written by `alignsim.overrides.format_assignment`: the path in the project's
+one dotted-path dialect (a policy name that is not a bare TOML key is quoted), the value as
+TOML (tomli-w).
 """
 
 from __future__ import annotations
 
 import copy
-import datetime as dt
-import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from alignsim.overrides import format_assignment, format_value
 from alignsim.scenario import Scenario, ScenarioError
 from alignsim.units import format_duration
 
@@ -49,7 +48,6 @@ __all__ = [
     "levers_of",
     "overrides",
     "sla_label",
-    "toml_value",
 ]
 
 Target = tuple[float, float, float]
@@ -85,8 +83,6 @@ LEVER_FIELDS = frozenset(
     }
 )
 """Fields of a policy that a lever sets (`description` is not a decision)."""
-
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 @dataclass(frozen=True)
@@ -142,50 +138,6 @@ class Choices:
     """Settings without a lever that differ: (field, the policy's value, the baseline's)."""
 
 
-def toml_value(value: Any) -> str:
-    """`value` as a one-line TOML value (inline tables and arrays), for `PATH=VALUE`."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return repr(value)
-    if isinstance(value, str):
-        return _toml_string(value)
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        if not value:
-            return "{}"
-        items = ", ".join(f"{_toml_key(k)} = {toml_value(v)}" for k, v in value.items())
-        return f"{{ {items} }}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    raise TypeError(f"no TOML form for {type(value).__name__}")
-
-
-def _toml_string(text: str) -> str:
-    escapes = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
-    out = []
-    for char in text:
-        if char in escapes:
-            out.append(escapes[char])
-        elif ord(char) < 0x20 or ord(char) == 0x7F:
-            out.append(f"\\u{ord(char):04x}")
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
-
-
-def _toml_key(key: Any) -> str:
-    text = str(key)
-    return text if _BARE_KEY.fullmatch(text) else _toml_string(text)
-
-
 def sla_label(target: Target | None) -> str:
     """How the SLA lever shows a stop: "none", "4h" or "hot 15m · warm 1h · cold 4h"."""
     if target is None:
@@ -231,7 +183,7 @@ def _shown(doc_policy: Mapping[str, Any], dump: Mapping[str, Any], field: str) -
                 value = value.get(part) if isinstance(value, Mapping) else None
             return "not set" if value is None else "default"
         node = node[key]
-    return toml_value(node).strip('"')
+    return format_value(node).strip('"')
 
 
 def _others_differ(
@@ -256,13 +208,6 @@ def choices(doc: Mapping[str, Any], scenario: Scenario, policy: str, label: str)
     if policy == base:
         raise ScenarioError(
             [f"{label}: {policy!r} is the baseline; choose a policy to compare with it"]
-        )
-    if any(char in policy for char in ".="):
-        raise ScenarioError(
-            [
-                f"{label}: policies.{policy}: the workshop page cannot change a policy whose "
-                "name holds a dot or an equals sign; rename it"
-            ]
         )
     stops: list[Target | None] = [(h, h, h) for h in SLA_LADDER]
     for name in (policy, base):
@@ -361,13 +306,13 @@ class _Writer:
                 for inner in reversed(keys[depth + 1 :]):
                     rest = {inner: rest}
                 node[key] = rest
-                self.items.append(f"{'.'.join(keys[: depth + 1])}={toml_value(rest)}")
+                self.items.append(format_assignment(tuple(keys[: depth + 1]), rest))
                 return
             node = node[key]
         if keys[-1] in node and _same(node[keys[-1]], value):
             return
         node[keys[-1]] = copy.deepcopy(value)
-        self.items.append(f"{'.'.join(keys)}={toml_value(value)}")
+        self.items.append(format_assignment(tuple(keys), value))
 
 
 def overrides(doc: Mapping[str, Any], options: Choices, levers: Levers) -> tuple[str, ...]:
@@ -378,7 +323,7 @@ def overrides(doc: Mapping[str, Any], options: Choices, levers: Levers) -> tuple
     if levers.others != p:
         table = copy.deepcopy(policies[levers.others])
         out.doc["policies"][p] = table
-        out.items.append(f"policies.{p}={toml_value(table)}")
+        out.items.append(format_assignment(("policies", p), table))
     if levers.cherry_pick:
         out.set("queue", "cherry-pick")
         out.set("goals.sales", "quota")
