@@ -276,7 +276,7 @@ def _in_business_hours(calendar: BusinessCalendar, x: np.ndarray) -> np.ndarray:
     """`calendar.add_business_hours_array(0.0, x)`: offsets on the business-hours axis as
     wall-clock times, by the compiled calendar (the same values, tests/test_engine_equality.py;
     numpy's twenty passes cost a tenth of a millisecond for a thousand leads)."""
-    from alignsim.engines.fast_calendar import add_business_hours_each, calendar_arrays
+    from alignsim.compiled.calendar import add_business_hours_each, calendar_arrays
 
     cal = calendar_arrays(calendar)
     return add_business_hours_each(
