@@ -22,8 +22,7 @@ from hypothesis import strategies as st
 
 import alignsim
 from alignsim.calendar import WEEK, BusinessCalendar
-from alignsim.engines import Plan, engine, make_plan
-from alignsim.engines.fast_calendar import (
+from alignsim.compiled.calendar import (
     add_business_hours,
     add_business_hours_each,
     calendar_arrays,
@@ -32,6 +31,7 @@ from alignsim.engines.fast_calendar import (
     next_open,
     open_through,
 )
+from alignsim.engines import Plan, engine, make_plan
 from alignsim.stream import LeadStream, block_widths
 from tests.helpers import scenario, stream
 

@@ -7,6 +7,12 @@ weights and rescales it inside that segment: one uniform, exactly the mixture's 
 
 Each family is generic in its quantity: `DurationDist` takes durations ("10m") and returns
 hours; `AmountDist` takes plain numbers (money, fit).
+
+No map calls a numpy ufunc of a transcendental function (log, exp, log1p, power, ...): numpy
+picks those loops from the processor at run time, and an AVX-512 machine would draw other
+bits than an AVX2 one. The logarithms, exponentials and powers are compiled loops over the C
+library's functions (`alignsim.compiled.laws`, which says why); quantiles are scipy.special's
+or tables of them; the rest is IEEE arithmetic, the same everywhere.
 """
 
 from __future__ import annotations
@@ -51,6 +57,18 @@ def low_high(cls: type[BaseModel], data: Any) -> Any:
     if "low" in cls.model_fields and isinstance(data, dict) and ("min" in data or "max" in data):
         raise ValueError(LOW_HIGH)
     return data
+
+
+def _compiled(loop: str, u: np.ndarray | float, *params: float) -> np.ndarray:
+    """`alignsim.compiled.<loop>(u, *params, out)` over u of any shape (a scalar for a scalar,
+    as a ufunc gives)."""
+    from alignsim import compiled
+
+    u = np.asarray(u, dtype=float)
+    flat = np.ascontiguousarray(u).ravel()
+    out = np.empty_like(flat)
+    getattr(compiled, loop)(flat, *params, out)
+    return out.reshape(u.shape) if u.ndim else out[0]
 
 
 class _Dist(StrictModel):
@@ -138,7 +156,7 @@ class Exponential(_Dist, Generic[Q]):
         return self
 
     def from_uniform(self, u: np.ndarray) -> np.ndarray:
-        return -float(self.mean_) * np.log1p(-u)  # type: ignore[arg-type]
+        return _compiled("exponential", u, -float(self.mean_))  # type: ignore[arg-type]
 
     def mean(self) -> float:
         return float(self.mean_)  # type: ignore[arg-type]
@@ -271,7 +289,8 @@ class Lognormal(_Dist, Generic[Q]):
         return math.log(float(self.p90) / float(self.median)) / Z90  # type: ignore[arg-type]
 
     def from_uniform(self, u: np.ndarray) -> np.ndarray:
-        return float(self.median) * np.exp(self.sigma * special.ndtri(u))  # type: ignore[arg-type]
+        z = special.ndtri(np.asarray(u, dtype=float))
+        return _compiled("lognormal", z, float(self.median), self.sigma)  # type: ignore[arg-type]
 
     def mean(self) -> float:
         return float(self.median) * math.exp(self.sigma**2 / 2)  # type: ignore[arg-type]
@@ -294,7 +313,7 @@ class Weibull(_Dist, Generic[Q]):
         return self
 
     def from_uniform(self, u: np.ndarray) -> np.ndarray:
-        return float(self.scale) * (-np.log1p(-u)) ** (1 / self.shape)  # type: ignore[arg-type]
+        return _compiled("weibull", u, float(self.scale), 1 / self.shape)  # type: ignore[arg-type]
 
     def mean(self) -> float:
         return float(self.scale) * math.gamma(1 + 1 / self.shape)  # type: ignore[arg-type]

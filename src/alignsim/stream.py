@@ -14,6 +14,15 @@ How the draws are keyed, so that comparisons stay on common random numbers:
   wider block (more attempts allowed) keeps the first columns identical.
 Market draws never depend on a policy; a policy only transforms them.
 
+The same seed gives the same bits on every x86-64 processor: numpy picks the loops of its
+transcendental ufuncs (log, exp, log1p, power, ...) from the processor at run time (AVX-512
+variants where it finds AVX-512, differing in the last bit), so no draw here or in a plan calls
+them. Logarithms, exponentials and powers come from compiled loops over the C library's
+functions (`alignsim.compiled.laws`), the normals from a compiled ziggurat
+(`alignsim.compiled.ziggurat`), and numpy's bit generators and Poisson draws are C code that
+calls the C library too. tests/test_golden.py pins the bits; tests/test_cpu_independence.py
+refuses numpy's transcendental ufuncs while sampling.
+
 Written by hand: `_seed_states` runs numpy's SeedSequence algorithm (fixed by numpy's
 stream-compatibility policy) for every source and field at once, because building numpy's
 own SeedSequence objects, about 15 microseconds each and 85 of them a stream, was a tenth of
@@ -276,7 +285,7 @@ def _in_business_hours(calendar: BusinessCalendar, x: np.ndarray) -> np.ndarray:
     """`calendar.add_business_hours_array(0.0, x)`: offsets on the business-hours axis as
     wall-clock times, by the compiled calendar (the same values, tests/test_engine_equality.py;
     numpy's twenty passes cost a tenth of a millisecond for a thousand leads)."""
-    from alignsim.engines.fast_calendar import add_business_hours_each, calendar_arrays
+    from alignsim.compiled.calendar import add_business_hours_each, calendar_arrays
 
     cal = calendar_arrays(calendar)
     return add_business_hours_each(

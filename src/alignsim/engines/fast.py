@@ -55,7 +55,7 @@ from numba import njit
 
 from alignsim.calendar import WEEK
 from alignsim.compiled import prefetch as _prefetch
-from alignsim.engines.fast_calendar import (
+from alignsim.compiled.calendar import (
     add_business_hours,
     calendar_arrays,
     next_clock_time,

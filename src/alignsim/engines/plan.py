@@ -104,7 +104,7 @@ def response_due(
     target = policy.sla.target_hours()[temperature]
     if policy.sla.measured_in == "wall_clock":
         return start + target
-    from alignsim.engines.fast_calendar import add_business_hours_each, calendar_arrays
+    from alignsim.compiled.calendar import add_business_hours_each, calendar_arrays
 
     cal = calendar_arrays(calendar)
     return add_business_hours_each(

@@ -1,4 +1,5 @@
-"""Business-hours arithmetic for the fast engine: `alignsim.calendar` as numba functions.
+"""Business-hours arithmetic compiled: `alignsim.calendar` as numba functions, for the
+stream's arrivals, the plans' SLA deadlines and the fast engine.
 
 Each function repeats, operation for operation, the `BusinessCalendar` method it is named
 after, so that both engines compute bit-identical instants (a batch export, a rep's next
@@ -8,8 +9,10 @@ numba cannot take the frozen dataclass. Times are float hours from Monday 00:00 
 Hand-written because the arithmetic itself is hand-written in `alignsim.calendar` (no library
 does business hours on a bare float-hours axis); this module only restates it in a form numba
 compiles. tests/test_engine_equality.py checks each function against the calendar, bit for
-bit. They allocate nothing, so they are compiled with `_nrt=False` (see fast.py). The fast engine compiles these functions into its own cache entry, and numba does not
-notice edits made here alone: after changing this file, touch fast.py.
+bit. They allocate nothing, so they are compiled with `_nrt=False` (see
+`alignsim.engines.fast`). The fast engine compiles these functions into its own cache entry,
+and numba does not notice edits made here alone: after changing this file, touch
+engines/fast.py.
 """
 
 from __future__ import annotations

@@ -1,0 +1,41 @@
+"""Compiled loops (numba) for the steps numpy would take many passes over, or would compute
+with other bits on another processor.
+
+- `calendar`: business-hours arithmetic (`alignsim.calendar` restated for numba), for the
+  stream's arrivals, the plans' SLA deadlines and the fast engine;
+- `laws`: the distributions' maps from chances to draws, with the one logarithm, exponential
+  and power every machine computes alike (why: its docstring);
+- `ziggurat` (with `ziggurat_tables`): numpy's standard normals over a bit generator's words;
+- `rows`: a stream's blocks put in stream order;
+- `hints`: `prefetch`, a cache hint for numba code.
+
+Each loop does the same floating-point operations in the same order as the numpy it replaces,
+so every value is bit for bit the same as numpy's where numpy calls the C library
+(tests/test_distributions.py, tests/test_stream.py, tests/test_cpu_independence.py).
+Compiled at first use and cached on disk; imported only then, so `import alignsim` still loads
+no numba.
+"""
+
+from __future__ import annotations
+
+from alignsim.compiled.hints import prefetch
+from alignsim.compiled.laws import (
+    exponential,
+    exponential_mixture,
+    interpolate,
+    lognormal,
+    weibull,
+)
+from alignsim.compiled.rows import gather_rows
+from alignsim.compiled.ziggurat import standard_normals
+
+__all__ = [
+    "exponential",
+    "exponential_mixture",
+    "gather_rows",
+    "interpolate",
+    "lognormal",
+    "prefetch",
+    "standard_normals",
+    "weibull",
+]
