@@ -6,6 +6,8 @@
 What is timed:
 - `sample(scenario, seed, replication, horizon=...)` on default.toml (52 and 13 weeks) and
   finance-uncertainty.toml (52 weeks), a new replication each time, after a warm-up draw
+  (wall-clock and, `cpu_*`, the thread's CPU time: on a shared machine the CPU time is what
+  other processes disturb least)
   (the first draw of a process builds the quantile tables of the scenario's laws: the
   `first_sample_s` of a fresh process). Each stream is dropped before the next is drawn, as
   in a batch of runs.
@@ -38,21 +40,24 @@ MILLION_HORIZON = 1_000_000 / 25.0
 
 
 def draw_times(path: Path, weeks: int, repeats: int) -> dict[str, float]:
-    """Min and median milliseconds of `repeats` draws, each a new replication."""
+    """Min and median milliseconds (wall-clock and CPU) of `repeats` draws, each a new
+    replication."""
     sc = alignsim.load(path)
     horizon = weeks * 168.0
     stream = alignsim.sample(sc, sc.seed, 0, horizon=horizon)  # warm-up: the laws' tables
     leads = len(stream)
-    times = []
+    times, cpu = [], []
     for replication in range(1, repeats + 1):
         stream = None
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.thread_time()
         stream = alignsim.sample(sc, sc.seed, replication, horizon=horizon)
         times.append(time.perf_counter() - start)
+        cpu.append(time.thread_time() - start_cpu)
     return {
         "leads": leads,
         "min_ms": round(1e3 * min(times), 2),
         "median_ms": round(1e3 * statistics.median(times), 2),
+        "cpu_median_ms": round(1e3 * statistics.median(cpu), 2),
     }
 
 
@@ -122,9 +127,12 @@ def main() -> None:
         f"machine: {out['machine']}; load average {out['load_average']}; "
         f"{args.repeats} draws per case after a warm-up"
     )
-    print(f"{'case':<28}{'leads':>10}{'min ms':>10}{'median ms':>12}")
+    print(f"{'case':<28}{'leads':>10}{'min ms':>10}{'median ms':>12}{'CPU median ms':>16}")
     for case, row in cases.items():
-        print(f"{case:<28}{row['leads']:>10,}{row['min_ms']:>10}{row['median_ms']:>12}")
+        print(
+            f"{case:<28}{row['leads']:>10,}{row['min_ms']:>10}{row['median_ms']:>12}"
+            f"{row['cpu_median_ms']:>16}"
+        )
     print(f"first sample() of a process (default.toml, 52 weeks): {out['first_sample_s']} s")
     print(
         f"{million['leads']:,} leads (erlang-a, 238 weeks): sample() {out['million_lead_s']} s, "

@@ -157,6 +157,25 @@ def test_the_compiled_normals_are_numpys_word_for_word(seed):
     assert np.array_equal(view, want.ravel()[:21].reshape(3, 7))
 
 
+def test_blocks_are_written_straight_to_their_rows():
+    """A source's block, drawn column after column, lands in its leads' rows: numpy's
+    `random((width, m))` and `standard_normal((width, m))` transposed into those rows."""
+    from alignsim.compiled import normal_rows, uniform_rows
+
+    width, m = 4, 3000
+    rows = np.random.default_rng(1).permutation(2 * m)[:m]  # the source's leads among others
+    out = np.full((2 * m, width), np.nan)
+    uniform_rows(np.random.PCG64(8).random_raw(width * m), rows, out)
+    want = np.random.Generator(np.random.PCG64(8)).random((width, m))
+    assert np.array_equal(out[rows], want.T)
+    assert np.isnan(np.delete(out, rows, axis=0)).all()
+    raw = np.random.PCG64(9).random_raw(2 * width * m)
+    assert normal_rows(raw, rows, out) > 0
+    want = np.random.Generator(np.random.PCG64(9)).standard_normal((width, m))
+    assert np.array_equal(out[rows], want.T)
+    assert normal_rows(raw[: width * m], rows, out) == -1  # too few words: it says so
+
+
 def test_the_stream_is_sorted_and_its_fields_are_contiguous_arrays():
     sc = alignsim.load(ROOT / "scenarios/default.toml")
     st = alignsim.sample(sc, 1, 0, horizon=4 * 168.0)

@@ -401,24 +401,26 @@ def sample(
             rng(name, field).random(out=drawn[start:end])
         return drawn
 
+    rank = np.empty(n, dtype=np.int64)  # the stream row of each lead in source order
+    rank[order] = np.arange(n)
+
     def block(key: str, field: int, normal: bool = False) -> np.ndarray:
-        """The field's block in stream order, drawn column by column."""
-        from alignsim.compiled import gather_rows, standard_normals
+        """The field's block in stream order, drawn column by column: each source's
+        `random((width, m))` or `standard_normal((width, m))` made from its generator's words
+        and written to its leads' rows in one compiled pass."""
+        from alignsim.compiled import normal_rows, uniform_rows
 
         width = out[key].shape[1]
-        drawn = np.empty((width, n))  # a column's draws are one row, in source order
         for name, _, start, end in spans:
-            if normal:  # Generator.standard_normal((width, m)), from the generator's words
-                bits = rng.bits(name, field)
-                count = width * (end - start)
-                raw = bits.random_raw(count + count // 16 + 64)  # about 1.022 words a normal
-                while standard_normals(raw, drawn[:, start:end]) < 0:
-                    raw = np.concatenate([raw, bits.random_raw(count // 16 + 64)])
+            bits = rng.bits(name, field)
+            count = width * (end - start)
+            rows = rank[start:end]
+            if not normal:  # one word a uniform
+                uniform_rows(bits.random_raw(count), rows, out[key])
                 continue
-            gen = rng(name, field)
-            for column in range(width):  # as random((width, m)) would, column after column
-                gen.random(out=drawn[column, start:end])
-        gather_rows(drawn, order, out[key])
+            raw = bits.random_raw(count + count // 16 + 64)  # about 1.022 words a normal
+            while normal_rows(raw, rows, out[key]) < 0:
+                raw = np.concatenate([raw, bits.random_raw(count // 16 + 64)])
         return out[key]
 
     def columns(field: int, width: int) -> np.ndarray:

@@ -5,8 +5,8 @@ with other bits on another processor.
   stream's arrivals, the plans' SLA deadlines and the fast engine;
 - `laws`: the distributions' maps from chances to draws, with the one logarithm, exponential
   and power every machine computes alike (why: its docstring);
-- `ziggurat` (with `ziggurat_tables`): numpy's standard normals over a bit generator's words;
-- `rows`: a stream's blocks put in stream order;
+- `ziggurat` (with `ziggurat_tables`) and `rows`: numpy's standard normals and uniforms
+  made from a bit generator's words, written straight to a stream's rows;
 - `hints`: `prefetch`, a cache hint for numba code.
 
 Each loop does the same floating-point operations in the same order as the numpy it replaces,
@@ -26,16 +26,17 @@ from alignsim.compiled.laws import (
     lognormal,
     weibull,
 )
-from alignsim.compiled.rows import gather_rows
-from alignsim.compiled.ziggurat import standard_normals
+from alignsim.compiled.rows import uniform_rows
+from alignsim.compiled.ziggurat import normal_rows, standard_normals
 
 __all__ = [
     "exponential",
     "exponential_mixture",
-    "gather_rows",
     "interpolate",
     "lognormal",
+    "normal_rows",
     "prefetch",
     "standard_normals",
+    "uniform_rows",
     "weibull",
 ]
