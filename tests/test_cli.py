@@ -22,7 +22,6 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from alignsim import cli
 from alignsim.cli.common import BadInput
 from alignsim.cli.run import ledger_path, write_ledgers
 
@@ -52,22 +51,6 @@ def alignsim(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess
         timeout=120,
         check=False,
     )
-
-
-def in_process(
-    args: list[str | Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> tuple[int | str | None, str, str]:
-    """Exit code, stdout and stderr of `alignsim ARGS` through the same entry point, in this
-    process: for checks that need no fresh process, without its two seconds of imports."""
-    monkeypatch.setattr(sys, "argv", ["alignsim", *map(str, args)])
-    monkeypatch.delenv("ALIGNSIM_DEBUG", raising=False)
-    code: int | str | None = 0
-    try:
-        cli.main()
-    except SystemExit as done:
-        code = done.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 class Files:
@@ -151,15 +134,13 @@ def test_run_json_keys_and_types(results: dict[str, Any]) -> None:
     assert results["json"].stderr == ""
 
 
-def test_run_is_deterministic_for_a_seed(
-    results: dict[str, Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_run_is_deterministic_for_a_seed(run_cli, results: dict[str, Any]) -> None:
     first = ok(results["json"]).stdout
     assert ok(results["json again"]).stdout == first  # a --ledger does not change the output
     args: list[str | Path] = ["run", DEFAULT, "--json", *SHORT, "-p", "current"]
-    code, same, _ = in_process([*args, "--seed", "7"], monkeypatch, capsys)
+    code, same, _ = run_cli([*args, "--seed", "7"])
     assert code == 0 and same == first
-    code, other, _ = in_process([*args, "--seed", "8"], monkeypatch, capsys)
+    code, other, _ = run_cli([*args, "--seed", "8"])
     assert code == 0 and json.loads(other)["seed"] == 8
     assert other != first
     assert (
@@ -241,10 +222,8 @@ def test_validate_bad_files(results: dict[str, Any], files: Files) -> None:
     assert good.startswith(f"{DEFAULT}: ok (2 policies: current, aligned;")
 
 
-def test_schema_is_json(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, out, err = in_process(["schema"], monkeypatch, capsys)
+def test_schema_is_json(run_cli) -> None:
+    code, out, err = run_cli(["schema"])
     assert code == 0 and err == ""
     schema = json.loads(out)
     assert "properties" in schema
@@ -271,10 +250,8 @@ def test_bad_input_exits_2_without_a_traceback(
     assert result.stdout == ""
 
 
-def test_a_scenario_error_prints_one_line_per_problem(
-    files: Files, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, out, err = in_process(["run", files.bad, *SHORT], monkeypatch, capsys)
+def test_a_scenario_error_prints_one_line_per_problem(run_cli, files: Files) -> None:
+    code, out, err = run_cli(["run", files.bad, *SHORT])
     assert code == 2 and out == ""
     assert sorted(err.splitlines()) == [
         'bad.toml: policies.aligned.sla.max_attemps: unknown field (did you mean "max_attempts"?)',
@@ -325,21 +302,17 @@ USAGE: dict[str, tuple[list[str | Path], str]] = {
 
 
 @pytest.mark.parametrize("case", list(USAGE))
-def test_usage_errors_exit_2_with_a_clear_line(
-    case: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_usage_errors_exit_2_with_a_clear_line(run_cli, case: str) -> None:
     args, said = USAGE[case]
-    code, out, err = in_process(args, monkeypatch, capsys)
+    code, out, err = run_cli(args)
     assert code == 2, (out, err)
     assert said in err
     assert "Traceback" not in err and "internal error" not in err
     assert out == ""
 
 
-def test_no_arguments_shows_the_help(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, out, err = in_process([], monkeypatch, capsys)
+def test_no_arguments_shows_the_help(run_cli) -> None:
+    code, out, err = run_cli([])
     assert code == 2
     assert "Usage" in out + err
     assert "Traceback" not in err

@@ -11,7 +11,6 @@ import pytest
 import alignsim
 from alignsim.overrides import apply_overrides, parse_value, split_values
 from alignsim.scenario import ScenarioError, read_document
-from tests.test_cli import in_process
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "scenarios" / "default.toml"
@@ -110,13 +109,11 @@ def test_split_values_only_on_top_level_commas() -> None:
         (["team.repz=4"], "default.toml: team.repz: unknown field"),
     ],
 )
-def test_bad_sets_exit_2_with_one_line(
-    sets: list[str], expected: str, monkeypatch: pytest.MonkeyPatch, capsys
-) -> None:
+def test_bad_sets_exit_2_with_one_line(run_cli, sets: list[str], expected: str) -> None:
     args: list[str | Path] = ["run", DEFAULT, "--horizon", "1w"]
     for item in sets:
         args += ["--set", item]
-    code, out, err = in_process(args, monkeypatch, capsys)
+    code, out, err = run_cli(args)
     assert code == 2
     assert out == ""
     assert err.splitlines() == [err.strip()]
@@ -124,11 +121,11 @@ def test_bad_sets_exit_2_with_one_line(
     assert "Traceback" not in err
 
 
-def test_run_set_changes_the_result(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+def test_run_set_changes_the_result(run_cli) -> None:
     args: list[str | Path] = ["run", DEFAULT, "--horizon", "4w", "--json"]
-    code, plain, _ = in_process(args, monkeypatch, capsys)
+    code, plain, _ = run_cli(args)
     assert code == 0
-    code, changed, _ = in_process([*args, "--set", "team.reps=5"], monkeypatch, capsys)
+    code, changed, _ = run_cli([*args, "--set", "team.reps=5"])
     assert code == 0
     a, b = json.loads(plain), json.loads(changed)
     assert a != b
