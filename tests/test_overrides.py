@@ -12,13 +12,10 @@ import alignsim
 from alignsim.overrides import apply_overrides, parse_value, split_values
 from alignsim.scenario import ScenarioError, read_document
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT = ROOT / "scenarios" / "default.toml"
-
 
 @pytest.fixture(scope="module")
-def doc() -> dict:
-    return read_document(DEFAULT)
+def doc(default_toml: Path) -> dict:
+    return read_document(default_toml)
 
 
 @pytest.mark.parametrize(
@@ -109,8 +106,10 @@ def test_split_values_only_on_top_level_commas() -> None:
         (["team.repz=4"], "default.toml: team.repz: unknown field"),
     ],
 )
-def test_bad_sets_exit_2_with_one_line(run_cli, sets: list[str], expected: str) -> None:
-    args: list[str | Path] = ["run", DEFAULT, "--horizon", "1w"]
+def test_bad_sets_exit_2_with_one_line(
+    default_toml, run_cli, sets: list[str], expected: str
+) -> None:
+    args: list[str | Path] = ["run", default_toml, "--horizon", "1w"]
     for item in sets:
         args += ["--set", item]
     code, out, err = run_cli(args)
@@ -121,8 +120,8 @@ def test_bad_sets_exit_2_with_one_line(run_cli, sets: list[str], expected: str) 
     assert "Traceback" not in err
 
 
-def test_run_set_changes_the_result(run_cli) -> None:
-    args: list[str | Path] = ["run", DEFAULT, "--horizon", "4w", "--json"]
+def test_run_set_changes_the_result(default_toml, run_cli) -> None:
+    args: list[str | Path] = ["run", default_toml, "--horizon", "4w", "--json"]
     code, plain, _ = run_cli(args)
     assert code == 0
     code, changed, _ = run_cli([*args, "--set", "team.reps=5"])
