@@ -19,10 +19,9 @@ from alignsim.batch.executors import SerialExecutor, process_pool
 from alignsim.batch.runs import FIGURES, cause_column
 from alignsim.batch.summary import PERCENTILES, tornado
 from alignsim.comparison import CAUSES
-from tests.test_batch_fixtures import tiny_document
 
 
-def test_without_uncertainty_run_i_is_compares_replication_i() -> None:
+def test_without_uncertainty_run_i_is_compares_replication_i(tiny_document) -> None:
     doc = tiny_document(uncertainty=None)
     scenario = alignsim.validate(doc)
     mc = monte_carlo(scenario, runs=3, seed=5)
@@ -33,7 +32,7 @@ def test_without_uncertainty_run_i_is_compares_replication_i() -> None:
     assert np.allclose(causes, mc.runs["revenue_lost"], rtol=0, atol=1e-6)
 
 
-def test_a_run_plays_its_drawn_values_on_its_own_replication() -> None:
+def test_a_run_plays_its_drawn_values_on_its_own_replication(tiny_document) -> None:
     mc = monte_carlo(tiny_document(), runs=4, seed=9, chunk_size=3)
     assert list(mc.runs.columns[:5]) == [
         "run",
@@ -64,7 +63,9 @@ def _bytes(folder: Path) -> bytes:
     return (folder / "runs.parquet").read_bytes()
 
 
-def test_runs_parquet_is_bit_identical_for_one_worker_two_workers_and_dask(tmp_path: Path) -> None:
+def test_runs_parquet_is_bit_identical_for_one_worker_two_workers_and_dask(
+    tiny_document, tmp_path: Path
+) -> None:
     # simpy: no numba start-up in each worker process (the engines give the same ledgers)
     options: dict[str, Any] = {"runs": 6, "chunk_size": 2, "seed": 4, "engine": "simpy"}
     monte_carlo(tiny_document(), out=tmp_path / "serial", **options)
@@ -104,7 +105,7 @@ class _Backwards(Executor):
         return future
 
 
-def test_precision_stops_at_the_same_chunk_whatever_the_completion_order() -> None:
+def test_precision_stops_at_the_same_chunk_whatever_the_completion_order(tiny_document) -> None:
     options: dict[str, Any] = {"runs": 40, "chunk_size": 2, "seed": 3, "precision": 0.15}
     serial = monte_carlo(tiny_document(), **options)
     backwards = monte_carlo(tiny_document(), executor=_Backwards(), **options)
@@ -119,12 +120,12 @@ def test_precision_stops_at_the_same_chunk_whatever_the_completion_order() -> No
     assert lost.mean() == serial.summary()["revenue_lost"]["mean"]
 
 
-def test_an_unmet_precision_plays_every_run() -> None:
+def test_an_unmet_precision_plays_every_run(tiny_document) -> None:
     mc = monte_carlo(tiny_document(), runs=12, chunk_size=4, precision=0.0001)
     assert len(mc.runs) == 12 and mc.summary()["precision_reached"] is False
 
 
-def test_the_summary_has_what_finance_reads(tmp_path: Path) -> None:
+def test_the_summary_has_what_finance_reads(tiny_document, tmp_path: Path) -> None:
     mc = monte_carlo(
         tiny_document(), runs=20, seed=2, out=tmp_path / "b", thresholds=[10_000, 1e9], xlsx=True
     )
@@ -168,7 +169,7 @@ def test_the_summary_has_what_finance_reads(tmp_path: Path) -> None:
     assert not (tmp_path / "b" / "chunks").exists()
 
 
-def test_exceedance_is_the_share_above_each_point() -> None:
+def test_exceedance_is_the_share_above_each_point(tiny_document) -> None:
     mc = monte_carlo(tiny_document(), runs=10)
     curve = mc.exceedance([0, 5_000, 1e9])
     lost = mc.runs["revenue_lost"]
@@ -199,7 +200,9 @@ class _Breaks(SerialExecutor):
         return super().submit(fn, *args, **kwargs)
 
 
-def test_a_resumed_batch_writes_the_uninterrupted_batchs_runs(tmp_path: Path) -> None:
+def test_a_resumed_batch_writes_the_uninterrupted_batchs_runs(
+    tiny_document, tmp_path: Path
+) -> None:
     options: dict[str, Any] = {"runs": 8, "chunk_size": 2, "seed": 6}
     with pytest.raises(KeyboardInterrupt):
         monte_carlo(tiny_document(), out=tmp_path / "cut", executor=_Breaks(3), **options)
@@ -221,7 +224,7 @@ def test_a_resumed_batch_writes_the_uninterrupted_batchs_runs(tmp_path: Path) ->
     pd.testing.assert_frame_equal(again.runs, resumed.runs)
 
 
-def test_a_folder_of_another_batch_is_refused(tmp_path: Path) -> None:
+def test_a_folder_of_another_batch_is_refused(tiny_document, tmp_path: Path) -> None:
     monte_carlo(tiny_document(), runs=2, seed=1, out=tmp_path / "b")
     with pytest.raises(FolderError, match=r"already holds a batch \(manifest.json\)"):
         monte_carlo(tiny_document(), runs=2, seed=1, out=tmp_path / "b")
@@ -231,7 +234,7 @@ def test_a_folder_of_another_batch_is_refused(tmp_path: Path) -> None:
         monte_carlo(tiny_document(), runs=2, out=tmp_path / "empty", resume=True)
 
 
-def test_a_loaded_scenario_with_uncertain_inputs_plays_like_its_document() -> None:
+def test_a_loaded_scenario_with_uncertain_inputs_plays_like_its_document(tiny_document) -> None:
     scenario = alignsim.validate(tiny_document())
     from_scenario = monte_carlo(scenario, runs=3, seed=4)
     pd.testing.assert_frame_equal(
@@ -239,7 +242,7 @@ def test_a_loaded_scenario_with_uncertain_inputs_plays_like_its_document() -> No
     )
 
 
-def test_a_scenario_changed_after_loading_asks_for_its_file() -> None:
+def test_a_scenario_changed_after_loading_asks_for_its_file(tiny_document) -> None:
     changed = alignsim.validate(tiny_document()).model_copy(update={"seed": 99})
     assert changed.document() is None
     with pytest.raises(ValueError, match="it was changed since: pass the file's path"):
@@ -255,13 +258,13 @@ def test_a_scenario_changed_after_loading_asks_for_its_file() -> None:
         ({"chunk_size": 0}, "chunk_size must be at least 1"),
     ],
 )
-def test_bad_options_are_refused(options: dict[str, Any], message: str) -> None:
+def test_bad_options_are_refused(tiny_document, options: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         monte_carlo(tiny_document(), **{"runs": 2, **options})
 
 
 @pytest.mark.parametrize("design", ["sobol", "random"])
-def test_every_design_runs_and_is_recorded(design: str) -> None:
+def test_every_design_runs_and_is_recorded(tiny_document, design: str) -> None:
     mc = monte_carlo(tiny_document(), runs=3, design=design, seed=1)
     assert mc.summary()["design"] == design and len(mc.runs) == 3
     assert mc.runs["market.win"].between(0.3, 0.6).all()

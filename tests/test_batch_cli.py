@@ -20,10 +20,6 @@ import pytest
 from alignsim import cli
 from alignsim.batch.api import monte_carlo
 from alignsim.cli.batch import parse_amount
-from tests.test_batch_fixtures import tiny_file
-
-ROOT = Path(__file__).resolve().parents[1]
-FINANCE = ROOT / "scenarios" / "finance-uncertainty.toml"
 
 
 def run(
@@ -43,7 +39,7 @@ def run(
 
 
 def test_batch_writes_its_folder_and_prints_json(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tiny_file, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     scenario = tiny_file(tmp_path)
     out = tmp_path / "out"
@@ -67,7 +63,7 @@ def test_batch_writes_its_folder_and_prints_json(
 
 
 def test_batch_prints_a_table_with_thresholds(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tiny_file, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     scenario = tiny_file(tmp_path)
     code, stdout, err = run(
@@ -106,6 +102,7 @@ def test_batch_prints_a_table_with_thresholds(
     ],
 )
 def test_bad_options_are_one_line_and_exit_2_before_any_run(
+    tiny_file,
     args: list[str],
     message: str,
     tmp_path: Path,
@@ -118,7 +115,7 @@ def test_bad_options_are_one_line_and_exit_2_before_any_run(
 
 
 def test_bad_uncertain_inputs_stop_the_batch_before_any_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tiny_file, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     scenario = tiny_file(
         tmp_path,
@@ -146,7 +143,7 @@ def test_bad_uncertain_inputs_stop_the_batch_before_any_run(
 
 
 def test_a_folder_of_another_batch_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tiny_file, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     scenario = tiny_file(tmp_path)
     out = tmp_path / "out"
@@ -178,7 +175,7 @@ def test_amounts_are_read_as_people_write_them() -> None:
 
 
 def test_sensitivity_finds_the_input_that_changes_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tiny_file, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     scenario = tiny_file(tmp_path)
     code, stdout, err = run(
@@ -195,26 +192,29 @@ def test_sensitivity_finds_the_input_that_changes_nothing(
     assert indices["market.win"]["ST"] > 0.05
 
 
-def _alignsim(*args: str | Path) -> subprocess.Popen[bytes]:
+def _alignsim(root: Path, *args: str | Path) -> subprocess.Popen[bytes]:
+    """`alignsim ARGS` started as a process of the console script in the repository root."""
     script = Path(sys.executable).with_name("alignsim")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "alignsim"]
     env = {k: v for k, v in os.environ.items() if k != "DASK_SCHEDULER_ADDRESS"}
     return subprocess.Popen(
         [*command, *map(str, args)],
-        cwd=ROOT,
+        cwd=root,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
 
 
-def test_a_batch_killed_midway_resumes_to_the_same_runs(tmp_path: Path) -> None:
+def test_a_batch_killed_midway_resumes_to_the_same_runs(
+    repo_root, tiny_file, tmp_path: Path
+) -> None:
     scenario = tiny_file(tmp_path)
     # simpy: no numba start-up in each new process (the engines give the same ledgers)
     options = ["--runs", "16", "--chunk-size", "1", "--workers", "1", "--quiet", "--seed", "8"]
     options += ["--engine", "simpy"]
     cut, whole = tmp_path / "cut", tmp_path / "whole"
-    batch = _alignsim("batch", scenario, *options, "--out", cut)
+    batch = _alignsim(repo_root, "batch", scenario, *options, "--out", cut)
     deadline = time.monotonic() + 60
     while not list((cut / "chunks").glob("chunk-*.parquet")):
         assert batch.poll() is None, batch.communicate()
@@ -224,7 +224,7 @@ def test_a_batch_killed_midway_resumes_to_the_same_runs(tmp_path: Path) -> None:
     batch.wait()
     done = list((cut / "chunks").glob("chunk-*.parquet"))
     assert 1 <= len(done) < 16 and not (cut / "runs.parquet").exists()
-    resumed = _alignsim("batch", scenario, *options, "--out", cut, "--resume")
+    resumed = _alignsim(repo_root, "batch", scenario, *options, "--out", cut, "--resume")
     monte_carlo(scenario, runs=16, chunk_size=1, seed=8, engine="simpy", out=whole)
     _out, err = resumed.communicate(timeout=120)
     assert resumed.returncode == 0, err.decode()

@@ -8,11 +8,10 @@ import pytest
 import alignsim
 from alignsim.batch.setup import prepare
 from alignsim.scenario import read_document
-from tests.test_batch_fixtures import tiny_document
 
 
-def _problems(uncertainty: dict, doc: dict | None = None) -> list[str]:
-    doc = tiny_document() if doc is None else doc
+def _problems(doc: dict, uncertainty: dict) -> list[str]:
+    """The problems `prepare` finds in the document with these uncertain inputs."""
     doc["uncertainty"] = uncertainty
     with pytest.raises(alignsim.ScenarioError) as caught:
         prepare(doc, "f.toml")
@@ -63,28 +62,29 @@ def _problems(uncertainty: dict, doc: dict | None = None) -> list[str]:
     ],
 )
 def test_inputs_that_do_not_fit_the_scenario_are_one_sentence(
-    uncertainty: dict, message: str | None
+    tiny_document, uncertainty: dict, message: str | None
 ) -> None:
     if message is None:
         doc = tiny_document()
         doc["uncertainty"] = uncertainty
         prepare(doc, "f.toml")
         return
-    assert _problems(uncertainty) == [message]
+    assert _problems(tiny_document(), uncertainty) == [message]
 
 
-def test_every_problem_is_reported_at_once() -> None:
+def test_every_problem_is_reported_at_once(tiny_document) -> None:
     problems = _problems(
+        tiny_document(),
         {
             "team.repz": {"dist": "uniform", "low": 1, "high": 2},
             "market.cycles": {"dist": "uniform", "low": "1d", "high": "2d"},
-        }
+        },
     )
     assert len(problems) == 2
 
 
-def test_whole_number_fields_are_found_and_rounded() -> None:
-    doc = read_document("scenarios/default.toml")
+def test_whole_number_fields_are_found_and_rounded(default_toml) -> None:
+    doc = read_document(default_toml)
     doc["uncertainty"] = {
         "team.reps": {"dist": "uniform", "low": 2, "high": 6},
         # written as 8000 but a float field: not rounded
@@ -99,7 +99,7 @@ def test_whole_number_fields_are_found_and_rounded() -> None:
     assert scenario.policies["current"].goals.min_value == 8000.4
 
 
-def test_a_runs_scenario_holds_the_drawn_values_exactly() -> None:
+def test_a_runs_scenario_holds_the_drawn_values_exactly(tiny_document) -> None:
     setup = prepare(tiny_document(), "f.toml")
     assert setup.names == [
         "market.win",
@@ -116,25 +116,25 @@ def test_a_runs_scenario_holds_the_drawn_values_exactly() -> None:
     assert scenario.uncertainty is None  # a run plays one concrete scenario
 
 
-def test_without_uncertain_inputs_every_run_plays_the_base_scenario() -> None:
+def test_without_uncertain_inputs_every_run_plays_the_base_scenario(tiny_document) -> None:
     setup = prepare(tiny_document(uncertainty=None), "f.toml", seed=3)
     assert setup.document is None and setup.names == [] and setup.seed == 3
     assert setup.scenario_for(np.empty(0)) is setup.base
 
 
-def test_unknown_policies_are_refused() -> None:
+def test_unknown_policies_are_refused(tiny_document) -> None:
     with pytest.raises(ValueError, match=r"policy: scenario 'tiny-finance' has no policy 'nope'"):
         prepare(tiny_document(), "f.toml", policy="nope")
 
 
-def test_the_shipped_finance_scenario_prepares() -> None:
-    doc = read_document("scenarios/finance-uncertainty.toml")
+def test_the_shipped_finance_scenario_prepares(finance_toml) -> None:
+    doc = read_document(finance_toml)
     setup = prepare(doc, "finance-uncertainty.toml")
     assert setup.writers == ("float", "float", "rate", "rate", "duration", "int")
     assert setup.baseline == "aligned" and setup.policy == "current"
 
 
-def test_values_that_only_clash_together_are_named_with_the_run() -> None:
+def test_values_that_only_clash_together_are_named_with_the_run(tiny_document) -> None:
     doc = tiny_document()
     doc["market"]["cycle"] = {"dist": "lognormal", "median": "1d", "p90": "3d"}
     doc["uncertainty"] = {

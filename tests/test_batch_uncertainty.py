@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -12,12 +13,12 @@ import alignsim
 from alignsim.batch.design import draw, iman_conover, uniforms
 from alignsim.scenario.paths import format_path, lookup, parse_path, replaced
 from alignsim.scenario.uncertainty import Uncertainty
-from tests.test_batch_fixtures import tiny_document
 
 
-def _problems(uncertainty: dict) -> list[str]:
+def _problems(doc: dict) -> list[str]:
+    """The problems validation finds in the document."""
     with pytest.raises(alignsim.ScenarioError) as caught:
-        alignsim.validate(tiny_document(uncertainty=uncertainty), "f.toml")
+        alignsim.validate(doc, "f.toml")
     return caught.value.problems
 
 
@@ -65,8 +66,9 @@ def test_lookup_and_replaced_follow_tables_and_lists() -> None:
 # --------------------------------------------------------------------------- laws
 
 
-def _law(table: dict):
-    doc = tiny_document(uncertainty={"market.win": table})
+def _law(document: Callable[..., dict], table: dict):
+    """The law of `market.win` written as `table` in the tiny document."""
+    doc = document(uncertainty={"market.win": table})
     return alignsim.validate(doc, "f.toml").uncertainty.laws[0]  # type: ignore[union-attr]
 
 
@@ -93,27 +95,30 @@ def _mean(law) -> float:
         ({"dist": "discrete", "values": [0.1, 0.2, 0.6]}, 0.3),
     ],
 )
-def test_laws_have_their_means(table: dict, mean: float) -> None:
-    assert _mean(_law(table)) == pytest.approx(mean, rel=1e-4)
+def test_laws_have_their_means(tiny_document, table: dict, mean: float) -> None:
+    assert _mean(_law(tiny_document, table)) == pytest.approx(mean, rel=1e-4)
 
 
-def test_lognormal_has_its_median_and_p90() -> None:
-    law = _law({"dist": "lognormal", "median": "3w", "p90": "6w"})
+def test_lognormal_has_its_median_and_p90(tiny_document) -> None:
+    law = _law(tiny_document, {"dist": "lognormal", "median": "3w", "p90": "6w"})
     assert law.ppf(np.array([0.5, 0.9])) == pytest.approx([504.0, 1008.0])
     assert law.unit.label == "weeks"
 
 
-def test_rates_and_durations_are_read_in_alignsims_units() -> None:
-    law = _law({"dist": "triangular", "low": "84/week", "mode": "168/week", "high": "336/week"})
+def test_rates_and_durations_are_read_in_alignsims_units(tiny_document) -> None:
+    law = _law(
+        tiny_document,
+        {"dist": "triangular", "low": "84/week", "mode": "168/week", "high": "336/week"},
+    )
     assert law.bounds() == pytest.approx((0.5, 2.0), abs=1e-3)  # per hour
     assert (law.unit.kind, law.unit.label, law.unit.scale) == ("rate", "per week", 168.0)
-    law = _law({"dist": "uniform", "low": "30m", "high": "2h"})
+    law = _law(tiny_document, {"dist": "uniform", "low": "30m", "high": "2h"})
     assert law.bounds() == pytest.approx((0.5, 2.0), abs=1e-6)  # hours
     assert law.unit.label == "minutes"  # the unit of the first parameter
 
 
-def test_draws_stay_within_the_bounds_checked_before_any_run() -> None:
-    law = _law({"dist": "normal", "mean": 0.5, "sd": 0.1})
+def test_draws_stay_within_the_bounds_checked_before_any_run(tiny_document) -> None:
+    law = _law(tiny_document, {"dist": "normal", "mean": 0.5, "sd": 0.1})
     low, high = law.bounds()
     assert law.ppf(np.array([0.0, 1.0])).tolist() == [low, high]
     assert 0.5 - 7 * 0.1 < low < 0.5 - 5 * 0.1  # a finite six-sigma-ish range, not infinite
@@ -190,11 +195,13 @@ def test_draws_stay_within_the_bounds_checked_before_any_run() -> None:
         ),
     ],
 )
-def test_bad_tables_are_one_sentence_naming_file_and_input(uncertainty: dict, message: str) -> None:
-    assert _problems(uncertainty) == [message]
+def test_bad_tables_are_one_sentence_naming_file_and_input(
+    tiny_document, uncertainty: dict, message: str
+) -> None:
+    assert _problems(tiny_document(uncertainty=uncertainty)) == [message]
 
 
-def test_inputs_may_be_written_as_nested_tables() -> None:
+def test_inputs_may_be_written_as_nested_tables(tiny_document) -> None:
     doc = tiny_document(uncertainty={"team": {"reps": {"dist": "discrete", "values": [1, 2]}}})
     assert alignsim.validate(doc).uncertainty.names == ["team.reps"]  # type: ignore[union-attr]
 
@@ -242,7 +249,7 @@ def test_iman_conover_gives_the_rank_correlations_and_keeps_every_law() -> None:
         assert abs(math.atanh(rho[i, j]) - math.atanh(target[i, j])) < 4 * se, (i, j, rho[i, j])
 
 
-def test_draw_applies_laws_and_correlations() -> None:
+def test_draw_applies_laws_and_correlations(tiny_document) -> None:
     doc = tiny_document()
     uncertainty = alignsim.validate(doc).uncertainty
     assert isinstance(uncertainty, Uncertainty)

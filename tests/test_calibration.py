@@ -14,8 +14,8 @@ from alignsim import metrics
 
 
 @pytest.fixture(scope="module")
-def funnels():
-    sc = alignsim.load("scenarios/default.toml")
+def funnels(default_toml):
+    sc = alignsim.load(default_toml)
     out: dict[str, list[dict[str, int]]] = {name: [] for name in sc.policies}
     for replication in range(3):
         ledgers = alignsim.simulate_all(sc, list(sc.policies), replication=replication)

@@ -22,13 +22,12 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from alignsim import cli
 from alignsim.cli.common import BadInput
 from alignsim.cli.run import ledger_path, write_ledgers
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT = ROOT / "scenarios" / "default.toml"
-SHIPPED = sorted((ROOT / "scenarios").rglob("*.toml"))
+DEFAULT = "<default.toml>"
+FOLDER = "<scenarios>"
+"""Stand for scenarios/default.toml and the scenarios/ folder in the USAGE table."""
 SCRIPT = Path(sys.executable).with_name("alignsim")
 COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "alignsim"]
 SHORT = ["--horizon", "4w"]
@@ -40,7 +39,8 @@ MODEL_OUTCOMES = [
 """The 11 outcomes of MODEL.md section 3, in its order."""
 
 
-def alignsim(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def alignsim(cwd: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    """`alignsim ARGS` as a process of the console script, run in the folder `cwd`."""
     env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
     env.pop("ALIGNSIM_DEBUG", None)
     return subprocess.run(
@@ -54,28 +54,12 @@ def alignsim(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess
     )
 
 
-def in_process(
-    args: list[str | Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> tuple[int | str | None, str, str]:
-    """Exit code, stdout and stderr of `alignsim ARGS` through the same entry point, in this
-    process: for checks that need no fresh process, without its two seconds of imports."""
-    monkeypatch.setattr(sys, "argv", ["alignsim", *map(str, args)])
-    monkeypatch.delenv("ALIGNSIM_DEBUG", raising=False)
-    code: int | str | None = 0
-    try:
-        cli.main()
-    except SystemExit as done:
-        code = done.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 class Files:
     """The files the commands read and write, in one temporary folder."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, default: Path) -> None:
         self.root = root
-        text = DEFAULT.read_text(encoding="utf-8")
+        text = default.read_text(encoding="utf-8")
         self.bad = root / "bad.toml"
         self.bad.write_text(
             text.replace('first_response = "8h"', 'first_response = "8 hours"').replace(
@@ -93,29 +77,31 @@ class Files:
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> Files:
-    return Files(tmp_path_factory.mktemp("cli"))
+def files(default_toml: Path, tmp_path_factory: pytest.TempPathFactory) -> Files:
+    return Files(tmp_path_factory.mktemp("cli"), default_toml)
 
 
-def commands(f: Files) -> dict[str, list[str | Path]]:
+def commands(f: Files, default: Path, shipped: list[Path]) -> dict[str, list[str | Path]]:
     """The commands run as real processes (each costs about two seconds of imports)."""
-    s = DEFAULT
+    s = default
     return {
         "json": ["run", s, "--json", *SHORT, "--seed", "7", "-p", "current", "--ledger", f.one],
         "json again": ["run", s, "--json", *SHORT, "--seed", "7", "-p", "current"],
         "table": ["run", s, "-p", "all", *SHORT, "--ledger", f.several],
-        "validate good": ["validate", *SHIPPED],
-        "validate bad": ["validate", f.bad, DEFAULT, f.syntax, f.root / "missing.toml"],
+        "validate good": ["validate", *shipped],
+        "validate bad": ["validate", f.bad, default, f.syntax, f.root / "missing.toml"],
         "unknown option": ["run", s, "--bogus"],
         "ledger blocked": ["run", s, *SHORT, "--ledger", f.blocked],
     }
 
 
 @pytest.fixture(scope="module")
-def results(files: Files) -> dict[str, subprocess.CompletedProcess[str]]:
-    todo = commands(files)
+def results(
+    files: Files, repo_root: Path, default_toml: Path, shipped_scenarios: list[Path]
+) -> dict[str, subprocess.CompletedProcess[str]]:
+    todo = commands(files, default_toml, shipped_scenarios)
     with ThreadPoolExecutor(max_workers=max(2, min(8, (os.cpu_count() or 2) + 1))) as pool:
-        futures = {name: pool.submit(alignsim, *args) for name, args in todo.items()}
+        futures = {name: pool.submit(alignsim, repo_root, *args) for name, args in todo.items()}
         return {name: future.result() for name, future in futures.items()}
 
 
@@ -151,15 +137,13 @@ def test_run_json_keys_and_types(results: dict[str, Any]) -> None:
     assert results["json"].stderr == ""
 
 
-def test_run_is_deterministic_for_a_seed(
-    results: dict[str, Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_run_is_deterministic_for_a_seed(default_toml, run_cli, results: dict[str, Any]) -> None:
     first = ok(results["json"]).stdout
     assert ok(results["json again"]).stdout == first  # a --ledger does not change the output
-    args: list[str | Path] = ["run", DEFAULT, "--json", *SHORT, "-p", "current"]
-    code, same, _ = in_process([*args, "--seed", "7"], monkeypatch, capsys)
+    args: list[str | Path] = ["run", default_toml, "--json", *SHORT, "-p", "current"]
+    code, same, _ = run_cli([*args, "--seed", "7"])
     assert code == 0 and same == first
-    code, other, _ = in_process([*args, "--seed", "8"], monkeypatch, capsys)
+    code, other, _ = run_cli([*args, "--seed", "8"])
     assert code == 0 and json.loads(other)["seed"] == 8
     assert other != first
     assert (
@@ -217,15 +201,15 @@ def test_several_policies_write_one_ledger_each(results: dict[str, Any], files: 
 # ------------------------------------------------------------------------------ validate, schema
 
 
-def test_validate_good_files(results: dict[str, Any]) -> None:
+def test_validate_good_files(results: dict[str, Any], shipped_scenarios: list[Path]) -> None:
     result = ok(results["validate good"])
     lines = result.stdout.splitlines()
-    assert len(lines) == len(SHIPPED)
+    assert len(lines) == len(shipped_scenarios)
     assert all(": ok (" in line for line in lines)
     assert result.stderr == ""
 
 
-def test_validate_bad_files(results: dict[str, Any], files: Files) -> None:
+def test_validate_bad_files(default_toml, results: dict[str, Any], files: Files) -> None:
     result = results["validate bad"]
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
@@ -238,13 +222,11 @@ def test_validate_bad_files(results: dict[str, Any], files: Files) -> None:
     assert problems[3] == f"{files.root / 'missing.toml'}: no such file"
     assert len(problems) == 4
     [good] = result.stdout.splitlines()  # the good file among them is still checked
-    assert good.startswith(f"{DEFAULT}: ok (2 policies: current, aligned;")
+    assert good.startswith(f"{default_toml}: ok (2 policies: current, aligned;")
 
 
-def test_schema_is_json(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, out, err = in_process(["schema"], monkeypatch, capsys)
+def test_schema_is_json(run_cli) -> None:
+    code, out, err = run_cli(["schema"])
     assert code == 0 and err == ""
     schema = json.loads(out)
     assert "properties" in schema
@@ -271,10 +253,8 @@ def test_bad_input_exits_2_without_a_traceback(
     assert result.stdout == ""
 
 
-def test_a_scenario_error_prints_one_line_per_problem(
-    files: Files, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, out, err = in_process(["run", files.bad, *SHORT], monkeypatch, capsys)
+def test_a_scenario_error_prints_one_line_per_problem(run_cli, files: Files) -> None:
+    code, out, err = run_cli(["run", files.bad, *SHORT])
     assert code == 2 and out == ""
     assert sorted(err.splitlines()) == [
         'bad.toml: policies.aligned.sla.max_attemps: unknown field (did you mean "max_attempts"?)',
@@ -309,37 +289,34 @@ USAGE: dict[str, tuple[list[str | Path], str]] = {
     "seed too large": (["run", DEFAULT, "--seed", str(2**64)], "'--seed'"),
     "missing file": (["run", "nowhere/missing.toml"], "nowhere/missing.toml: no such file"),
     "folder": (
-        ["run", ROOT / "scenarios"],
+        ["run", FOLDER],
         "scenarios: is a folder, expected a scenario file (.toml)",
     ),
     "ledger is a folder": (
-        ["run", DEFAULT, "--ledger", ROOT / "scenarios"],
+        ["run", DEFAULT, "--ledger", FOLDER],
         "scenarios is a folder, expected a file name",
     ),
     "unknown command": (["simulate", DEFAULT], "No such command 'simulate'"),
     "run nothing": (["run"], "Missing argument"),
     "validate nothing": (["validate"], "Missing argument"),
-    "validate a folder": (["validate", ROOT / "scenarios"], "is a folder"),
+    "validate a folder": (["validate", FOLDER], "is a folder"),
     "schema with an argument": (["schema", "extra"], "unexpected extra argument"),
 }
 
 
 @pytest.mark.parametrize("case", list(USAGE))
-def test_usage_errors_exit_2_with_a_clear_line(
-    case: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_usage_errors_exit_2_with_a_clear_line(default_toml, run_cli, case: str) -> None:
     args, said = USAGE[case]
-    code, out, err = in_process(args, monkeypatch, capsys)
+    where = {DEFAULT: default_toml, FOLDER: default_toml.parent}
+    code, out, err = run_cli([where.get(arg, arg) for arg in args])
     assert code == 2, (out, err)
     assert said in err
     assert "Traceback" not in err and "internal error" not in err
     assert out == ""
 
 
-def test_no_arguments_shows_the_help(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, out, err = in_process([], monkeypatch, capsys)
+def test_no_arguments_shows_the_help(run_cli) -> None:
+    code, out, err = run_cli([])
     assert code == 2
     assert "Usage" in out + err
     assert "Traceback" not in err

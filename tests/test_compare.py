@@ -13,10 +13,7 @@ import pytest
 
 import alignsim
 from alignsim.comparison import CAUSES, Comparison, compare
-from tests.test_cli import in_process
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT = ROOT / "scenarios" / "default.toml"
 WEEKS8 = 8 * 168.0
 SUMMARY_KEYS = {
     "scenario",
@@ -34,8 +31,8 @@ SUMMARY_KEYS = {
 
 
 @pytest.fixture(scope="module")
-def scenario() -> alignsim.Scenario:
-    return alignsim.load(DEFAULT)
+def scenario(default_toml: Path) -> alignsim.Scenario:
+    return alignsim.load(default_toml)
 
 
 @pytest.fixture(scope="module")
@@ -122,22 +119,22 @@ def test_unknown_policy(scenario: alignsim.Scenario) -> None:
 SHORT = ["--horizon", "4w", "--replications", "2"]
 
 
-def test_compare_json_and_determinism(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    args: list[str | Path] = ["compare", DEFAULT, *SHORT, "--seed", "7", "--json"]
-    code, first, err = in_process(args, monkeypatch, capsys)
+def test_compare_json_and_determinism(default_toml, run_cli) -> None:
+    args: list[str | Path] = ["compare", default_toml, *SHORT, "--seed", "7", "--json"]
+    code, first, err = run_cli(args)
     assert code == 0, err
-    code, second, _ = in_process(args, monkeypatch, capsys)
+    code, second, _ = run_cli(args)
     assert first == second
     s = json.loads(first)
     assert set(s) == SUMMARY_KEYS
     assert s["seed"] == 7 and s["replications"] == 2 and s["horizon_h"] == 4 * 168
-    code, other, _ = in_process([*args[:-2], "8", "--json"], monkeypatch, capsys)
+    code, other, _ = run_cli([*args[:-2], "8", "--json"])
     assert json.loads(other)["revenue_lost"] != s["revenue_lost"]
 
 
-def test_compare_table(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+def test_compare_table(default_toml, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "200")
-    code, out, _ = in_process(["compare", DEFAULT, *SHORT], monkeypatch, capsys)
+    code, out, _ = run_cli(["compare", default_toml, *SHORT])
     assert code == 0
     assert "Revenue lost" in out and "per year" in out and "EUR " in out
     for cause in CAUSES:
@@ -155,38 +152,34 @@ def test_compare_table(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
         (["--set", "team.repz.x=1"], "(did you mean 'reps'?)"),
     ],
 )
-def test_compare_bad_input(
-    args: list[str], expected: str, monkeypatch: pytest.MonkeyPatch, capsys
-) -> None:
-    code, out, err = in_process(["compare", DEFAULT, *SHORT, *args], monkeypatch, capsys)
+def test_compare_bad_input(default_toml, run_cli, args: list[str], expected: str) -> None:
+    code, out, err = run_cli(["compare", default_toml, *SHORT, *args])
     assert code == 2 and out == ""
     assert err.splitlines() == [err.strip()]
     assert expected in err
 
 
-def test_compare_set_changes_the_result(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    base: list[str | Path] = ["compare", DEFAULT, *SHORT, "--json"]
-    _, plain, _ = in_process(base, monkeypatch, capsys)
-    _, changed, _ = in_process([*base, "--set", "team.reps=1"], monkeypatch, capsys)
+def test_compare_set_changes_the_result(default_toml, run_cli) -> None:
+    base: list[str | Path] = ["compare", default_toml, *SHORT, "--json"]
+    _, plain, _ = run_cli(base)
+    _, changed, _ = run_cli([*base, "--set", "team.reps=1"])
     assert json.loads(plain)["revenue"] != json.loads(changed)["revenue"]
 
 
-def test_sweep_json_and_csv(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    sweep: list[str | Path] = ["sweep", DEFAULT, *SHORT, "--set", "team.reps=1,3", "--json"]
-    code, out, err = in_process(sweep, monkeypatch, capsys)
+def test_sweep_json_and_csv(default_toml, run_cli) -> None:
+    sweep: list[str | Path] = ["sweep", default_toml, *SHORT, "--set", "team.reps=1,3", "--json"]
+    code, out, err = run_cli(sweep)
     assert code == 0, err
     s = json.loads(out)
     assert [row["value"] for row in s["rows"]] == ["1", "3"]
     assert set(s["rows"][0]) == {"value", "revenue_lost", "ci_low", "ci_high", "revenue"}
     assert s["set"] == "team.reps" and s["replications"] == 2
     # the same seed for every value: the value equal to the file's reproduces compare
-    code, single, _ = in_process(["compare", DEFAULT, *SHORT, "--json"], monkeypatch, capsys)
+    code, single, _ = run_cli(["compare", default_toml, *SHORT, "--json"])
     assert s["rows"][1]["revenue_lost"] == json.loads(single)["revenue_lost"]["mean"]
 
     values = 'policies.current.sla.first_response=1h,{ hot = "15m", warm = "1h", cold = "4h" },2d'
-    code, out, err = in_process(
-        ["sweep", DEFAULT, *SHORT, "--set", values, "--csv"], monkeypatch, capsys
-    )
+    code, out, err = run_cli(["sweep", default_toml, *SHORT, "--set", values, "--csv"])
     assert code == 0, err
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [row["value"] for row in rows] == [
@@ -217,20 +210,20 @@ def test_sweep_json_and_csv(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
         (["--set", "team.reps=1", "--json", "--csv"], "choose one"),
     ],
 )
-def test_sweep_bad_input(
-    args: list[str], expected: str, monkeypatch: pytest.MonkeyPatch, capsys
-) -> None:
-    code, out, err = in_process(["sweep", DEFAULT, *SHORT, *args], monkeypatch, capsys)
+def test_sweep_bad_input(default_toml, run_cli, args: list[str], expected: str) -> None:
+    code, out, err = run_cli(["sweep", default_toml, *SHORT, *args])
     assert code == 2 and out == ""
     assert err.splitlines() == [err.strip()]
     assert expected in err
 
 
-def test_attribution_charges_each_lead_to_the_losing_side_and_nurture_to_no_nurture() -> None:
+def test_attribution_charges_each_lead_to_the_losing_side_and_nurture_to_no_nurture(
+    default_toml,
+) -> None:
     from alignsim.comparison import attribution
     from alignsim.ledger import OUTCOMES, LedgerBook
 
-    sc = alignsim.load(DEFAULT)
+    sc = alignsim.load(default_toml)
     stream = alignsim.sample(sc, horizon=168.0)
     base, other = LedgerBook(stream), LedgerBook(stream)
     code = OUTCOMES.index

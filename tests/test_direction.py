@@ -8,6 +8,7 @@ Each test adds a degraded copy of `aligned` to the default scenario and compares
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import pytest
 
@@ -26,17 +27,25 @@ def _loss(sc: alignsim.Scenario, baseline: str, policy: str) -> tuple[float, flo
     return lost["mean"], lost["std"] / REPLICATIONS**0.5, lost
 
 
-def _with_variant(change) -> alignsim.Scenario:
-    doc = read_document("scenarios/default.toml")
+def _with_variant(default_toml: Path, change) -> alignsim.Scenario:
+    doc = read_document(default_toml)
     variant = copy.deepcopy(doc["policies"]["aligned"])
     change(variant)
     doc["policies"]["worse"] = variant
     return alignsim.validate(doc, "default.toml")
 
 
-def _slower_sla(p):
+def _slower_handoff(p):
     p["handoff"] = {"mode": "batch", "times": ["17:00"]}
     p["queue"] = "fifo"
+
+
+def _slower_sla(p):
+    # The SLA alone: a working day to respond, whatever the temperature (aligned: 15 min for
+    # hot, 1 h warm, 4 h cold). With the default's reps the SLA only orders the queue
+    # (`queue = "sla"`), so the loss is small: measured +1,970 (SE 1,970) over these
+    # replications; with one rep +25,600 (SE 19,000).
+    p["sla"]["first_response"] = "1d"
 
 
 def _noisier_definitions(p):
@@ -54,19 +63,19 @@ def _fewer_reps(p):
 
 @pytest.mark.parametrize(
     "change",
-    [_slower_sla, _noisier_definitions, _fewer_attempts, _fewer_reps],
+    [_slower_handoff, _slower_sla, _noisier_definitions, _fewer_attempts, _fewer_reps],
     ids=lambda f: f.__name__,
 )
-def test_a_worse_lever_never_raises_expected_revenue(change):
-    mean, se, lost = _loss(_with_variant(change), "aligned", "worse")
+def test_a_worse_lever_never_raises_expected_revenue(default_toml, change):
+    mean, se, lost = _loss(_with_variant(default_toml, change), "aligned", "worse")
     assert mean + 3 * se >= 0, lost
 
 
 @pytest.mark.parametrize("change", [_noisier_definitions, _fewer_reps], ids=lambda f: f.__name__)
-def test_the_check_catches_a_lever_that_raises_revenue(change):
+def test_the_check_catches_a_lever_that_raises_revenue(default_toml, change):
     # The same comparison the other way round: `aligned` is better than `worse`, so the
     # inequality above must fail. This is what keeps the direction test able to fail.
-    mean, se, lost = _loss(_with_variant(change), "worse", "aligned")
+    mean, se, lost = _loss(_with_variant(default_toml, change), "worse", "aligned")
     assert mean + 3 * se < 0, lost
 
 
@@ -80,10 +89,10 @@ def _no_nurture(p):
 
 
 @pytest.mark.parametrize("change", [_discard_rejects, _no_nurture], ids=lambda f: f.__name__)
-def test_throwing_away_not_ready_leads_never_raises_expected_revenue(change):
+def test_throwing_away_not_ready_leads_never_raises_expected_revenue(default_toml, change):
     # Nurture pays back over months (touches every 11 days, warming over weeks): a half year.
     lost = alignsim.compare(
-        _with_variant(change),
+        _with_variant(default_toml, change),
         baseline="aligned",
         policy="worse",
         replications=6,

@@ -11,7 +11,7 @@ compiles are checked against `alignsim.calendar` bit for bit.
 from __future__ import annotations
 
 import math
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -33,10 +33,7 @@ from alignsim.compiled.calendar import (
 )
 from alignsim.engines import Plan, engine, make_plan
 from alignsim.stream import LeadStream, block_widths
-from tests.helpers import scenario, stream
 
-ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = sorted((ROOT / "scenarios").rglob("*.toml"))
 SEEDS = range(5)
 LEADS_PER_RUN = 1500
 """Expected leads per shipped-scenario run at most: 8 weeks, or less for high-volume scenarios."""
@@ -82,13 +79,13 @@ def assert_same(plan: Plan, label: str) -> None:
 # --------------------------------------------------------------------- shipped scenarios
 
 
-def test_every_shipped_scenario_is_covered():
-    names = {path.name for path in SCENARIOS}
+def test_every_shipped_scenario_is_covered(shipped_scenarios):
+    names = {path.name for path in shipped_scenarios}
     assert {"default.toml", "erlang-a.toml"} <= names
 
 
-@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
-def test_shipped_scenarios_give_the_same_ledger(path):
+def test_shipped_scenarios_give_the_same_ledger(shipped_scenario):
+    path = shipped_scenario
     sc = alignsim.load(path)
     per_hour = sum(source.rate for source in sc.market.sources.values())
     horizon = min(sc.horizon, 8 * WEEK, LEADS_PER_RUN / per_hour)
@@ -115,6 +112,7 @@ HOURS = [
 
 
 def random_stream(
+    make_stream: Callable[..., LeadStream],
     rng: np.random.Generator,
     sc: alignsim.Scenario,
     n: int,
@@ -160,7 +158,7 @@ def random_stream(
     )
     for name, level in (fixed or {}).items():
         draws[name] = np.full_like(draws[name], level)
-    return stream(
+    return make_stream(
         list(created),
         horizon=horizon,
         attempts=attempts,
@@ -207,33 +205,42 @@ def policy_changes(
     return policy
 
 
+@pytest.fixture(scope="module")
 def lever_case(
-    seed: int,
-    *,
-    leads: int = 40,
-    reps: int = 2,
-    hours: dict[str, str] | None = None,
-    attempt_time: Any = "30m",
-    qualify_time: Any = "15m",
-    skip_lost: bool = False,
-    horizon: str = "2w",
-    spread: float | None = None,
-    fixed: dict[str, float] | None = None,
-    **policy: Any,
-) -> tuple[alignsim.Scenario, LeadStream]:
-    """The tiny scenario with one policy `p` and a random stream for it (seeded)."""
-    sc = scenario(
-        **{
-            "horizon": horizon,
-            "team.reps": reps,
-            "team.hours": hours or HOURS[1],
-            "team.attempt_time": attempt_time,
-            "team.qualify_time": qualify_time,
-            "team.skip_lost_leads": skip_lost,
-            "policies.p": policy_changes(**policy),
-        }
-    )
-    return sc, random_stream(np.random.default_rng(seed), sc, leads, spread, fixed)
+    tiny_scenario: Callable[..., alignsim.Scenario], tiny_stream: Callable[..., LeadStream]
+) -> Callable[..., tuple[alignsim.Scenario, LeadStream]]:
+    """lever_case(seed, **options): the tiny scenario with one policy `p` and a random stream
+    for it (seeded)."""
+
+    def make(
+        seed: int,
+        *,
+        leads: int = 40,
+        reps: int = 2,
+        hours: dict[str, str] | None = None,
+        attempt_time: Any = "30m",
+        qualify_time: Any = "15m",
+        skip_lost: bool = False,
+        horizon: str = "2w",
+        spread: float | None = None,
+        fixed: dict[str, float] | None = None,
+        **policy: Any,
+    ) -> tuple[alignsim.Scenario, LeadStream]:
+        sc = tiny_scenario(
+            **{
+                "horizon": horizon,
+                "team.reps": reps,
+                "team.hours": hours or HOURS[1],
+                "team.attempt_time": attempt_time,
+                "team.qualify_time": qualify_time,
+                "team.skip_lost_leads": skip_lost,
+                "policies.p": policy_changes(**policy),
+            }
+        )
+        rng = np.random.default_rng(seed)
+        return sc, random_stream(tiny_stream, rng, sc, leads, spread, fixed)
+
+    return make
 
 
 NURTURE = {"every": "1d", "max": "1w", "lift": 0.5, "max_recycles": 2}
@@ -352,14 +359,14 @@ LEVERS: dict[str, dict[str, Any]] = {
 
 
 @pytest.mark.parametrize("lever", list(LEVERS))
-def test_levers_give_the_same_ledger(lever):
+def test_levers_give_the_same_ledger(lever_case, lever):
     for seed in range(12):
         sc, leads = lever_case(seed, **LEVERS[lever])
         plan = make_plan(leads, sc.team_for("p"), sc.policies["p"])
         assert_same(plan, f"{lever}, seed {seed}")
 
 
-def test_a_plan_horizon_short_of_the_stream_leaves_later_leads_untouched():
+def test_a_plan_horizon_short_of_the_stream_leaves_later_leads_untouched(lever_case):
     sc, leads = lever_case(3, **LEVERS["nurture with warming and recycles"])
     plan = make_plan(leads, sc.team_for("p"), sc.policies["p"], horizon=100.0)
     assert_same(plan, "horizon 100 h")
@@ -370,7 +377,8 @@ def test_a_plan_horizon_short_of_the_stream_leaves_later_leads_untouched():
 
 
 @st.composite
-def small_cases(draw: st.DrawFn) -> tuple[alignsim.Scenario, LeadStream, float]:
+def small_cases(draw: st.DrawFn) -> tuple[int, dict[str, Any], float]:
+    """The seed and options of a lever case, and the share of its horizon a plan plays."""
     nurture = draw(
         st.none()
         | st.fixed_dictionaries(
@@ -441,20 +449,20 @@ def small_cases(draw: st.DrawFn) -> tuple[alignsim.Scenario, LeadStream, float]:
         "skip_lost": draw(st.booleans()),
         "horizon": draw(st.sampled_from(["1w", "3w"])),
     }
-    sc, leads = lever_case(draw(st.integers(0, 2**32 - 1)), **team, **policy)
-    horizon = draw(st.sampled_from([1.0, 0.5])) * sc.horizon
-    return sc, leads, horizon
+    seed = draw(st.integers(0, 2**32 - 1))
+    return seed, team | policy, draw(st.sampled_from([1.0, 0.5]))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_cases())
-def test_random_small_policies_and_streams_give_the_same_ledger(case):
-    sc, leads, horizon = case
-    plan = make_plan(leads, sc.team_for("p"), sc.policies["p"], horizon=horizon)
+def test_random_small_policies_and_streams_give_the_same_ledger(lever_case, case):
+    seed, options, share = case
+    sc, leads = lever_case(seed, **options)
+    plan = make_plan(leads, sc.team_for("p"), sc.policies["p"], horizon=share * sc.horizon)
     assert_same(plan, "random case")
 
 
-def test_a_difference_is_reported_with_its_lead_field_and_values():
+def test_a_difference_is_reported_with_its_lead_field_and_values(lever_case):
     sc, leads = lever_case(0)
     frame = engine("fast")(make_plan(leads, sc.team_for("p"), sc.policies["p"])).frame()
     other = frame.copy()

@@ -21,8 +21,8 @@ TOLERANCE = math.log(1.3)
 
 
 @pytest.fixture(scope="module")
-def audit():
-    sc = alignsim.load("scenarios/lead-response-study.toml")
+def audit(repo_root):
+    sc = alignsim.load(repo_root / "scenarios" / "lead-response-study.toml")
     return alignsim.simulate(sc, "audit").frame
 
 

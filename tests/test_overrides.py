@@ -11,15 +11,11 @@ import pytest
 import alignsim
 from alignsim.overrides import apply_overrides, parse_value, split_values
 from alignsim.scenario import ScenarioError, read_document
-from tests.test_cli import in_process
-
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT = ROOT / "scenarios" / "default.toml"
 
 
 @pytest.fixture(scope="module")
-def doc() -> dict:
-    return read_document(DEFAULT)
+def doc(default_toml: Path) -> dict:
+    return read_document(default_toml)
 
 
 @pytest.mark.parametrize(
@@ -129,12 +125,12 @@ def test_split_values_only_on_top_level_commas() -> None:
     ],
 )
 def test_bad_sets_exit_2_with_one_line(
-    sets: list[str], expected: str, monkeypatch: pytest.MonkeyPatch, capsys
+    default_toml, run_cli, sets: list[str], expected: str
 ) -> None:
-    args: list[str | Path] = ["run", DEFAULT, "--horizon", "1w"]
+    args: list[str | Path] = ["run", default_toml, "--horizon", "1w"]
     for item in sets:
         args += ["--set", item]
-    code, out, err = in_process(args, monkeypatch, capsys)
+    code, out, err = run_cli(args)
     assert code == 2
     assert out == ""
     assert err.splitlines() == [err.strip()]
@@ -142,11 +138,11 @@ def test_bad_sets_exit_2_with_one_line(
     assert "Traceback" not in err
 
 
-def test_run_set_changes_the_result(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    args: list[str | Path] = ["run", DEFAULT, "--horizon", "4w", "--json"]
-    code, plain, _ = in_process(args, monkeypatch, capsys)
+def test_run_set_changes_the_result(default_toml, run_cli) -> None:
+    args: list[str | Path] = ["run", default_toml, "--horizon", "4w", "--json"]
+    code, plain, _ = run_cli(args)
     assert code == 0
-    code, changed, _ = in_process([*args, "--set", "team.reps=5"], monkeypatch, capsys)
+    code, changed, _ = run_cli([*args, "--set", "team.reps=5"])
     assert code == 0
     a, b = json.loads(plain), json.loads(changed)
     assert a != b

@@ -29,22 +29,18 @@ from alignsim.plots.decay import HBR_2011, survival
 from alignsim.plots.ledger import sla_targets
 from alignsim.plots.style import STAGE_LABELS, money
 from alignsim.scenario import ScenarioError
-from tests.helpers import scenario as tiny
 
 pytestmark = pytest.mark.filterwarnings("error::UserWarning")
 """A layout or scale warning (matplotlib attributes them to the caller) is a broken figure."""
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT = ROOT / "scenarios" / "default.toml"
-FINANCE = ROOT / "scenarios" / "finance-uncertainty.toml"
 HORIZON = 13 * 168.0
 """13 weeks: long enough for deals to close (the default's cycle has a 45-day median)."""
 PER_YEAR = 52 * 168.0 / HORIZON
 
 
 @pytest.fixture(scope="module")
-def scenario() -> alignsim.Scenario:
-    return alignsim.load(DEFAULT)
+def scenario(default_toml: Path) -> alignsim.Scenario:
+    return alignsim.load(default_toml)
 
 
 @pytest.fixture(scope="module")
@@ -58,9 +54,9 @@ def ledgers(scenario: alignsim.Scenario) -> dict[str, alignsim.Ledger]:
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def batch(finance_toml: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("batch")
-    monte_carlo(FINANCE, runs=6, seed=3, horizon=6 * 168.0, out=folder, progress=False)
+    monte_carlo(finance_toml, runs=6, seed=3, horizon=6 * 168.0, out=folder, progress=False)
     return folder
 
 
@@ -159,11 +155,11 @@ def test_importing_alignsim_loads_no_matplotlib_and_plots_no_pyplot() -> None:
     assert json.loads(out.stdout) == [False, False]
 
 
-def test_sweep_rows_are_the_comparisons_of_each_value() -> None:
+def test_sweep_rows_are_the_comparisons_of_each_value(default_toml) -> None:
     values = [1, "4"]
     horizon = 8 * 168.0
     frame = alignsim.sweep(
-        DEFAULT, "policies.current.sla.max_attempts", values, replications=2, horizon=horizon
+        default_toml, "policies.current.sla.max_attempts", values, replications=2, horizon=horizon
     )
     assert list(frame["value"]) == values
     assert list(frame.columns) == [
@@ -174,7 +170,7 @@ def test_sweep_rows_are_the_comparisons_of_each_value() -> None:
         "revenue_current",
         "revenue_aligned",
     ]
-    doc = alignsim.scenario.read_document(DEFAULT)
+    doc = alignsim.scenario.read_document(default_toml)
     changed = alignsim.apply_overrides(doc, ["policies.current.sla.max_attempts=4"])
     expected = alignsim.compare(
         alignsim.validate(changed), replications=2, horizon=horizon
@@ -210,20 +206,22 @@ def test_sweep_of_durations_places_them_in_hours() -> None:
     assert not ax.collections  # no band with one replication
 
 
-def test_sweep_reports_every_bad_value_at_once() -> None:
+def test_sweep_reports_every_bad_value_at_once(default_toml) -> None:
     with pytest.raises(ScenarioError) as error:
-        alignsim.sweep(DEFAULT, "policies.current.sla.max_attempts", [0, 2, 99], replications=1)
+        alignsim.sweep(
+            default_toml, "policies.current.sla.max_attempts", [0, 2, 99], replications=1
+        )
     assert len(error.value.problems) == 2
     assert all("max_attempts" in line for line in error.value.problems)
     with pytest.raises(TypeError, match="not a validated Scenario"):
-        alignsim.sweep(alignsim.load(DEFAULT), "team.reps", [2])  # type: ignore[arg-type]
+        alignsim.sweep(alignsim.load(default_toml), "team.reps", [2])  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="no policy 'nope'"):
-        alignsim.sweep(DEFAULT, "team.reps", [2], policy="nope", replications=1)
+        alignsim.sweep(default_toml, "team.reps", [2], policy="nope", replications=1)
     with pytest.raises(ValueError, match="at least one value"):
-        alignsim.sweep(DEFAULT, "team.reps", [])
+        alignsim.sweep(default_toml, "team.reps", [])
 
 
-def test_sweep_values_are_written_as_set_reads_them() -> None:
+def test_sweep_values_are_written_as_set_reads_them(default_toml) -> None:
     assert set_text(4) == "4"
     assert set_text(0.5) == "0.5"
     assert set_text(True) == "true"
@@ -232,7 +230,7 @@ def test_sweep_values_are_written_as_set_reads_them() -> None:
     assert set_text({"hot": "15m", "warm": 1}) == '{ hot = "15m", warm = 1 }'
     assert set_text({"my key": [1, 2]}) == '{ "my key" = [1, 2] }'
     with pytest.raises(ValueError, match="expected a finite number"):
-        alignsim.sweep(DEFAULT, "team.reps", [math.inf], replications=1)
+        alignsim.sweep(default_toml, "team.reps", [math.inf], replications=1)
 
 
 def test_speed_to_lead_has_one_curve_per_policy_and_its_sla_lines(
@@ -266,8 +264,8 @@ def test_sla_targets_are_read_back_from_the_ledger(
         )
 
 
-def test_a_run_without_marketing_leads_still_draws() -> None:
-    runs = alignsim.simulate_all(tiny(), horizon=168.0)  # every lead is sales' own
+def test_a_run_without_marketing_leads_still_draws(tiny_scenario) -> None:
+    runs = alignsim.simulate_all(tiny_scenario(), horizon=168.0)  # every lead is sales' own
     ax = drawn(plots.speed_to_lead(runs))
     assert [t.get_text() for t in ax.texts] == ["no marketing lead was answered"]
     ax = drawn(plots.funnel_comparison(runs))
@@ -308,17 +306,17 @@ def test_decay_places_the_hbr_ratios_on_the_mixed_curve(scenario: alignsim.Scena
     assert "HBR 2011" in ax.get_title(loc="left")
 
 
-def test_decay_of_the_lead_response_study_matches_hbr() -> None:
+def test_decay_of_the_lead_response_study_matches_hbr(repo_root) -> None:
     # The scenario's comment gives the exact means of its window over hours 1, 2 and 24-72:
     # 0.2256, 0.0322, 0.0038, ratios 7.0 and 59.4.
-    ax = plots.decay(alignsim.load(ROOT / "scenarios" / "lead-response-study.toml"))
+    ax = plots.decay(alignsim.load(repo_root / "scenarios" / "lead-response-study.toml"))
     labels = texts(ax.get_legend().get_texts())
     assert "all inbound leads: 7.0x lower in hour 2, 59.4x at 24-72 h" in labels
     assert ax.get_lines()[-1].get_ydata()[0] == pytest.approx(0.2256, abs=1e-4)
 
 
-def test_survival_is_the_patience_law() -> None:
-    sc = tiny(
+def test_survival_is_the_patience_law(tiny_scenario) -> None:
+    sc = tiny_scenario(
         **{
             "market.patience.hot": {"dist": "exponential", "mean": "1h"},
             "market.sources.web.owner": "marketing",

@@ -167,10 +167,29 @@ def simulate_mmcm(c: int, lam: float, mu: float, theta: float, n: int, seed: int
     return 1 - served.mean(), waits.mean(), waits[served].mean()
 
 
+SIM_REPLICATIONS = 12
+SIM_ARRIVALS = 10_000
+"""Independent replications of the small simulation, and arrivals in each (the first tenth is
+a warm-up: 1,000 arrivals, about 300 h, against a relaxation time of hours)."""
+
+K = 4.0
+"""Standard errors allowed between the replications' mean estimate and the formula. The SE
+comes from the spread of the independent replications (fixed seeds, so the test is
+deterministic). Biases are far below it: the empty start is discarded with the warm-up, and
+a per-replication share or mean divides by a random count of ~9,000 leads (bias O(1e-4)
+relative, against SEs near 1%)."""
+
+
 def test_erlang_a_matches_simulation() -> None:
     c, lam, mu, theta = 3, 3.3, 1.0, 0.7
     f = erlang_a(c, lam, mu, theta)
-    p_ab, wait, wait_served = simulate_mmcm(c, lam, mu, theta, 120_000, seed=7)
-    assert p_ab == pytest.approx(f.p_abandon, rel=0.05)
-    assert wait == pytest.approx(f.mean_wait, rel=0.05)
-    assert wait_served == pytest.approx(f.mean_wait_served, rel=0.05)
+    seeds = np.random.SeedSequence(7).spawn(SIM_REPLICATIONS)
+    runs = np.array([simulate_mmcm(c, lam, mu, theta, SIM_ARRIVALS, seed) for seed in seeds])
+    means = runs.mean(axis=0)
+    ses = runs.std(axis=0, ddof=1) / math.sqrt(SIM_REPLICATIONS)
+    expected = (f.p_abandon, f.mean_wait, f.mean_wait_served)
+    names = ("P(abandon)", "mean wait", "mean wait of the served")
+    for name, mean, se, want in zip(names, means, ses, expected, strict=True):
+        assert abs(mean - want) <= K * se, (name, mean, want, se)
+        # The test resolves a 5% error in the formula (measured: K * SE is 3.8-4.6%).
+        assert K * se <= 0.05 * want, (name, se, want)

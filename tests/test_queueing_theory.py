@@ -31,8 +31,6 @@ import alignsim
 from alignsim.queueing import QueueFigures, erlang_a, erlang_c
 from alignsim.scenario import read_document
 
-VALIDATION = Path(__file__).resolve().parents[1] / "scenarios" / "validation"
-
 C, MU, THETA = 5, 5.0, 6.0
 """Reps, service rate per rep (1 / 12 min) and abandonment rate (1 / 10 min), per hour."""
 
@@ -80,9 +78,9 @@ def arrival_rate(rho: float) -> float:
     return round(rho * C * MU, 9)
 
 
-def variant(kind: str, rho: float) -> alignsim.Scenario:
-    """The validation scenario of `kind` ("a" or "c") at load rho = lam / (c mu)."""
-    doc = read_document(VALIDATION / f"erlang-{kind}.toml")
+def variant(folder: Path, kind: str, rho: float) -> alignsim.Scenario:
+    """The validation scenario of `kind` ("a" or "c") in `folder` at load rho = lam / (c mu)."""
+    doc = read_document(folder / f"erlang-{kind}.toml")
     doc["market"]["sources"]["calls"]["rate"] = f"{arrival_rate(rho)}/hour"
     doc["horizon"] = HORIZON[kind]
     sc = alignsim.validate(doc, f"erlang-{kind} at load {rho}")
@@ -142,9 +140,9 @@ def estimates(led: alignsim.Ledger) -> tuple[float, float, float, float]:
 
 
 @functools.cache
-def replications(kind: str, rho: float) -> np.ndarray:
+def replications(folder: Path, kind: str, rho: float) -> np.ndarray:
     """REPLICATIONS x len(SIMULATED) estimates, one row per independent replication."""
-    sc = variant(kind, rho)
+    sc = variant(folder, kind, rho)
     return np.array([estimates(alignsim.simulate(sc, replication=r)) for r in range(REPLICATIONS)])
 
 
@@ -153,9 +151,9 @@ def theory(kind: str, rho: float) -> QueueFigures:
     return erlang_a(C, lam, MU, THETA) if kind == "a" else erlang_c(C, lam, MU)
 
 
-def check(kind: str, rho: float, names: tuple[str, ...]) -> None:
+def check(folder: Path, kind: str, rho: float, names: tuple[str, ...]) -> None:
     """Each named estimate within Z standard errors plus the bias allowance of its theory."""
-    sims, figures = replications(kind, rho), theory(kind, rho)
+    sims, figures = replications(folder, kind, rho), theory(kind, rho)
     failures = []
     for name in names:
         values = sims[:, SIMULATED.index(name)]
@@ -173,21 +171,21 @@ def check(kind: str, rho: float, names: tuple[str, ...]) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("rho", ERLANG_A_LOADS, ids=lambda rho: f"rho={rho}")
-def test_erlang_a_abandonment_and_waits(rho: float) -> None:
-    check("a", rho, ("p_abandon", "mean_wait", "p_wait"))
+def test_erlang_a_abandonment_and_waits(validation_dir: Path, rho: float) -> None:
+    check(validation_dir, "a", rho, ("p_abandon", "mean_wait", "p_wait"))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("rho", ERLANG_C_LOADS, ids=lambda rho: f"rho={rho}")
-def test_erlang_c_waits(rho: float) -> None:
-    sims = replications("c", rho)
+def test_erlang_c_waits(validation_dir: Path, rho: float) -> None:
+    sims = replications(validation_dir, "c", rho)
     # Buyers who never give up never abandon, exactly.
     assert (sims[:, SIMULATED.index("p_abandon")] == 0.0).all()
-    check("c", rho, ("mean_wait", "p_wait"))
+    check(validation_dir, "c", rho, ("mean_wait", "p_wait"))
 
 
 @pytest.mark.slow
-def test_utilisation_from_rep_hours() -> None:
+def test_utilisation_from_rep_hours(validation_dir: Path) -> None:
     # In overload, where abandonment keeps utilisation lam (1 - P(abandon)) / (c mu) well
     # below the load 1.1: rep_hours must count exactly the time reps spent serving.
-    check("a", 1.1, ("utilisation",))
+    check(validation_dir, "a", 1.1, ("utilisation",))

@@ -8,39 +8,26 @@ from __future__ import annotations
 
 import base64
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import alignsim
-from alignsim import cli
 from alignsim.batch import monte_carlo
 from alignsim.comparison import CAUSES
 from alignsim.plots.style import money
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT = ROOT / "scenarios" / "default.toml"
-FINANCE = ROOT / "scenarios" / "finance-uncertainty.toml"
+DEFAULT = "<default.toml>"
+"""Stands for scenarios/default.toml in parametrized arguments (see `with_default`)."""
 pytestmark = pytest.mark.filterwarnings("error::UserWarning")
 
 IMAGE = re.compile(r'<img alt="([^"]*)" src="data:image/png;base64,([A-Za-z0-9+/=]+)">')
 
 
-def report(
-    args: list[str | Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> tuple[int | str | None, str, str]:
-    """Exit code, stdout and stderr of `alignsim report ARGS`."""
-    monkeypatch.setattr(sys, "argv", ["alignsim", "report", *map(str, args)])
-    monkeypatch.delenv("ALIGNSIM_DEBUG", raising=False)
-    code: int | str | None = 0
-    try:
-        cli.main()
-    except SystemExit as done:
-        code = done.code
-    out, err = capsys.readouterr()
-    return code, out, err
+def with_default(args: list[str | Path], default_toml: Path) -> list[str | Path]:
+    """The arguments with DEFAULT replaced by the path of scenarios/default.toml."""
+    return [default_toml if arg == DEFAULT else arg for arg in args]
 
 
 def images(text: str) -> dict[str, bytes]:
@@ -57,18 +44,18 @@ def assert_self_contained(text: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def batch(finance_toml: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("batch")
-    monte_carlo(FINANCE, runs=6, seed=3, horizon=6 * 168.0, out=folder, progress=False)
+    monte_carlo(finance_toml, runs=6, seed=3, horizon=6 * 168.0, out=folder, progress=False)
     return folder
 
 
 def test_a_scenario_report_holds_the_headline_causes_and_funnels(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    default_toml, run_cli, tmp_path: Path
 ) -> None:
     out = tmp_path / "out" / "report.html"
-    args = [DEFAULT, "-o", out, "--replications", "2", "--horizon", "8w", "--seed", "5"]
-    code, stdout, stderr = report(args, monkeypatch, capsys)
+    args = [default_toml, "-o", out, "--replications", "2", "--horizon", "8w", "--seed", "5"]
+    code, stdout, stderr = run_cli(["report", *args])
     assert (code, stderr) == (0, "")
     assert stdout.strip() == f"wrote {out}"
     text = out.read_text(encoding="utf-8")
@@ -80,7 +67,7 @@ def test_a_scenario_report_holds_the_headline_causes_and_funnels(
         "Buyer-window survival against HBR 2011",
     ]
     expected = alignsim.compare(
-        alignsim.load(DEFAULT), replications=2, seed=5, horizon=8 * 168.0
+        alignsim.load(default_toml), replications=2, seed=5, horizon=8 * 168.0
     ).summary()
     lost = expected["revenue_lost"]
     scale = 52 / 8
@@ -95,13 +82,12 @@ def test_a_scenario_report_holds_the_headline_causes_and_funnels(
 
 
 def test_a_batch_report_holds_the_distribution_percentiles_and_tornado(
+    run_cli,
     batch: Path,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
 ) -> None:
     out = tmp_path / "batch.html"
-    code, _, stderr = report([batch, "--output", out], monkeypatch, capsys)
+    code, _, stderr = run_cli(["report", batch, "--output", out])
     assert (code, stderr) == (0, "")
     text = out.read_text(encoding="utf-8")
     assert_self_contained(text)
@@ -136,14 +122,14 @@ def test_a_batch_report_holds_the_distribution_percentiles_and_tornado(
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_no_file(
+    default_toml,
+    run_cli,
     args: list[str | Path],
     message: str,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
 ) -> None:
     out = tmp_path / "report.html"
-    code, stdout, stderr = report([*args, "-o", out], monkeypatch, capsys)
+    code, stdout, stderr = run_cli(["report", *with_default(args, default_toml), "-o", out])
     assert code == 2
     assert stdout == ""
     assert len(stderr.strip().splitlines()) == 1 and message in stderr
@@ -151,12 +137,10 @@ def test_bad_input_exits_2_with_one_line_and_no_file(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_folder_that_is_not_a_batch_exits_2(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_folder_that_is_not_a_batch_exits_2(run_cli, tmp_path: Path) -> None:
     folder = tmp_path / "empty"
     folder.mkdir()
-    code, _, stderr = report([folder, "-o", tmp_path / "r.html"], monkeypatch, capsys)
+    code, _, stderr = run_cli(["report", folder, "-o", tmp_path / "r.html"])
     assert code == 2
     assert (
         stderr.strip() == f"INPUT: {folder}: no runs.parquet in it (expected a batch output folder)"
@@ -165,11 +149,9 @@ def test_a_folder_that_is_not_a_batch_exits_2(
 
 
 def test_scenario_options_are_refused_for_a_batch_folder(
-    batch: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    run_cli, batch: Path, tmp_path: Path
 ) -> None:
-    code, _, stderr = report(
-        [batch, "-o", tmp_path / "r.html", "--replications", "3"], monkeypatch, capsys
-    )
+    code, _, stderr = run_cli(["report", batch, "-o", tmp_path / "r.html", "--replications", "3"])
     assert code == 2
     assert (
         stderr.strip()
@@ -178,19 +160,19 @@ def test_scenario_options_are_refused_for_a_batch_folder(
 
 
 def test_an_output_that_cannot_be_written_exits_2_before_any_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    default_toml, run_cli, tmp_path: Path
 ) -> None:
-    code, _, stderr = report([DEFAULT, "-o", tmp_path], monkeypatch, capsys)
+    code, _, stderr = run_cli(["report", default_toml, "-o", tmp_path])
     assert code == 2 and stderr.startswith(f"--output: {tmp_path} is a folder")
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    code, _, stderr = report([DEFAULT, "-o", blocker / "r.html"], monkeypatch, capsys)
+    code, _, stderr = run_cli(["report", default_toml, "-o", blocker / "r.html"])
     assert code == 2 and "a file is in the way" in stderr
     assert blocker.read_text() == "x"
 
 
 def test_a_failed_report_leaves_the_previous_file_alone(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    default_toml, run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "report.html"
     out.write_text("previous")
@@ -199,7 +181,7 @@ def test_a_failed_report_leaves_the_previous_file_alone(
         raise RuntimeError("simulated failure")
 
     monkeypatch.setattr(alignsim.report, "scenario_report", fail)
-    code, _, stderr = report([DEFAULT, "-o", out], monkeypatch, capsys)
+    code, _, stderr = run_cli(["report", default_toml, "-o", out])
     assert code == 1 and "internal error" in stderr
     assert out.read_text() == "previous"
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # no temporary file left

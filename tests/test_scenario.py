@@ -20,16 +20,20 @@ from hypothesis import strategies as st
 import alignsim
 from alignsim.scenario import MAX_ATTEMPTS, ScenarioError, read_document, schema
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT = ROOT / "scenarios" / "default.toml"
-SHIPPED = sorted((ROOT / "scenarios").rglob("*.toml"))
-BASE = read_document(DEFAULT)
 LABEL = "default.toml"
 
 
-def problems_of(mutate: Callable[[dict[str, Any]], Any], label: str = LABEL) -> list[str]:
-    """The problem lines of the default document after `mutate` (which must make it invalid)."""
-    doc = copy.deepcopy(BASE)
+@pytest.fixture(scope="module")
+def base(default_toml: Path) -> dict[str, Any]:
+    """The default scenario's document, as read (copy it before changing it)."""
+    return read_document(default_toml)
+
+
+def problems_of(
+    base: dict[str, Any], mutate: Callable[[dict[str, Any]], Any], label: str = LABEL
+) -> list[str]:
+    """The problem lines of the document `base` after `mutate` (which must make it invalid)."""
+    doc = copy.deepcopy(base)
     mutate(doc)
     with pytest.raises(alignsim.ScenarioError) as info:
         alignsim.validate(doc, label)
@@ -41,22 +45,21 @@ def problems_of(mutate: Callable[[dict[str, Any]], Any], label: str = LABEL) -> 
 # ------------------------------------------------------------------------------ good scenarios
 
 
-def test_there_are_shipped_scenarios() -> None:
-    assert DEFAULT in SHIPPED
-    assert len(SHIPPED) >= 2
+def test_there_are_shipped_scenarios(shipped_scenarios: list[Path], default_toml: Path) -> None:
+    assert default_toml in shipped_scenarios
+    assert len(shipped_scenarios) >= 2
 
 
-@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: str(p.relative_to(ROOT)))
-def test_shipped_scenarios_validate(path: Path) -> None:
-    scenario = alignsim.load(path)
+def test_shipped_scenarios_validate(shipped_scenario: Path) -> None:
+    scenario = alignsim.load(shipped_scenario)
     assert scenario.policies
     assert scenario.baseline_policy in scenario.policies
     assert scenario.horizon > 0
     assert len(scenario.digest()) == 16
 
 
-def test_default_scenario_reads_as_written() -> None:
-    sc = alignsim.load(DEFAULT)
+def test_default_scenario_reads_as_written(default_toml) -> None:
+    sc = alignsim.load(default_toml)
     assert sc.name == "default"
     assert list(sc.policies) == ["current", "aligned"]
     assert sc.baseline_policy == "aligned"
@@ -68,16 +71,16 @@ def test_default_scenario_reads_as_written() -> None:
     assert sc.market.patience.cold.mean() == math.inf
 
 
-def test_json_with_the_same_content_validates_the_same(tmp_path: Path) -> None:
+def test_json_with_the_same_content_validates_the_same(base, default_toml, tmp_path: Path) -> None:
     path = tmp_path / "default.json"
-    path.write_text(json.dumps(BASE), encoding="utf-8")
-    assert alignsim.load(path).digest() == alignsim.load(DEFAULT).digest()
+    path.write_text(json.dumps(base), encoding="utf-8")
+    assert alignsim.load(path).digest() == alignsim.load(default_toml).digest()
 
 
-def test_validate_does_not_change_its_input() -> None:
-    doc = copy.deepcopy(BASE)
+def test_validate_does_not_change_its_input(base) -> None:
+    doc = copy.deepcopy(base)
     alignsim.validate(doc, LABEL)
-    assert doc == BASE
+    assert doc == base
 
 
 def test_schema_is_json_with_the_top_level_fields() -> None:
@@ -295,55 +298,55 @@ BROKEN = {
 
 
 @pytest.mark.parametrize("case", list(BROKEN))
-def test_broken_document_gets_one_clear_line(case: str) -> None:
+def test_broken_document_gets_one_clear_line(base, case: str) -> None:
     mutate, expected = BROKEN[case]
-    assert problems_of(mutate) == [f"{LABEL}: {expected}"]
+    assert problems_of(base, mutate) == [f"{LABEL}: {expected}"]
 
 
-def test_every_problem_is_reported_at_once() -> None:
+def test_every_problem_is_reported_at_once(base) -> None:
     def mutate(doc: dict[str, Any]) -> None:
         doc["team"]["reps"] = 0
         doc["market"]["sources"]["content"]["rate"] = "lots"
         doc["policies"]["aligned"]["queue"] = "random"
         doc["horizn"] = "3w"
 
-    lines = problems_of(mutate)
+    lines = problems_of(base, mutate)
     assert len(lines) == 4
     paths = {line.split(": ")[1] for line in lines}
     assert paths == {"team.reps", "market.sources.content.rate", "policies.aligned.queue", "horizn"}
 
 
-def test_the_label_is_the_one_given() -> None:
-    lines = problems_of(_set("team", "reps", value=0), label="acme/q3.toml")
+def test_the_label_is_the_one_given(base) -> None:
+    lines = problems_of(base, _set("team", "reps", value=0), label="acme/q3.toml")
     assert lines == ["acme/q3.toml: team.reps: expected a number at least 1 (got 0)"]
 
 
-def test_a_huge_run_is_refused() -> None:
-    lines = problems_of(_set("market", "sources", "content", "rate", value="100000/hour"))
+def test_a_huge_run_is_refused(base) -> None:
+    lines = problems_of(base, _set("market", "sources", "content", "rate", value="100000/hour"))
     assert len(lines) == 1
     assert lines[0].startswith(f"{LABEL}: ")
     assert "leads over the horizon (at most 20,000,000 per run)" in lines[0]
 
 
-def test_a_long_input_is_shortened_in_the_message() -> None:
-    [line] = problems_of(_set("team", "hours", "days", value="x" * 500))
+def test_a_long_input_is_shortened_in_the_message(base) -> None:
+    [line] = problems_of(base, _set("team", "hours", "days", value="x" * 500))
     assert len(line) < 200
 
 
-def test_a_key_that_is_not_bare_is_quoted_as_in_toml() -> None:
+def test_a_key_that_is_not_bare_is_quoted_as_in_toml(base) -> None:
     def mutate(doc: dict[str, Any]) -> None:
         doc["market"]["sources"]["demo request"] = doc["market"]["sources"].pop("demo_request")
         doc["market"]["sources"]["demo request"]["rate"] = "often"
         doc["market"]["sources"]["trial"]["line\nbreak"] = 1
 
-    assert sorted(problems_of(mutate)) == [
+    assert sorted(problems_of(base, mutate)) == [
         f"{LABEL}: market.sources.\"demo request\".rate: {RATE} (got 'often')",
         f'{LABEL}: market.sources.trial."line\\nbreak": unknown field',
     ]
 
 
-def test_a_message_stays_on_one_line() -> None:
-    [line] = problems_of(_set("team", "hours", "open", value="9\n00"))
+def test_a_message_stays_on_one_line(base) -> None:
+    [line] = problems_of(base, _set("team", "hours", "open", value="9\n00"))
     assert (
         line == "default.toml: team.hours.open: expected a clock time like \"09:00\" (got '9\\n00')"
     )
@@ -361,16 +364,16 @@ def test_a_document_that_is_not_a_table(value: Any) -> None:
 # ------------------------------------------- valid documents that the rest of the code cannot use
 
 
-def test_omitted_team_times_take_their_documented_defaults() -> None:
-    doc = copy.deepcopy(BASE)
+def test_omitted_team_times_take_their_documented_defaults(base) -> None:
+    doc = copy.deepcopy(base)
     del doc["team"]["attempt_time"], doc["team"]["qualify_time"]
     team = alignsim.validate(doc, LABEL).team
     assert team.attempt_time.mean() == pytest.approx(1 / 6)  # type: ignore[union-attr]
     assert team.qualify_time.mean() == pytest.approx(0.5)  # type: ignore[union-attr]
 
 
-def test_a_policy_team_override_keeps_its_types() -> None:
-    doc = copy.deepcopy(BASE)
+def test_a_policy_team_override_keeps_its_types(base) -> None:
+    doc = copy.deepcopy(base)
     doc["policies"]["aligned"]["team"] = {
         "reps": 5,
         "attempt_time": "5m",
@@ -382,8 +385,8 @@ def test_a_policy_team_override_keeps_its_types() -> None:
     assert team.hours.calendar.open == 8.0
 
 
-def test_a_batch_time_of_24_00_is_refused_or_runs() -> None:
-    doc = copy.deepcopy(BASE)
+def test_a_batch_time_of_24_00_is_refused_or_runs(base) -> None:
+    doc = copy.deepcopy(base)
     doc["policies"]["current"]["handoff"]["times"] = ["24:00"]
     try:
         scenario = alignsim.validate(doc, LABEL)
@@ -443,9 +446,9 @@ def test_top_level_json_array(tmp_path: Path) -> None:
     assert info.value.problems == ["list.json: expected a table at the top level"]
 
 
-def test_load_labels_problems_with_the_file_name(tmp_path: Path) -> None:
+def test_load_labels_problems_with_the_file_name(default_toml, tmp_path: Path) -> None:
     path = tmp_path / "acme.toml"
-    text = DEFAULT.read_text(encoding="utf-8").replace("max_attempts = 6", "max_attempts = 60")
+    text = default_toml.read_text(encoding="utf-8").replace("max_attempts = 6", "max_attempts = 60")
     path.write_text(text, encoding="utf-8")
     with pytest.raises(alignsim.ScenarioError) as info:
         alignsim.load(path)
@@ -470,7 +473,6 @@ def _nodes(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return out
 
 
-PATHS = _nodes(BASE)
 WORDS = [
     "4h", "30m", "2d", "0m", "52w", "10000w", "120/week", "0/day", "1e9/hour", "17:00", "24:00",
     "09:00", "Mon-Fri", "Sun", "fixed", "never", "mixture", "exponential", "gamma", "lognormal",
@@ -497,10 +499,13 @@ VALUES = st.recursive(
 
 
 @st.composite
-def mutated_documents(draw: st.DrawFn) -> dict[str, Any]:
-    doc = copy.deepcopy(BASE)
+def mutated_documents(draw: st.DrawFn, base: dict[str, Any]) -> dict[str, Any]:
+    """The document `base` with one to four of its tables, lists or leaves replaced, removed
+    or given an extra key."""
+    doc = copy.deepcopy(base)
+    paths = _nodes(base)
     for _ in range(draw(st.integers(min_value=1, max_value=4))):
-        path = draw(st.sampled_from(PATHS))
+        path = draw(st.sampled_from(paths))
         parent: Any = doc
         try:
             for key in path[:-1]:
@@ -546,8 +551,11 @@ def _resolves(doc: Any, path: str) -> tuple[bool, bool]:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(mutated_documents())
-def test_mutated_documents_fail_only_with_clear_lines(doc: dict[str, Any]) -> None:
+@given(data=st.data())
+def test_mutated_documents_fail_only_with_clear_lines(
+    base: dict[str, Any], data: st.DataObject
+) -> None:
+    doc = data.draw(mutated_documents(base), label="document")
     try:
         scenario = alignsim.validate(doc, LABEL)
     except alignsim.ScenarioError as error:
@@ -574,10 +582,10 @@ def test_mutated_documents_fail_only_with_clear_lines(doc: dict[str, Any]) -> No
         assert isinstance(scenario, alignsim.Scenario)
 
 
-def test_extends_merges_tables_and_replaces_whole_policies(tmp_path):
+def test_extends_merges_tables_and_replaces_whole_policies(default_toml, tmp_path):
     import shutil
 
-    shutil.copy("scenarios/default.toml", tmp_path / "default.toml")
+    shutil.copy(default_toml, tmp_path / "default.toml")
     (tmp_path / "child.toml").write_text(
         'extends = "default.toml"\nname = "child"\n[team]\nreps = 9\n'
         '[policies.current]\nqueue = "fifo"\n'
@@ -585,7 +593,7 @@ def test_extends_merges_tables_and_replaces_whole_policies(tmp_path):
         'sla = { first_response = "1h" }\n'
     )
     child = alignsim.load(tmp_path / "child.toml")
-    base = alignsim.load("scenarios/default.toml")
+    base = alignsim.load(default_toml)
     assert (child.name, child.team.reps, child.team.hours) == ("child", 9, base.team.hours)
     assert child.market == base.market and child.policies["aligned"] == base.policies["aligned"]
     current = child.policies["current"]
@@ -608,10 +616,7 @@ def test_extends_errors_name_the_file(tmp_path):
     )
 
 
-def test_every_shipped_scenario_validates():
-    import glob
-
-    paths = glob.glob("scenarios/**/*.toml", recursive=True)
-    assert len(paths) >= 9
-    for path in paths:
+def test_every_shipped_scenario_validates(shipped_scenarios):
+    assert len(shipped_scenarios) >= 9
+    for path in shipped_scenarios:
         alignsim.load(path)

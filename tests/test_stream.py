@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import fields
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,28 +14,34 @@ from alignsim.distributions import BETA_QUANTILE_ERROR
 from alignsim.engines import make_plan
 from alignsim.engines.plan import response_due
 from alignsim.stream import _seed_states, source_key
-from tests.helpers import scenario
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
-def _sample(weeks: int = 40, **changes):
-    sc = scenario(**{"market.sources.web.rate": "100/week", "horizon": f"{weeks}w", **changes})
-    return sc, alignsim.sample(sc, seed=3)
+@pytest.fixture(scope="module")
+def sampled(tiny_scenario):
+    """sampled(weeks=40, **changes): the tiny scenario at 100 leads a week with changes, and
+    its stream."""
+
+    def make(weeks: int = 40, **changes):
+        sc = tiny_scenario(
+            **{"market.sources.web.rate": "100/week", "horizon": f"{weeks}w", **changes}
+        )
+        return sc, alignsim.sample(sc, seed=3)
+
+    return make
 
 
-def test_weekly_profile_shapes_arrivals_and_keeps_the_weekly_total():
+def test_weekly_profile_shapes_arrivals_and_keeps_the_weekly_total(sampled):
     profile = [1, 1, 1, 1, 1, 0, 0]  # weekdays only
-    _, st = _sample(**{"market.sources.web.weekly_profile": profile})
+    _, st = sampled(**{"market.sources.web.weekly_profile": profile})
     days = (st.created // 24 % 7).astype(int)
     assert not np.any(days >= 5)
     expected = 100 * 40
     assert abs(len(st) - expected) <= 4 * np.sqrt(expected)
 
 
-def test_a_campaign_multiplies_arrivals_inside_its_window_only():
+def test_a_campaign_multiplies_arrivals_inside_its_window_only(sampled):
     campaign = [{"start": "10w", "duration": "2w", "multiplier": 3}]
-    _, st = _sample(**{"market.sources.web.campaigns": campaign})
+    _, st = sampled(**{"market.sources.web.campaigns": campaign})
     inside = np.sum((st.created >= 10 * 168) & (st.created < 12 * 168))
     before = np.sum(st.created < 10 * 168)
     assert abs(inside - 600) <= 4 * np.sqrt(600)  # 3 x 100/week x 2 weeks
@@ -47,8 +52,8 @@ def test_a_campaign_multiplies_arrivals_inside_its_window_only():
     ("measured_in", "due"),
     [("wall_clock", 4 * 24 + 20.0), ("business_hours", 7 * 24 + 12.0)],
 )
-def test_the_sla_clock_counts_business_or_wall_hours(measured_in, due):
-    sc = scenario(
+def test_the_sla_clock_counts_business_or_wall_hours(tiny_scenario, measured_in, due):
+    sc = tiny_scenario(
         **{
             "team.hours": {"open": "09:00", "close": "17:00", "days": "Mon-Fri"},
             "policies.p.sla.first_response": "4h",
@@ -62,8 +67,8 @@ def test_the_sla_clock_counts_business_or_wall_hours(measured_in, due):
     assert got[0] == pytest.approx(due)  # Friday 16:00 + 4h: Friday 20:00, or Monday 12:00
 
 
-def test_sample_refuses_a_horizon_beyond_the_cap():
-    sc = scenario()
+def test_sample_refuses_a_horizon_beyond_the_cap(tiny_scenario):
+    sc = tiny_scenario()
     with pytest.raises(ValueError, match="at most 520 weeks"):
         alignsim.sample(sc, horizon=521 * 168.0)
 
@@ -81,10 +86,10 @@ def test_seed_states_are_numpys_seed_sequences(seed, replication):
             assert np.array_equal(states[i, field], sequence.generate_state(4, np.uint64))
 
 
-def test_the_stream_draws_what_its_keys_say():
+def test_the_stream_draws_what_its_keys_say(default_toml):
     """Each source's rows hold, in order, the draws of SeedSequence(seed, spawn_key=
     (replication, crc32(source), field)), blocks column by column, through the laws."""
-    sc = alignsim.load(ROOT / "scenarios/default.toml")
+    sc = alignsim.load(default_toml)
     seed, rep = 5, 2
     st = alignsim.sample(sc, seed, rep, horizon=6 * 168.0)
     market = sc.market
@@ -176,8 +181,8 @@ def test_blocks_are_written_straight_to_their_rows():
     assert normal_rows(raw[: width * m], rows, out) == -1  # too few words: it says so
 
 
-def test_the_stream_is_sorted_and_its_fields_are_contiguous_arrays():
-    sc = alignsim.load(ROOT / "scenarios/default.toml")
+def test_the_stream_is_sorted_and_its_fields_are_contiguous_arrays(default_toml):
+    sc = alignsim.load(default_toml)
     st = alignsim.sample(sc, 1, 0, horizon=4 * 168.0)
     n = len(st)
     assert np.array_equal(np.lexsort((st.source, st.created)), np.arange(n))
@@ -196,8 +201,8 @@ def test_the_stream_is_sorted_and_its_fields_are_contiguous_arrays():
             assert value.shape == ((n,) if width is None else (n, width)), f.name
 
 
-def test_a_stream_may_have_no_leads():
-    sc = alignsim.load(ROOT / "scenarios/default.toml")
+def test_a_stream_may_have_no_leads(default_toml):
+    sc = alignsim.load(default_toml)
     st = alignsim.sample(sc, 1, 0, horizon=1e-9)
     assert len(st) == 0
     assert st.eps_m.shape == (0, 17) and st.u_reach.shape == (0, 12)

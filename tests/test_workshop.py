@@ -33,9 +33,8 @@ from alignsim.overrides import format_value
 from alignsim.scenario import read_document
 from alignsim.workshop import controls, figures, sources
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = ROOT / "src" / "alignsim" / "workshop" / "app.py"
-DEFAULT = ROOT / "scenarios" / "default.toml"
+APP = Path(sources.__file__).with_name("app.py")
+"""The workshop page's script, beside the package's modules."""
 ENGINE = "fast" if "fast" in ENGINES else None
 """The fast engine when it exists (the page's default once it is DEFAULT_ENGINE)."""
 WEEKS = 13
@@ -47,8 +46,8 @@ HEADLINE = re.compile(
 
 
 @pytest.fixture(autouse=True)
-def _page_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(sources.SCENARIO_ENV, str(DEFAULT))
+def _page_settings(default_toml: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(sources.SCENARIO_ENV, str(default_toml))
     if ENGINE:
         monkeypatch.setenv("ALIGNSIM_WORKSHOP_ENGINE", ENGINE)
     else:
@@ -170,11 +169,11 @@ def test_a_misaligned_lever_raises_the_revenue_lost(
     assert headline(at) != shown
 
 
-def test_cherry_picking_under_a_quota_raises_the_revenue_lost() -> None:
+def test_cherry_picking_under_a_quota_raises_the_revenue_lost(default_toml) -> None:
     """The quota's one call for small marketing leads, with a bar most of them are under
     (default.toml's 8000 catches few, and cherry-picking alone costs nothing while reps have
     time to spare); the scenario is uploaded, extending the shipped default."""
-    current = DEFAULT.read_text().split("[policies.current]")[1].split("[policies.aligned]")[0]
+    current = default_toml.read_text().split("[policies.current]")[1].split("[policies.aligned]")[0]
     assert "min_value = 8000" in current
     text = 'extends = "default.toml"\nname = "big-quota"\n[policies.current]' + current.replace(
         "min_value = 8000", "min_value = 40000"
@@ -207,8 +206,8 @@ def _upload_errors(name: str, data: bytes) -> list[str]:
     return [e.value for e in at.error]
 
 
-def test_an_upload_with_mistakes_shows_one_sentence_per_problem() -> None:
-    doc = DEFAULT.read_text().replace("max_attempts = 2 ", "max_attempts = 40 ")
+def test_an_upload_with_mistakes_shows_one_sentence_per_problem(default_toml) -> None:
+    doc = default_toml.read_text().replace("max_attempts = 2 ", "max_attempts = 40 ")
     doc = doc.replace('first_response = "8h"', 'first_response = "8 hours"')
     assert _upload_errors("mine.toml", doc.encode()) == [
         'mine.toml: policies.current.sla.first_response: expected a duration like "4h", '
@@ -238,9 +237,9 @@ def test_a_bad_upload_is_one_sentence_and_no_traceback(
     assert errors and len(errors) == 1 and errors[0].startswith(message), errors
 
 
-def test_evaluate_is_compare_on_the_changed_scenario() -> None:
+def test_evaluate_is_compare_on_the_changed_scenario(default_toml) -> None:
     """The page's cached streams and baseline runs give exactly `alignsim.compare`'s result."""
-    doc = read_document(DEFAULT)
+    doc = read_document(default_toml)
     scenario = alignsim.validate(doc, "default.toml")
     ch = controls.choices(doc, scenario, "current", "default.toml")
     levers = dataclasses.replace(
@@ -256,8 +255,10 @@ def test_evaluate_is_compare_on_the_changed_scenario() -> None:
     assert got.causes.equals(want.causes)
 
 
-def test_the_levers_write_only_the_played_policy_and_reset_copies_the_baseline() -> None:
-    doc = read_document(DEFAULT)
+def test_the_levers_write_only_the_played_policy_and_reset_copies_the_baseline(
+    default_toml,
+) -> None:
+    doc = read_document(default_toml)
     scenario = alignsim.validate(doc, "default.toml")
     ch = controls.choices(doc, scenario, "current", "default.toml")
     mine = controls.overrides(doc, ch, controls.levers_of(scenario, ch, "current"))
@@ -271,8 +272,8 @@ def test_the_levers_write_only_the_played_policy_and_reset_copies_the_baseline()
     )
 
 
-def test_a_policy_whose_name_is_not_a_bare_key_is_written_quoted() -> None:
-    doc = read_document(DEFAULT)
+def test_a_policy_whose_name_is_not_a_bare_key_is_written_quoted(default_toml) -> None:
+    doc = read_document(default_toml)
     odd = "a.b=c"
     doc["policies"] = {**doc["policies"], odd: doc["policies"].pop("current")}
     scenario = alignsim.validate(doc, "odd.toml")
@@ -307,7 +308,10 @@ def _command(
 
 
 def test_the_command_refuses_bad_input_in_one_line_before_starting_a_server(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    default_toml,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
 ) -> None:
     assert _command(monkeypatch, capsys, str(tmp_path / "nope.toml")) == (
         2,
@@ -317,7 +321,7 @@ def test_the_command_refuses_bad_input_in_one_line_before_starting_a_server(
         2,
         [f"--engine: expected one of {', '.join(ENGINES)} (got 'warp')"],
     )
-    doc = read_document(DEFAULT)
+    doc = read_document(default_toml)
     doc["policies"] = {"aligned": doc["policies"]["aligned"]}
     alone = tmp_path / "alone.toml"
     alone.write_text("\n".join(f"{k} = {format_value(v)}" for k, v in doc.items()))
@@ -351,7 +355,7 @@ def test_every_shipped_scenario_opens_and_resets_to_zero(
 
 
 def test_the_terminal_command_shown_reproduces_the_headline(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    repo_root, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     at = run(page())
     at.button(key="reset").click()
@@ -361,7 +365,7 @@ def test_the_terminal_command_shown_reproduces_the_headline(
     command = shlex.split(at.code[0].value)
     assert command[:2] == ["alignsim", "compare"] and "--set" in command
     argv = [*command, "--json"] + (["--engine", ENGINE] if ENGINE else [])
-    monkeypatch.chdir(ROOT)
+    monkeypatch.chdir(repo_root)
     monkeypatch.setattr(sys, "argv", argv)
     cli.main()  # returns on success
     lost = json.loads(capsys.readouterr().out)["revenue_lost"]

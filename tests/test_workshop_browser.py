@@ -24,8 +24,6 @@ import pytest
 from alignsim.engines import ENGINES
 
 CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT = ROOT / "scenarios" / "default.toml"
 ENGINE = "fast" if "fast" in ENGINES else None
 FLAGS = [
     "--headless",
@@ -52,10 +50,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
+def server(default_toml: Path, tmp_path: Path) -> Iterator[str]:
     """`alignsim workshop` on a free port, until its health endpoint answers."""
     port = _free_port()
-    command = [sys.executable, "-m", "alignsim", "workshop", str(DEFAULT), "--port", str(port)]
+    command = [sys.executable, "-m", "alignsim", "workshop", str(default_toml), "--port", str(port)]
     command += ["--replications", "4", "--weeks", "13"]
     command += ["--engine", ENGINE] if ENGINE else []
     log = tmp_path / "server.log"

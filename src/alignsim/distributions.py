@@ -200,14 +200,28 @@ def _gamma_table(shape: float) -> np.ndarray:
     return table
 
 
+GAMMA_QUANTILE_ERROR = 2e-5
+"""Bound on |gamma_quantile - q| / max(1, q), q = scipy's `special.gammaincinv` (equal to
+`stats.gamma.ppf`), for shapes in [0.01, 10,000] (measured; see `gamma_quantile`)."""
+
+
 def gamma_quantile(shape: float, u: np.ndarray) -> np.ndarray:
-    """Quantiles of the standard gamma law (scale 1) at chances u.
+    """Quantiles of the standard gamma law (scale 1) at chances u, within
+    GAMMA_QUANTILE_ERROR * max(1, q) of scipy's q.
 
     Inverting the incomplete gamma function costs about half a microsecond a value, and a
     run needs one per possible call of every lead: most of a fast run. So the body of the
     quantile function is tabulated once per shape at 65,537 evenly spaced chances and
-    interpolated linearly; the tails, where it bends hard, are computed exactly. A value
-    depends only on its own u, never on how many are drawn together.
+    interpolated linearly; the tails (u below 2**-10 or above 1 - 2**-10), where it bends
+    hard, take scipy's exact values. A value depends only on its own u, never on how many
+    are drawn together.
+
+    Error against scipy, measured at the midpoint and quarter points of every knot interval
+    for 49 shapes spaced evenly in log from 0.01 to 10,000 (a gamma law's cv from 10 down to
+    0.01): |error| <= 1.5e-5 * max(1, q), the worst at shape 0.01; for shapes >= 1 (cv <= 1)
+    the relative error is at most 7.4e-6. So a `Gamma(mean, cv)` draw, q * mean * cv**2, is
+    off by at most 2e-5 * max(mean * cv**2, the draw). Below shape 0.01 the body's values
+    fall under 1e-300 and only the absolute error (under 3e-5) means anything.
     """
     u = np.asarray(u, dtype=float)
     shape = float(shape)
