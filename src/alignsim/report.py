@@ -24,11 +24,11 @@ from matplotlib.axes import Axes
 
 from alignsim import __version__, metrics, plots
 from alignsim.batch.api import MonteCarlo
-from alignsim.comparison import Comparison, compare
+from alignsim.comparison import Comparison, run
 from alignsim.ledger import Ledger, write_atomically
+from alignsim.paired import Pairing
 from alignsim.plots.style import STAGE_LABELS, figure_png, money, per_year
 from alignsim.scenario import Scenario
-from alignsim.simulation import simulate_all
 from alignsim.units import format_duration
 
 __all__ = ["batch_report", "comparison_report", "scenario_report", "write_report"]
@@ -385,20 +385,11 @@ def scenario_report(
 ) -> str:
     """Compare the scenario's policies and report it (see `alignsim.compare` for the options).
 
-    Speed to lead is shown for replication 0, which is played again for its ledgers.
+    Speed to lead is shown for replication 0, whose ledgers the comparison keeps.
     """
-    result = compare(
-        scenario,
-        baseline,
-        policy,
-        replications=replications,
-        seed=seed,
-        horizon=horizon,
-        engine=engine,
-    )
-    names = list(dict.fromkeys([result.baseline, result.policy]))
-    ledgers = simulate_all(scenario, names, seed=result.seed, horizon=horizon, engine=engine)
-    return comparison_report(result, ledgers, scenario, engine=_engine_name(ledgers))
+    pairing = Pairing.of(scenario, baseline, policy, replications, seed, horizon, engine)
+    result = run(pairing, ledgers=True)
+    return comparison_report(result, result.ledgers, scenario, engine=_engine_name(result.ledgers))
 
 
 def _engine_name(ledgers: Mapping[str, Ledger]) -> str:

@@ -3,7 +3,8 @@ call worth" curve).
 
 Each value changes the raw scenario document at a dotted path (as `--set PATH=VALUE` does),
 the changed document is validated, and a comparison runs on the same root seed, so every value
-plays the same lead streams as far as the change allows (common random numbers).
+plays the same lead streams as far as the change allows (common random numbers): a sweep is
+a loop of comparisons, each a loop over `alignsim.paired.play_pair`.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from typing import Any
 
 import pandas as pd
 
-from alignsim.comparison import compare
+from alignsim.comparison import run
 from alignsim.overrides import apply_overrides
+from alignsim.paired import Pairing
 from alignsim.scenario import Scenario, ScenarioError, read_document
 from alignsim.scenario import validate as validate_document
 
@@ -117,15 +119,8 @@ def sweep(
     rows: list[dict[str, Any]] = []
     context: dict[str, Any] = {}
     for value, sc in zip(values, scenarios, strict=True):
-        summary = compare(
-            sc,
-            baseline,
-            policy,
-            replications=replications,
-            seed=root,
-            horizon=horizon,
-            engine=engine,
-        ).summary()
+        pairing = Pairing.of(sc, baseline, policy, replications, root, horizon, engine)
+        summary = run(pairing).summary()
         lost = summary["revenue_lost"]
         row: dict[str, Any] = {
             "value": value,
