@@ -28,7 +28,8 @@ SUMMARY_KEYS = {
     "horizon_h",
     "revenue",
     "revenue_lost",
-    "attribution",
+    "by_leak",
+    "by_lever",
     "funnels",
 }
 
@@ -54,23 +55,23 @@ def test_identity_is_exactly_zero(scenario: alignsim.Scenario) -> None:
     result = compare(scenario, "current", "current", replications=3, horizon=WEEKS8)
     s = result.summary()
     assert s["revenue_lost"] == {"mean": 0.0, "std": 0.0, "ci_low": 0.0, "ci_high": 0.0}
-    assert s["attribution"] == dict.fromkeys(CAUSES, 0.0)
+    assert s["by_leak"] == dict.fromkeys(CAUSES, 0.0)
     assert (result.to_frame()["revenue_lost"] == 0.0).all()
-    assert (result.attribution_by_replication()["leads"] == 0).all()
+    assert (result.by_leak_by_replication()["leads"] == 0).all()
     assert list(s["revenue"]) == ["current"]
 
 
 def test_causes_sum_exactly_to_revenue_lost(eight: Comparison) -> None:
     rows = eight.to_frame().set_index("replication")
-    per_rep = eight.attribution_by_replication().groupby("replication")["amount"].sum()
+    per_rep = eight.by_leak_by_replication().groupby("replication")["amount"].sum()
     assert len(per_rep) == 8
     for r, lost in rows["revenue_lost"].items():
         assert per_rep[r] == pytest.approx(lost, rel=1e-9, abs=1e-9 * abs(lost) + 1e-6)
     assert (rows["revenue_lost"] == rows["revenue_baseline"] - rows["revenue_policy"]).all()
     s = eight.summary()
-    total = sum(s["attribution"].values())
+    total = sum(s["by_leak"].values())
     assert total == pytest.approx(s["revenue_lost"]["mean"], rel=1e-9)
-    table = eight.attribution()
+    table = eight.by_leak()
     assert list(table["cause"]) == list(CAUSES)
     assert table["share"].sum() == pytest.approx(1.0, rel=1e-9)
     assert list(table.columns) == ["cause", "amount", "share", "leads"]

@@ -102,8 +102,8 @@ def test_funnel_comparison_of_ledgers_counts_each_ledger(
     assert texts(ax.get_legend().get_texts()) == list(ledgers)
 
 
-def test_attribution_is_a_waterfall_that_closes(comparison: alignsim.Comparison) -> None:
-    ax = drawn(plots.attribution(comparison))
+def test_by_leak_is_a_waterfall_that_closes(comparison: alignsim.Comparison) -> None:
+    ax = drawn(plots.by_leak(comparison))
     summary = comparison.summary()
     start = summary["revenue"]["aligned"] * PER_YEAR
     end = summary["revenue"]["current"] * PER_YEAR
@@ -111,7 +111,7 @@ def test_attribution_is_a_waterfall_that_closes(comparison: alignsim.Comparison)
     assert len(bars) == len(CAUSES) + 2
     assert bars[0].get_height() == pytest.approx(start)
     assert bars[-1].get_height() == pytest.approx(end)
-    amounts = comparison.attribution()["amount"].to_numpy() * PER_YEAR
+    amounts = comparison.by_leak()["amount"].to_numpy() * PER_YEAR
     assert [b.get_height() for b in bars[1:-1]] == pytest.approx(np.abs(amounts))
     level = start
     for bar, amount in zip(bars[1:-1], amounts, strict=True):
@@ -126,17 +126,17 @@ def test_attribution_is_a_waterfall_that_closes(comparison: alignsim.Comparison)
     assert "95% interval" in ax.get_title(loc="left")
 
 
-def test_attribution_refuses_what_is_not_a_comparison(
+def test_by_leak_refuses_what_is_not_a_comparison(
     ledgers: dict[str, alignsim.Ledger],
 ) -> None:
     with pytest.raises(TypeError, match="expected a Comparison"):
-        plots.attribution(ledgers["current"])  # type: ignore[arg-type]
+        plots.by_leak(ledgers["current"])  # type: ignore[arg-type]
 
 
 def test_a_plot_draws_into_the_axes_it_is_given(comparison: alignsim.Comparison) -> None:
     figure = Figure()
     ax = figure.add_subplot()
-    assert plots.attribution(comparison, ax=ax) is ax
+    assert plots.by_leak(comparison, ax=ax) is ax
     assert len(figure.axes) == 1
 
 
@@ -368,7 +368,7 @@ def test_tornado_has_one_bar_per_input_largest_swing_on_top(batch: Path) -> None
 
 def test_a_batch_also_draws_its_waterfall_and_funnels(batch: Path) -> None:
     mc = plots.read_batch(batch)
-    ax = drawn(plots.attribution(batch))
+    ax = drawn(plots.by_leak(batch))
     scale = 52 / 6
     assert ax.patches[0].get_height() == pytest.approx(mc.runs["revenue_baseline"].mean() * scale)
     assert ax.patches[-1].get_height() == pytest.approx(mc.runs["revenue_policy"].mean() * scale)

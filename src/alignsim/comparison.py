@@ -8,7 +8,9 @@ attribution by leak is alignsim.leaks's (its names are re-exported here).
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +22,7 @@ from scipy import stats
 from alignsim import metrics
 from alignsim.leaks import CAUSE_OF_OUTCOME, CAUSES, LET_GO, attribute, attribution
 from alignsim.ledger import Ledger
+from alignsim.levers import GROUPS, LeverSplit
 from alignsim.paired import PairedRun, Pairing, play_pair
 from alignsim.scenario import Scenario
 
@@ -34,6 +37,10 @@ __all__ = [
     "compare",
     "run",
 ]
+
+
+_LEVER_COLUMNS = ["replication", "lever", "amount"]
+_RENAMED = "Comparison.{} is renamed {}; the old name goes in the next release"
 
 
 def _interval(values: np.ndarray) -> dict[str, float | None]:
@@ -63,6 +70,9 @@ class Comparison:
     """One row per replication and cause: replication, cause, amount, leads."""
     ledgers: dict[str, Ledger] = field(default_factory=dict)
     """The first replication's ledgers by policy name, when asked for (`run(ledgers=True)`)."""
+    levers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_LEVER_COLUMNS))
+    """One row per replication of the split by lever and lever group: replication, lever,
+    amount (its Shapley value; empty without the split)."""
 
     @property
     def replications(self) -> int:
@@ -73,12 +83,13 @@ class Comparison:
         revenue_lost, then baseline_<stage> and policy_<stage> for every funnel stage."""
         return self.rows.copy()
 
-    def attribution_by_replication(self) -> pd.DataFrame:
-        """Revenue lost by cause in every replication: replication, cause, amount, leads."""
+    def by_leak_by_replication(self) -> pd.DataFrame:
+        """Revenue lost by leak in every replication: replication, cause, amount, leads."""
         return self.causes.copy()
 
-    def attribution(self) -> pd.DataFrame:
-        """Mean revenue lost per replication by cause: cause, amount, share, leads (mean count)."""
+    def by_leak(self) -> pd.DataFrame:
+        """Mean revenue lost per replication by leak (where the policy's leads ended): cause,
+        amount, share, leads (mean count)."""
         means = self.causes.groupby("cause", sort=False)[["amount", "leads"]].mean()
         means = means.reindex(list(CAUSES))
         total = float(self.rows["revenue_lost"].mean())
@@ -93,6 +104,57 @@ class Comparison:
             }
         )
 
+    def attribution(self) -> pd.DataFrame:
+        """Deprecated name of `by_leak` (removed in the next release)."""
+        warnings.warn(_RENAMED.format("attribution", "by_leak"), DeprecationWarning, stacklevel=2)
+        return self.by_leak()
+
+    def attribution_by_replication(self) -> pd.DataFrame:
+        """Deprecated name of `by_leak_by_replication` (removed in the next release)."""
+        warnings.warn(
+            _RENAMED.format("attribution_by_replication", "by_leak_by_replication"),
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.by_leak_by_replication()
+
+    @property
+    def lever_replications(self) -> int:
+        """Replications the split by lever was played on (the first ones; 0: not played)."""
+        return int(self.levers["replication"].nunique())
+
+    def by_lever(self) -> pd.DataFrame:
+        """Mean revenue lost per replication by lever group (exact Shapley values, MODEL.md
+        6.4): lever, amount, share, ci_low, ci_high, one row per group of
+        alignsim.levers.GROUPS (0 for a group in which the policies agree).
+
+        Over the first `lever_replications` replications (`attrs["replications"]`), which may
+        be fewer than the comparison's; the amounts add up to the mean revenue lost over those
+        (`attrs["revenue_lost"]`) and the shares to 1. The interval of each lever is the 95%
+        paired t interval of its per-replication values (None with one replication).
+        """
+        if self.levers.empty:
+            raise ValueError(
+                "this comparison was played without the split by lever (lever_replications=0)"
+            )
+        per = self.levers.pivot(index="replication", columns="lever", values="amount")
+        per = per.reindex(columns=list(GROUPS))
+        lost = self.rows.set_index("replication").loc[per.index, "revenue_lost"]
+        total = float(lost.mean())
+        spans = [_interval(per[g].to_numpy(float)) for g in GROUPS]
+        amount = np.array([s["mean"] for s in spans])
+        frame = pd.DataFrame(
+            {
+                "lever": list(GROUPS),
+                "amount": amount,
+                "share": amount / total if total != 0 else np.full(len(amount), np.nan),
+                "ci_low": [s["ci_low"] for s in spans],
+                "ci_high": [s["ci_high"] for s in spans],
+            }
+        )
+        frame.attrs.update(replications=len(per), revenue_lost=_interval(lost.to_numpy(float)))
+        return frame
+
     def summary(self) -> dict[str, Any]:
         """The comparison's headline figures as plain JSON-ready data."""
         rows = self.rows
@@ -102,8 +164,8 @@ class Comparison:
             names[r]: {s: float(rows[f"{r}_{s}"].mean()) for s in metrics.FUNNEL_STAGES}
             for r in ("policy", "baseline")
         }
-        attribution = self.attribution()
-        return {
+        leaks = self.by_leak()
+        out = {
             "scenario": self.scenario,
             "baseline": self.baseline,
             "policy": self.policy,
@@ -113,9 +175,20 @@ class Comparison:
             "horizon_h": self.horizon_h,
             "revenue": revenue,
             "revenue_lost": _interval(rows["revenue_lost"].to_numpy(float)),
-            "attribution": dict(zip(attribution["cause"], attribution["amount"], strict=True)),
+            "by_leak": dict(zip(leaks["cause"], leaks["amount"], strict=True)),
             "funnels": funnels,
         }
+        if not self.levers.empty:
+            levers = self.by_lever()
+            out["by_lever"] = {
+                "replications": levers.attrs["replications"],
+                "revenue_lost": levers.attrs["revenue_lost"],
+                "levers": {
+                    row["lever"]: {k: row[k] for k in ("amount", "share", "ci_low", "ci_high")}
+                    for row in levers.to_dict(orient="records")
+                },
+            }
+        return out
 
 
 def compare(
@@ -126,22 +199,46 @@ def compare(
     seed: int | None = None,
     horizon: float | None = None,
     engine: str | None = None,
+    lever_replications: int | None = None,
 ) -> Comparison:
     """Compare `policy` with `baseline` over `replications` common lead streams.
 
     baseline defaults to the scenario's baseline policy; policy to the first other policy (the
     baseline itself when there is no other). horizon is in hours (default: the scenario's).
+    lever_replications: the first replications on which the loss is split by lever
+    (`Comparison.by_lever`; None: all, 0: no split); each plays 2^g policies for the g lever
+    groups in which the two differ.
     """
-    return run(Pairing.of(scenario, baseline, policy, replications, seed, horizon, engine))
+    pairing = Pairing.of(scenario, baseline, policy, replications, seed, horizon, engine)
+    return run(pairing, lever_replications=lever_replications)
 
 
-def run(pairing: Pairing, *, ledgers: bool = False) -> Comparison:
+def run(
+    pairing: Pairing, *, ledgers: bool = False, lever_replications: int | None = 0
+) -> Comparison:
     """The comparison of a pairing: `play_pair` on each replication, collected.
 
     ledgers: keep the first replication's two ledgers in `Comparison.ledgers`.
+    lever_replications: split the loss by lever on the first ones (None: all; 0: none).
     """
-    runs = (play_pair(pairing, r, ledgers=ledgers and r == 0) for r in range(pairing.replications))
-    return collect(pairing, runs)
+    count = pairing.replications if lever_replications is None else lever_replications
+    if not 0 <= count <= pairing.replications:
+        raise ValueError(
+            f"lever_replications must be between 0 and the {pairing.replications} "
+            f"replications (got {count})"
+        )
+    split = LeverSplit.of(pairing) if count else None
+
+    def one(r: int) -> PairedRun:
+        if split is None or r >= count:
+            return play_pair(pairing, r, ledgers=ledgers and r == 0)
+        stream = pairing.stream(r, split.widths)
+        paired = play_pair(pairing, r, stream=stream, ledgers=ledgers and r == 0)
+        amounts = dict(zip(split.players, split.values(pairing, paired), strict=True))
+        by_lever = np.array([amounts.get(g, 0.0) for g in GROUPS])
+        return dataclasses.replace(paired, by_lever=by_lever)
+
+    return collect(pairing, (one(r) for r in range(pairing.replications)))
 
 
 def collect(pairing: Pairing, runs: Iterable[PairedRun]) -> Comparison:
@@ -150,7 +247,14 @@ def collect(pairing: Pairing, runs: Iterable[PairedRun]) -> Comparison:
     amounts: list[np.ndarray] = []
     leads: list[np.ndarray] = []
     kept: dict[str, Ledger] = {}
+    levers: list[pd.DataFrame] = []
     for paired in runs:
+        if paired.by_lever is not None:
+            levers.append(
+                pd.DataFrame(
+                    {"replication": paired.replication, "lever": GROUPS, "amount": paired.by_lever}
+                )
+            )
         rows.append(paired.row())
         amounts.append(paired.lost_by_cause)
         leads.append(paired.leads_by_cause)
@@ -175,4 +279,7 @@ def collect(pairing: Pairing, runs: Iterable[PairedRun]) -> Comparison:
         rows=frame,
         causes=causes,
         ledgers=kept,
+        levers=pd.concat(levers, ignore_index=True)
+        if levers
+        else pd.DataFrame(columns=_LEVER_COLUMNS),
     )

@@ -109,6 +109,8 @@ class PairedRun:
     """Leads charged to each cause, in both directions."""
     ledgers: tuple[Ledger, Ledger] | None = None
     """The baseline's and the policy's ledgers, when asked for."""
+    by_lever: np.ndarray | None = None
+    """Revenue lost by lever group (order of alignsim.levers.GROUPS), when split."""
 
     @property
     def revenue_lost(self) -> float:

@@ -26,6 +26,7 @@ from alignsim import __version__, metrics, plots
 from alignsim.batch.api import MonteCarlo
 from alignsim.comparison import Comparison, run
 from alignsim.ledger import Ledger, write_atomically
+from alignsim.levers import LEVER_LABELS
 from alignsim.paired import Pairing
 from alignsim.plots.style import STAGE_LABELS, figure_png, money, per_year
 from alignsim.scenario import Scenario
@@ -133,11 +134,57 @@ _CAUSES_NOTE = (
 )
 
 
-def _causes(result: Comparison, runs_word: str) -> str:
-    """The causes table and the waterfall."""
+_LEVERS_NOTE = (
+    "Which misalignment costs what: the policy differs from the baseline in a few lever groups; "
+    "each group's share is its exact Shapley value, its average marginal loss over every order "
+    "of switching the groups from the baseline to the policy, every mix played on the same "
+    "leads. The shares add up exactly to the revenue lost; a group in which the two policies "
+    "agree gets 0. Each interval is the paired 95% t interval over the replications of the split."
+)
+
+
+def _levers(result: Comparison) -> str:
+    """The split by lever: table with intervals, and its waterfall."""
     cur = result.currency
     scale = per_year(result.horizon_h)
-    attribution = result.attribution()
+    levers = result.by_lever()
+    k = levers.attrs["replications"]
+    rows = [
+        [
+            LEVER_LABELS[row.lever],
+            money(row.amount * scale, cur),
+            _interval(row.ci_low, row.ci_high, cur, scale),
+            _share(row.share),
+        ]
+        for row in levers.itertuples()
+    ]
+    lost = levers.attrs["revenue_lost"]
+    over = "" if k == result.replications else f" (over the first {k} replications)"
+    return section(
+        f"Why: revenue lost by lever{over}",
+        paragraph(_LEVERS_NOTE, "note"),
+        table(
+            ["lever", "revenue lost a year", "95% interval", "share"],
+            rows,
+            [
+                "total",
+                money(lost["mean"] * scale, cur),
+                _interval(lost["ci_low"], lost["ci_high"], cur, scale),
+                "100%" if lost["mean"] else "-",
+            ],
+        ),
+        image(
+            plots.by_lever(result),
+            f"Waterfall of revenue a year from {result.baseline} to {result.policy}, by lever",
+        ),
+    )
+
+
+def _causes(result: Comparison, runs_word: str) -> str:
+    """The leaks table and the waterfall."""
+    cur = result.currency
+    scale = per_year(result.horizon_h)
+    attribution = result.by_leak()
     with_leads = bool(attribution["leads"].notna().all())
     rows = []
     for row in attribution.itertuples():
@@ -146,7 +193,7 @@ def _causes(result: Comparison, runs_word: str) -> str:
     total = float(result.rows["revenue_lost"].mean())
     header = ["cause", "revenue lost a year", "share"]
     return section(
-        "Why: revenue lost by cause",
+        "Where: revenue lost by leak",
         paragraph(_CAUSES_NOTE, "note"),
         table(
             header + ([f"leads per {runs_word}"] if with_leads else []),
@@ -155,8 +202,8 @@ def _causes(result: Comparison, runs_word: str) -> str:
             + ([""] if with_leads else []),
         ),
         image(
-            plots.attribution(result),
-            f"Waterfall of revenue a year from {result.baseline} to {result.policy}, by cause",
+            plots.by_leak(result),
+            f"Waterfall of revenue a year from {result.baseline} to {result.policy}, by leak",
         ),
     )
 
@@ -256,6 +303,7 @@ def comparison_report(
         f"<strong>{_e(money(lost['mean'] * scale, cur))}</strong><br>"
         f"{_e(_interval(lost['ci_low'], lost['ci_high'], cur, scale))} "
         f"({_e(runs)} scaled to 52 weeks; paired t interval over the replications)</div>",
+        *([_levers(result)] if result.lever_replications else []),
         _causes(result, "replication"),
         _funnels(result, "replication"),
     ]
@@ -382,13 +430,14 @@ def scenario_report(
     seed: int | None = None,
     horizon: float | None = None,
     engine: str | None = None,
+    lever_replications: int | None = None,
 ) -> str:
     """Compare the scenario's policies and report it (see `alignsim.compare` for the options).
 
     Speed to lead is shown for replication 0, whose ledgers the comparison keeps.
     """
     pairing = Pairing.of(scenario, baseline, policy, replications, seed, horizon, engine)
-    result = run(pairing, ledgers=True)
+    result = run(pairing, ledgers=True, lever_replications=lever_replications)
     return comparison_report(result, result.ledgers, scenario, engine=_engine_name(result.ledgers))
 
 

@@ -233,7 +233,7 @@ def headline(result: Comparison) -> str:
 def biggest_cause(result: Comparison) -> str:
     """One plain sentence naming the biggest cause of the revenue lost (or gained)."""
     scale = HOURS_PER_YEAR / result.horizon_h
-    causes = result.attribution()
+    causes = result.by_leak()
     mean, low, high = interval_per_year(result)
     cur = result.currency
     amounts = causes.set_index("cause")["amount"] * scale
