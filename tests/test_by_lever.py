@@ -194,6 +194,7 @@ def test_compare_json_has_by_lever_and_by_leak(monkeypatch: pytest.MonkeyPatch, 
     code, out, err = in_process([*args, "--lever-replications", "2", "--json"], monkeypatch, capsys)
     assert code == 0, err
     s = json.loads(out)
+    assert s["unit"] == "per_year"
     assert "attribution" not in s and set(s["by_leak"]) == set(alignsim.comparison.CAUSES)
     split = s["by_lever"]
     assert split["replications"] == 2 and list(split["levers"]) == list(GROUPS)

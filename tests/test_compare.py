@@ -25,6 +25,7 @@ SUMMARY_KEYS = {
     "replications",
     "seed",
     "currency",
+    "unit",
     "horizon_h",
     "revenue",
     "revenue_lost",
@@ -86,8 +87,8 @@ def test_aligned_earns_more_paired_interval_above_zero(eight: Comparison) -> Non
 def test_interval_shrinks_with_more_replications(
     scenario: alignsim.Scenario, eight: Comparison
 ) -> None:
-    few = compare(scenario, replications=3, horizon=WEEKS8).summary()["revenue_lost"]
-    many = eight.summary()["revenue_lost"]
+    few = compare(scenario, replications=3, horizon=WEEKS8).summary("per_run")["revenue_lost"]
+    many = eight.summary("per_run")["revenue_lost"]
     for lost in (few, many):
         assert lost["ci_low"] < lost["mean"] < lost["ci_high"]
     assert many["ci_high"] - many["ci_low"] < few["ci_high"] - few["ci_low"]
@@ -111,6 +112,20 @@ def test_summary_keys_and_funnels(eight: Comparison) -> None:
         s["revenue_lost"]["mean"], rel=1e-9
     )
     json.dumps(s)
+    # Money per year (a run of 8 weeks scaled to 52), counts per run; or every figure per run.
+    assert s["unit"] == "per_year"
+    rows = eight.to_frame()
+    per_run = eight.summary(unit="per_run")
+    assert per_run["unit"] == "per_run" and per_run["funnels"] == s["funnels"]
+    assert per_run["revenue_lost"]["mean"] == float(rows["revenue_lost"].mean())
+    for key in ("mean", "std", "ci_low", "ci_high"):
+        assert s["revenue_lost"][key] == pytest.approx(per_run["revenue_lost"][key] * 52 / 8)
+    assert s["revenue"]["current"] == pytest.approx(rows["revenue_policy"].mean() * 52 / 8)
+    for cause, amount in per_run["by_leak"].items():
+        assert s["by_leak"][cause] == pytest.approx(amount * 52 / 8)
+    for lever, figures in per_run["by_lever"]["levers"].items():
+        assert s["by_lever"]["levers"][lever]["amount"] == pytest.approx(figures["amount"] * 52 / 8)
+        assert s["by_lever"]["levers"][lever]["share"] == figures["share"]
 
 
 def test_unknown_policy(scenario: alignsim.Scenario) -> None:

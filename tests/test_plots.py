@@ -104,7 +104,7 @@ def test_funnel_comparison_of_ledgers_counts_each_ledger(
 
 def test_by_leak_is_a_waterfall_that_closes(comparison: alignsim.Comparison) -> None:
     ax = drawn(plots.by_leak(comparison))
-    summary = comparison.summary()
+    summary = comparison.summary(unit="per_run")
     start = summary["revenue"]["aligned"] * PER_YEAR
     end = summary["revenue"]["current"] * PER_YEAR
     bars = ax.patches
@@ -192,7 +192,8 @@ def test_sweep_rows_are_the_comparisons_of_each_value() -> None:
     ax = drawn(plots.sweep(frame))
     (line,) = [line for line in ax.get_lines() if line.get_marker() == "o"]
     assert list(line.get_xdata()) == [1.0, 4.0]
-    assert list(line.get_ydata()) == pytest.approx(frame["revenue_lost"] * 52 / 8)
+    assert frame.attrs["unit"] == "per_year"
+    assert list(line.get_ydata()) == pytest.approx(frame["revenue_lost"])  # already a year
     assert any(isinstance(c, PolyCollection) for c in ax.collections)  # the interval band
     assert "as policies.current.sla.max_attempts varies" in ax.get_title(loc="left")
 
@@ -341,7 +342,7 @@ def test_decay_refuses_a_ledger(ledgers: dict[str, alignsim.Ledger]) -> None:
 
 def test_distribution_marks_the_percentiles_and_the_exceedance(batch: Path) -> None:
     mc = plots.read_batch(batch)
-    lost = mc.runs["revenue_lost"].to_numpy() * (52 / 6)
+    lost = mc.runs["revenue_lost"].to_numpy()  # per year already
     ax = drawn(plots.distribution(batch))
     assert sum(p.get_height() for p in ax.patches) == len(lost)  # every run in the histogram
     marks = [line.get_xdata()[0] for line in ax.get_lines()]
@@ -361,7 +362,7 @@ def test_tornado_has_one_bar_per_input_largest_swing_on_top(batch: Path) -> None
     labels = [t.split(" (")[0].split("\n")[0] for t in texts(ax.get_yticklabels())]
     assert labels == list(table["input"])
     widths = [p.get_width() for p in ax.patches]
-    assert widths == pytest.approx(np.abs(table["swing"].to_numpy()) * 52 / 6)
+    assert widths == pytest.approx(np.abs(table["swing"].to_numpy()))
     tops = [p.get_y() for p in ax.patches]
     assert tops == sorted(tops, reverse=True)  # the first row (largest swing) is on top
 
@@ -369,9 +370,9 @@ def test_tornado_has_one_bar_per_input_largest_swing_on_top(batch: Path) -> None
 def test_a_batch_also_draws_its_waterfall_and_funnels(batch: Path) -> None:
     mc = plots.read_batch(batch)
     ax = drawn(plots.by_leak(batch))
-    scale = 52 / 6
-    assert ax.patches[0].get_height() == pytest.approx(mc.runs["revenue_baseline"].mean() * scale)
-    assert ax.patches[-1].get_height() == pytest.approx(mc.runs["revenue_policy"].mean() * scale)
+    assert mc.unit == "per_year"  # the runs' money is per year already
+    assert ax.patches[0].get_height() == pytest.approx(mc.runs["revenue_baseline"].mean())
+    assert ax.patches[-1].get_height() == pytest.approx(mc.runs["revenue_policy"].mean())
     assert len(plots.funnel_comparison(mc).patches) == 2 * len(metrics.FUNNEL_STAGES)
 
 

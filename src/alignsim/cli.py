@@ -303,7 +303,7 @@ def _interval_text(low: float | None, high: float | None, currency: str, scale: 
 
 def _print_comparison(result: Comparison) -> None:
     """The comparison as a manager reads it: per year, with the interval and the causes."""
-    s = result.summary()
+    s = result.summary(unit="per_run")
     cur = s["currency"]
     per_year = HOURS_PER_YEAR / s["horizon_h"]
     lost = s["revenue_lost"]
@@ -509,15 +509,15 @@ def sweep(
         for r in frame.to_dict("records")
     ]
     if as_json:
-        keys = ("scenario", "set", "baseline", "policy", "replications", "seed", "currency")
+        keys = ("scenario", "set", "baseline", "policy", "replications", "seed", "currency", "unit")
         out = {k: first[k] for k in keys} | {"horizon_h": first["horizon_h"], "rows": rows}
         typer.echo(json.dumps(out, indent=2, default=str))
         return
     cur = first["currency"]
     table = Table(
         title=f"{first['scenario']}: {first['policy']} against {first['baseline']} as {path} "
-        f"varies; {replications} replications of {format_duration(first['horizon_h'])}, "
-        f"seed {root}",
+        f"varies, per year; {replications} replications of "
+        f"{format_duration(first['horizon_h'])}, seed {root}",
         title_justify="left",
     )
     for column in (path, "revenue lost", "95% interval", *(f"revenue, {n}" for n in names)):

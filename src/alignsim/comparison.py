@@ -13,7 +13,7 @@ import math
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,7 @@ from alignsim.ledger import Ledger
 from alignsim.levers import GROUPS, LeverSplit
 from alignsim.paired import PairedRun, Pairing, play_pair
 from alignsim.scenario import Scenario
+from alignsim.units import RATE_PERIODS
 
 __all__ = [
     "CAUSES",
@@ -39,6 +40,8 @@ __all__ = [
 ]
 
 
+HOURS_PER_YEAR = RATE_PERIODS["year"]
+"""A year of 52 weeks: what per-year figures scale a run's to."""
 _LEVER_COLUMNS = ["replication", "lever", "amount"]
 _RENAMED = "Comparison.{} is renamed {}; the old name goes in the next release"
 
@@ -155,11 +158,17 @@ class Comparison:
         frame.attrs.update(replications=len(per), revenue_lost=_interval(lost.to_numpy(float)))
         return frame
 
-    def summary(self) -> dict[str, Any]:
-        """The comparison's headline figures as plain JSON-ready data."""
+    def summary(self, unit: Literal["per_year", "per_run"] = "per_year") -> dict[str, Any]:
+        """The comparison's headline figures as plain JSON-ready data.
+
+        unit: "per_year" (what `compare --json` prints) scales every money figure from a run
+        of `horizon_h` hours to a year of 52 weeks; "per_run" keeps them per run. The `unit`
+        key says which. Funnel figures are mean lead counts per run either way.
+        """
+        k = HOURS_PER_YEAR / self.horizon_h if unit == "per_year" else 1.0
         rows = self.rows
         names = {"baseline": self.baseline, "policy": self.policy}
-        revenue = {names[r]: float(rows[f"revenue_{r}"].mean()) for r in ("policy", "baseline")}
+        revenue = {names[r]: float(rows[f"revenue_{r}"].mean()) * k for r in ("policy", "baseline")}
         funnels = {
             names[r]: {s: float(rows[f"{r}_{s}"].mean()) for s in metrics.FUNNEL_STAGES}
             for r in ("policy", "baseline")
@@ -172,23 +181,36 @@ class Comparison:
             "replications": self.replications,
             "seed": self.seed,
             "currency": self.currency,
+            "unit": unit,
             "horizon_h": self.horizon_h,
             "revenue": revenue,
-            "revenue_lost": _interval(rows["revenue_lost"].to_numpy(float)),
-            "by_leak": dict(zip(leaks["cause"], leaks["amount"], strict=True)),
+            "revenue_lost": _scaled(_interval(rows["revenue_lost"].to_numpy(float)), k),
+            "by_leak": {
+                c: float(a) * k for c, a in zip(leaks["cause"], leaks["amount"], strict=True)
+            },
             "funnels": funnels,
         }
         if not self.levers.empty:
             levers = self.by_lever()
             out["by_lever"] = {
                 "replications": levers.attrs["replications"],
-                "revenue_lost": levers.attrs["revenue_lost"],
+                "revenue_lost": _scaled(levers.attrs["revenue_lost"], k),
                 "levers": {
-                    row["lever"]: {k: row[k] for k in ("amount", "share", "ci_low", "ci_high")}
+                    row["lever"]: {"share": _finite(row["share"])}
+                    | _scaled({m: row[m] for m in ("amount", "ci_low", "ci_high")}, k)
                     for row in levers.to_dict(orient="records")
                 },
             }
         return out
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if x is not None and math.isfinite(x) else None
+
+
+def _scaled(figures: dict[str, float | None], k: float) -> dict[str, float | None]:
+    """Money figures times k (None stays None)."""
+    return {name: None if x is None else float(x) * k for name, x in figures.items()}
 
 
 def compare(

@@ -286,7 +286,7 @@ def comparison_report(
     """
     cur = result.currency
     scale = per_year(result.horizon_h)
-    lost = result.summary()["revenue_lost"]
+    lost = result.summary(unit="per_run")["revenue_lost"]
     runs = (
         f"{result.replications} replication{'s' if result.replications != 1 else ''} of "
         f"{format_duration(result.horizon_h)}"
@@ -315,7 +315,8 @@ def comparison_report(
 
 
 def _thresholds(mc: MonteCarlo, lost: np.ndarray) -> list[float]:
-    """The batch's own thresholds and round amounts near its P10, P50 and P90 (per run)."""
+    """The batch's own thresholds and round amounts near its P10, P50 and P90 (in the
+    runs' unit, per year)."""
     picks = {float(f"{x:.2g}") for x in np.percentile(lost, [10, 50, 90]) if x > 0}
     return sorted(picks | set(mc.thresholds)) or [0.0]
 
@@ -327,7 +328,7 @@ def batch_report(batch: MonteCarlo | str | os.PathLike[str]) -> str:
     """
     mc = plots.read_batch(batch)
     cur = mc.currency
-    scale = per_year(mc.horizon_h)
+    scale = mc.to_year
     lost = mc.runs["revenue_lost"].to_numpy(float)
     stats = mc.summary()["revenue_lost"]
     n = len(lost)

@@ -85,10 +85,11 @@ def sweep(
     horizon is in hours (default: the scenario's).
 
     Returns one row per value, as `alignsim sweep --json` prints them: `value` (as given),
-    `revenue_lost` (mean per run, currency), `ci_low`, `ci_high` (its 95% paired interval, NaN
-    with one replication), then `revenue_<name>` for the policy and the baseline (mean per
-    run). `frame.attrs` holds the context: scenario, set, baseline, policy, replications, seed,
-    currency, horizon_h.
+    `revenue_lost` (mean, currency per year: a run of the horizon scaled to 52 weeks),
+    `ci_low`, `ci_high` (its 95% paired interval, NaN with one replication), then
+    `revenue_<name>` for the policy and the baseline (mean per year). `frame.attrs` holds the
+    context: scenario, set, baseline, policy, replications, seed, currency, unit ("per_year"),
+    horizon_h.
 
     Raises ScenarioError listing every value whose changed scenario is invalid, and ValueError
     for an empty list of values, fewer than one replication or an unknown policy.
@@ -139,6 +140,7 @@ def sweep(
             "replications": replications,
             "seed": root,
             "currency": summary["currency"],
+            "unit": summary["unit"],
             "horizon_h": summary["horizon_h"],
         }
     frame = pd.DataFrame(rows)

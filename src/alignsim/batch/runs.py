@@ -7,11 +7,12 @@ the root seed, i and the design only, never on which worker plays it or when. A 
 `alignsim.paired.play_pair`, as a replication of `compare` is. A run keeps
 figures, never the per-lead ledgers, so memory stays flat however many runs a worker plays.
 
-A run's figures (money in the scenario's currency over the horizon; counts of leads):
+A run's figures (money in the scenario's currency per year: the run's horizon scaled to 52
+weeks, exactly the run's own figures for a 52-week horizon; counts of leads per run):
 
 | column | meaning |
 |---|---|
-| `revenue_baseline`, `revenue_policy` | revenue won inside the horizon under each policy |
+| `revenue_baseline`, `revenue_policy` | revenue won inside the horizon under each policy, per year |
 | `revenue_lost` | baseline minus policy |
 | `leads` | leads created in the run (both policies see the same) |
 | `baseline_<stage>`, `policy_<stage>` | marketing's funnel: leads, mql, routed, sal, reached, sql, won |
@@ -29,8 +30,12 @@ from alignsim import metrics
 from alignsim.batch.setup import Setup
 from alignsim.leaks import CAUSES
 from alignsim.paired import Pairing, play_pair
+from alignsim.units import RATE_PERIODS
 
-__all__ = ["FIGURES", "Chunk", "cause_column", "play", "play_chunk"]
+__all__ = ["FIGURES", "HOURS_PER_YEAR", "Chunk", "cause_column", "play", "play_chunk"]
+
+HOURS_PER_YEAR = RATE_PERIODS["year"]
+"""A year of 52 weeks: money figures are scaled from a run's horizon to it."""
 
 
 def cause_column(cause: str) -> str:
@@ -73,10 +78,11 @@ def play(setup: Setup, replication: int, values: np.ndarray, run: int | None = N
     )
     paired = play_pair(pairing, replication)
     base, other = paired.baseline, paired.policy
-    row = [base.revenue, other.revenue, paired.revenue_lost, float(len(paired.stream))]
+    k = HOURS_PER_YEAR / pairing.horizon_h
+    row = [base.revenue * k, other.revenue * k, paired.revenue_lost * k, float(len(paired.stream))]
     for side in (base, other):
         row.extend(float(side.funnel[s]) for s in metrics.FUNNEL_STAGES)
-    row.extend(float(x) for x in paired.lost_by_cause)
+    row.extend(float(x) * k for x in paired.lost_by_cause)
     return row
 
 

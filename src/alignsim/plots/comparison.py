@@ -120,7 +120,7 @@ def by_leak(
         raise TypeError(
             f"by_leak: expected a Comparison (alignsim.compare), got {type(result).__name__}"
         )
-    summary = result.summary()
+    summary = result.summary(unit="per_run")
     causes = result.by_leak()
     steps = [
         (str(row.cause), float(row.amount), float(row.share), CAUSE_COLOURS[str(row.cause)])
@@ -255,7 +255,8 @@ def sweep(result: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         )
     attrs = result.attrs
     cur = attrs.get("currency", "")
-    scale = per_year(float(attrs["horizon_h"]))
+    per_run = attrs.get("unit") != "per_year"  # a frame of an older alignsim: per run
+    scale = per_year(float(attrs["horizon_h"])) if per_run else 1.0
     x, ticks, unit = _positions(list(result["value"]))
     ax = new_axes(ax)
     mean = result["revenue_lost"].to_numpy(float) * scale

@@ -190,7 +190,7 @@ def evaluate(
 
 def interval_per_year(result: Comparison) -> tuple[float, float | None, float | None]:
     """Revenue lost a year: mean and 95% interval (None with one replication)."""
-    lost = result.summary()["revenue_lost"]
+    lost = result.summary(unit="per_run")["revenue_lost"]
     scale = HOURS_PER_YEAR / result.horizon_h
     low, high = lost["ci_low"], lost["ci_high"]
     return (
