@@ -1,9 +1,12 @@
-"""Revenue lost by one policy against a baseline, with a paired interval and its attribution.
+"""Revenue lost by one policy against a baseline, with a paired interval, split by lever and
+by leak.
 
-MODEL.md section 4. A comparison is a loop over `alignsim.paired.play_pair`: replication r
-draws ONE lead stream and plays both policies on it (common random numbers), so the difference
-per replication is paired and its interval is a paired t interval over replications. The
-attribution by leak is alignsim.leaks's (its names are re-exported here).
+MODEL.md sections 4 and 6.4. A comparison is a loop over `alignsim.paired.play_pair`:
+replication r draws ONE lead stream and plays both policies on it (common random numbers), so
+the difference per replication is paired and its interval is a paired t interval over
+replications. The split by lever (exact Shapley values over the lever groups that differ) is
+alignsim.levers's, played on the first `lever_replications` streams; the split by leak (where
+the policy's leads ended) is alignsim.leaks's (its names are re-exported here).
 """
 
 from __future__ import annotations
