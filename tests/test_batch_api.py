@@ -26,7 +26,9 @@ def test_without_uncertainty_run_i_is_compares_replication_i(tiny_document) -> N
     scenario = alignsim.validate(doc)
     mc = monte_carlo(scenario, runs=3, seed=5)
     compared = alignsim.compare(scenario, replications=3, seed=5)
-    assert mc.runs["revenue_lost"].tolist() == compared.rows["revenue_lost"].tolist()
+    to_year = 52 * 168.0 / compared.horizon_h  # a batch's money is per year
+    assert mc.unit == "per_year" and compared.horizon_h == mc.horizon_h == 4 * 168.0
+    assert mc.runs["revenue_lost"].tolist() == (compared.rows["revenue_lost"] * to_year).tolist()
     assert mc.runs["policy_won"].tolist() == compared.rows["policy_won"].tolist()
     causes = mc.runs[[cause_column(c) for c in CAUSES]].sum(axis=1)
     assert np.allclose(causes, mc.runs["revenue_lost"], rtol=0, atol=1e-6)
@@ -55,7 +57,10 @@ def test_a_run_plays_its_drawn_values_on_its_own_replication(tiny_document) -> N
         f"{float(row['policies.current.sla.attempt_spacing'])!r}h"
     )
     alone = alignsim.compare(alignsim.validate(doc), replications=3, seed=9)
-    assert alone.rows["revenue_lost"].iloc[2] == pytest.approx(row["revenue_lost"], rel=1e-9)
+    to_year = 52 * 168.0 / alone.horizon_h  # a batch's money is per year
+    assert alone.rows["revenue_lost"].iloc[2] * to_year == pytest.approx(
+        row["revenue_lost"], rel=1e-9
+    )
     assert mc.inputs["market.sources.web.rate"] == {"dist": "triangular", "unit": "per day"}
 
 

@@ -22,10 +22,12 @@ SUMMARY_KEYS = {
     "replications",
     "seed",
     "currency",
+    "unit",
     "horizon_h",
     "revenue",
     "revenue_lost",
-    "attribution",
+    "by_leak",
+    "by_lever",
     "funnels",
 }
 
@@ -51,23 +53,23 @@ def test_identity_is_exactly_zero(scenario: alignsim.Scenario) -> None:
     result = compare(scenario, "current", "current", replications=3, horizon=WEEKS8)
     s = result.summary()
     assert s["revenue_lost"] == {"mean": 0.0, "std": 0.0, "ci_low": 0.0, "ci_high": 0.0}
-    assert s["attribution"] == dict.fromkeys(CAUSES, 0.0)
+    assert s["by_leak"] == dict.fromkeys(CAUSES, 0.0)
     assert (result.to_frame()["revenue_lost"] == 0.0).all()
-    assert (result.attribution_by_replication()["leads"] == 0).all()
+    assert (result.by_leak_by_replication()["leads"] == 0).all()
     assert list(s["revenue"]) == ["current"]
 
 
 def test_causes_sum_exactly_to_revenue_lost(eight: Comparison) -> None:
     rows = eight.to_frame().set_index("replication")
-    per_rep = eight.attribution_by_replication().groupby("replication")["amount"].sum()
+    per_rep = eight.by_leak_by_replication().groupby("replication")["amount"].sum()
     assert len(per_rep) == 8
     for r, lost in rows["revenue_lost"].items():
         assert per_rep[r] == pytest.approx(lost, rel=1e-9, abs=1e-9 * abs(lost) + 1e-6)
     assert (rows["revenue_lost"] == rows["revenue_baseline"] - rows["revenue_policy"]).all()
     s = eight.summary()
-    total = sum(s["attribution"].values())
+    total = sum(s["by_leak"].values())
     assert total == pytest.approx(s["revenue_lost"]["mean"], rel=1e-9)
-    table = eight.attribution()
+    table = eight.by_leak()
     assert list(table["cause"]) == list(CAUSES)
     assert table["share"].sum() == pytest.approx(1.0, rel=1e-9)
     assert list(table.columns) == ["cause", "amount", "share", "leads"]
@@ -82,8 +84,8 @@ def test_aligned_earns_more_paired_interval_above_zero(eight: Comparison) -> Non
 def test_interval_shrinks_with_more_replications(
     scenario: alignsim.Scenario, eight: Comparison
 ) -> None:
-    few = compare(scenario, replications=3, horizon=WEEKS8).summary()["revenue_lost"]
-    many = eight.summary()["revenue_lost"]
+    few = compare(scenario, replications=3, horizon=WEEKS8).summary("per_run")["revenue_lost"]
+    many = eight.summary("per_run")["revenue_lost"]
     for lost in (few, many):
         assert lost["ci_low"] < lost["mean"] < lost["ci_high"]
     assert many["ci_high"] - many["ci_low"] < few["ci_high"] - few["ci_low"]
@@ -107,6 +109,20 @@ def test_summary_keys_and_funnels(eight: Comparison) -> None:
         s["revenue_lost"]["mean"], rel=1e-9
     )
     json.dumps(s)
+    # Money per year (a run of 8 weeks scaled to 52), counts per run; or every figure per run.
+    assert s["unit"] == "per_year"
+    rows = eight.to_frame()
+    per_run = eight.summary(unit="per_run")
+    assert per_run["unit"] == "per_run" and per_run["funnels"] == s["funnels"]
+    assert per_run["revenue_lost"]["mean"] == float(rows["revenue_lost"].mean())
+    for key in ("mean", "std", "ci_low", "ci_high"):
+        assert s["revenue_lost"][key] == pytest.approx(per_run["revenue_lost"][key] * 52 / 8)
+    assert s["revenue"]["current"] == pytest.approx(rows["revenue_policy"].mean() * 52 / 8)
+    for cause, amount in per_run["by_leak"].items():
+        assert s["by_leak"][cause] == pytest.approx(amount * 52 / 8)
+    for lever, figures in per_run["by_lever"]["levers"].items():
+        assert s["by_lever"]["levers"][lever]["amount"] == pytest.approx(figures["amount"] * 52 / 8)
+        assert s["by_lever"]["levers"][lever]["share"] == figures["share"]
 
 
 def test_unknown_policy(scenario: alignsim.Scenario) -> None:

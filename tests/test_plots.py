@@ -98,16 +98,16 @@ def test_funnel_comparison_of_ledgers_counts_each_ledger(
     assert texts(ax.get_legend().get_texts()) == list(ledgers)
 
 
-def test_attribution_is_a_waterfall_that_closes(comparison: alignsim.Comparison) -> None:
-    ax = drawn(plots.attribution(comparison))
-    summary = comparison.summary()
+def test_by_leak_is_a_waterfall_that_closes(comparison: alignsim.Comparison) -> None:
+    ax = drawn(plots.by_leak(comparison))
+    summary = comparison.summary(unit="per_run")
     start = summary["revenue"]["aligned"] * PER_YEAR
     end = summary["revenue"]["current"] * PER_YEAR
     bars = ax.patches
     assert len(bars) == len(CAUSES) + 2
     assert bars[0].get_height() == pytest.approx(start)
     assert bars[-1].get_height() == pytest.approx(end)
-    amounts = comparison.attribution()["amount"].to_numpy() * PER_YEAR
+    amounts = comparison.by_leak()["amount"].to_numpy() * PER_YEAR
     assert [b.get_height() for b in bars[1:-1]] == pytest.approx(np.abs(amounts))
     level = start
     for bar, amount in zip(bars[1:-1], amounts, strict=True):
@@ -122,17 +122,17 @@ def test_attribution_is_a_waterfall_that_closes(comparison: alignsim.Comparison)
     assert "95% interval" in ax.get_title(loc="left")
 
 
-def test_attribution_refuses_what_is_not_a_comparison(
+def test_by_leak_refuses_what_is_not_a_comparison(
     ledgers: dict[str, alignsim.Ledger],
 ) -> None:
     with pytest.raises(TypeError, match="expected a Comparison"):
-        plots.attribution(ledgers["current"])  # type: ignore[arg-type]
+        plots.by_leak(ledgers["current"])  # type: ignore[arg-type]
 
 
 def test_a_plot_draws_into_the_axes_it_is_given(comparison: alignsim.Comparison) -> None:
     figure = Figure()
     ax = figure.add_subplot()
-    assert plots.attribution(comparison, ax=ax) is ax
+    assert plots.by_leak(comparison, ax=ax) is ax
     assert len(figure.axes) == 1
 
 
@@ -188,7 +188,8 @@ def test_sweep_rows_are_the_comparisons_of_each_value(default_toml) -> None:
     ax = drawn(plots.sweep(frame))
     (line,) = [line for line in ax.get_lines() if line.get_marker() == "o"]
     assert list(line.get_xdata()) == [1.0, 4.0]
-    assert list(line.get_ydata()) == pytest.approx(frame["revenue_lost"] * 52 / 8)
+    assert frame.attrs["unit"] == "per_year"
+    assert list(line.get_ydata()) == pytest.approx(frame["revenue_lost"])  # already a year
     assert any(isinstance(c, PolyCollection) for c in ax.collections)  # the interval band
     assert "as policies.current.sla.max_attempts varies" in ax.get_title(loc="left")
 
@@ -340,7 +341,7 @@ def test_decay_refuses_a_ledger(ledgers: dict[str, alignsim.Ledger]) -> None:
 
 def test_distribution_marks_the_percentiles_and_the_exceedance(batch: Path) -> None:
     mc = plots.read_batch(batch)
-    lost = mc.runs["revenue_lost"].to_numpy() * (52 / 6)
+    lost = mc.runs["revenue_lost"].to_numpy()  # per year already
     ax = drawn(plots.distribution(batch))
     assert sum(p.get_height() for p in ax.patches) == len(lost)  # every run in the histogram
     marks = [line.get_xdata()[0] for line in ax.get_lines()]
@@ -360,17 +361,17 @@ def test_tornado_has_one_bar_per_input_largest_swing_on_top(batch: Path) -> None
     labels = [t.split(" (")[0].split("\n")[0] for t in texts(ax.get_yticklabels())]
     assert labels == list(table["input"])
     widths = [p.get_width() for p in ax.patches]
-    assert widths == pytest.approx(np.abs(table["swing"].to_numpy()) * 52 / 6)
+    assert widths == pytest.approx(np.abs(table["swing"].to_numpy()))
     tops = [p.get_y() for p in ax.patches]
     assert tops == sorted(tops, reverse=True)  # the first row (largest swing) is on top
 
 
 def test_a_batch_also_draws_its_waterfall_and_funnels(batch: Path) -> None:
     mc = plots.read_batch(batch)
-    ax = drawn(plots.attribution(batch))
-    scale = 52 / 6
-    assert ax.patches[0].get_height() == pytest.approx(mc.runs["revenue_baseline"].mean() * scale)
-    assert ax.patches[-1].get_height() == pytest.approx(mc.runs["revenue_policy"].mean() * scale)
+    ax = drawn(plots.by_leak(batch))
+    assert mc.unit == "per_year"  # the runs' money is per year already
+    assert ax.patches[0].get_height() == pytest.approx(mc.runs["revenue_baseline"].mean())
+    assert ax.patches[-1].get_height() == pytest.approx(mc.runs["revenue_policy"].mean())
     assert len(plots.funnel_comparison(mc).patches) == 2 * len(metrics.FUNNEL_STAGES)
 
 

@@ -16,6 +16,7 @@ import pytest
 import alignsim
 from alignsim.batch import monte_carlo
 from alignsim.comparison import CAUSES
+from alignsim.levers import LEVER_LABELS
 from alignsim.plots.style import money
 
 DEFAULT = "<default.toml>"
@@ -61,21 +62,26 @@ def test_a_scenario_report_holds_the_headline_causes_and_funnels(
     text = out.read_text(encoding="utf-8")
     assert_self_contained(text)
     assert list(images(text)) == [
-        "Waterfall of revenue a year from aligned to current, by cause",
+        "Waterfall of revenue a year from aligned to current, by lever",
+        "Waterfall of revenue a year from aligned to current, by leak",
         "The two funnels stage by stage",
         "Speed to lead of each policy",
         "Buyer-window survival against HBR 2011",
     ]
     expected = alignsim.compare(
         alignsim.load(default_toml), replications=2, seed=5, horizon=8 * 168.0
-    ).summary()
+    ).summary(unit="per_run")
     lost = expected["revenue_lost"]
     scale = 52 / 8
     assert f"<strong>{money(lost['mean'] * scale, 'EUR')}</strong>" in text
     low, high = money(lost["ci_low"] * scale, "EUR"), money(lost["ci_high"] * scale, "EUR")
     assert f"95% interval {low} to {high}" in text
-    for cause, amount in expected["attribution"].items():
+    for cause, amount in expected["by_leak"].items():
         assert f"<td>{cause}</td><td>{money(amount * scale, 'EUR')}</td>" in text
+    assert text.index("revenue lost by lever") < text.index("revenue lost by leak")
+    for lever, figures in expected["by_lever"]["levers"].items():
+        label = LEVER_LABELS[lever]
+        assert f"<td>{label}</td><td>{money(figures['amount'] * scale, 'EUR')}</td>" in text
     for stage in ("Leads", "MQL", "SAL", "SQL", "Won"):
         assert f"<td>{stage}</td>" in text
     assert out.stat().st_mode & 0o777 == 0o644
@@ -94,11 +100,11 @@ def test_a_batch_report_holds_the_distribution_percentiles_and_tornado(
     assert list(images(text)) == [
         "Histogram and exceedance curve of revenue lost",
         "Tornado of the uncertain inputs",
-        "Waterfall of revenue a year from aligned to current, by cause",
+        "Waterfall of revenue a year from aligned to current, by leak",
         "The two funnels stage by stage",
     ]
     mc = alignsim.plots.read_batch(batch)
-    scale = 52 / 6
+    scale = 1.0  # the batch's money is per year already
     lost = mc.runs["revenue_lost"].to_numpy()
     for q in (5, 10, 50, 90, 95):
         value = money(float(np.percentile(lost, q)) * scale, "EUR")

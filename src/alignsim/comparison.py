@@ -1,115 +1,52 @@
-"""Revenue lost by one policy against a baseline, with a paired interval and its attribution.
+"""Revenue lost by one policy against a baseline, with a paired interval, split by lever and
+by leak.
 
-MODEL.md section 4. Replication r draws ONE lead stream and plays both policies on it (common
-random numbers), so the difference per replication is paired and its interval is a paired t
-interval over replications.
-
-Attribution, per replication: a lead the baseline wins and the policy does not is charged its
-baseline revenue, under the cause named by the policy's outcome for it; a lead the policy wins
-and the baseline does not counts its policy revenue negative, under the cause named by the
-baseline's outcome. Leads won under both earn the same (revenue = value) and are not charged. One refinement: a
-lead the winner won after recycling it from nurture, and the other policy let go (not an MQL,
-rejected, disqualified) without ever nurturing it, is charged to "no nurture".
-So the causes add up to the revenue lost, in every replication.
+MODEL.md sections 4 and 6.4. A comparison is a loop over `alignsim.paired.play_pair`:
+replication r draws ONE lead stream and plays both policies on it (common random numbers), so
+the difference per replication is paired and its interval is a paired t interval over
+replications. The split by lever (exact Shapley values over the lever groups that differ) is
+alignsim.levers's, played on the first `lever_replications` streams; the split by leak (where
+the policy's leads ended) is alignsim.leaks's (its names are re-exported here).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from dataclasses import dataclass
-from typing import Any
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from alignsim import metrics
-from alignsim.ledger import OUTCOMES, Ledger, LedgerBook
+from alignsim.leaks import CAUSE_OF_OUTCOME, CAUSES, LET_GO, attribute, attribution
+from alignsim.ledger import Ledger
+from alignsim.levers import GROUPS, LeverSplit
+from alignsim.paired import PairedRun, Pairing, play_pair
 from alignsim.scenario import Scenario
-from alignsim.simulation import simulate
-from alignsim.stream import sample
+from alignsim.units import RATE_PERIODS
 
-__all__ = ["CAUSES", "CAUSE_OF_OUTCOME", "Comparison", "attribute", "attribution", "compare"]
-
-CAUSES = (
-    "response delay",
-    "too few contact attempts",
-    "definition mismatch",
-    "no nurture",
-    "capacity / goal conflict",
-    "deal luck and timing",
-)
-"""The causes of revenue lost, in a stable order."""
-
-CAUSE_OF_OUTCOME = {
-    "lost_to_competitor": "response delay",
-    "unreached": "too few contact attempts",
-    "not_mql": "definition mismatch",
-    "rejected": "definition mismatch",
-    "disqualified": "no nurture",
-    "nurture_expired": "no nurture",
-    "in_nurture": "no nurture",
-    "in_queue": "capacity / goal conflict",
-    "lost_deal": "deal luck and timing",
-    "open_opportunity": "deal luck and timing",
-}
-"""The cause named by the outcome of the policy that did not win a lead."""
-
-LET_GO = frozenset({"not_mql", "rejected", "disqualified"})
-"""Outcomes that end a lead nurture could have brought back: charged to "no nurture" when the
-winning policy won the lead after recycling it and the other never nurtured it."""
-
-assert set(CAUSE_OF_OUTCOME) == set(OUTCOMES) - {"won"}
-assert set(CAUSE_OF_OUTCOME.values()) == set(CAUSES)
+__all__ = [
+    "CAUSES",
+    "CAUSE_OF_OUTCOME",
+    "LET_GO",
+    "Comparison",
+    "attribute",
+    "attribution",
+    "collect",
+    "compare",
+    "run",
+]
 
 
-_CAUSE_INDEX = np.array(
-    [CAUSES.index(CAUSE_OF_OUTCOME[o]) if o != "won" else -1 for o in OUTCOMES], dtype=np.int64
-)
-"""Cause index (into CAUSES) named by each outcome code; -1 for won."""
-_LET_GO = np.array([o in LET_GO for o in OUTCOMES])
-_NO_NURTURE = CAUSES.index("no nurture")
-_WON = OUTCOMES.index("won")
-
-
-def attribution(baseline: LedgerBook, policy: LedgerBook) -> tuple[np.ndarray, np.ndarray]:
-    """Revenue lost on one stream by cause, as arrays in the order of CAUSES: (amount, leads).
-
-    `amount` is in the scenario's currency and adds up to baseline minus policy revenue;
-    `leads` counts the leads charged to each cause, in both directions.
-    """
-    a, b = baseline.stream, policy.stream
-    if len(baseline.outcome) != len(policy.outcome) or (
-        a is not b and not np.array_equal(a.created, b.created)
-    ):
-        raise ValueError("the two ledgers do not hold the same leads (not the same stream)")
-    won_a, won_b = baseline.outcome == _WON, policy.outcome == _WON
-    both = won_a & won_b
-    if not np.array_equal(baseline.revenue[both], policy.revenue[both]):
-        raise AssertionError("a lead won under both policies earned different revenue")
-    amount = np.zeros(len(CAUSES))
-    leads = np.zeros(len(CAUSES), dtype=np.int64)
-    # Lost: charged under the policy's outcome; gained: negative, under the baseline's.
-    for winner, loser, sign in ((baseline, policy, 1.0), (policy, baseline, -1.0)):
-        mask = (winner.outcome == _WON) & (loser.outcome != _WON)
-        ended = loser.outcome[mask]
-        cause = _CAUSE_INDEX[ended]
-        # A lead the winner brought back from nurture and the other policy let go without ever
-        # nurturing it (not an MQL, rejected, disqualified): nurture made the difference.
-        again = (winner.recycles[mask] > 0) & (loser.touches[mask] == 0) & _LET_GO[ended]
-        cause[again] = _NO_NURTURE
-        amount += sign * np.bincount(cause, weights=winner.revenue[mask], minlength=len(CAUSES))
-        leads += np.bincount(cause, minlength=len(CAUSES))
-    return amount, leads
-
-
-def attribute(baseline: Ledger, policy: Ledger) -> pd.DataFrame:
-    """Revenue lost on one stream by cause: columns cause, amount, leads (one row per cause).
-
-    `leads` counts the leads charged to the cause, in both directions.
-    """
-    amount, leads = attribution(baseline.book, policy.book)
-    return pd.DataFrame({"cause": list(CAUSES), "amount": amount, "leads": leads})
+HOURS_PER_YEAR = RATE_PERIODS["year"]
+"""A year of 52 weeks: what per-year figures scale a run's to."""
+_LEVER_COLUMNS = ["replication", "lever", "amount"]
+_RENAMED = "Comparison.{} is renamed {}; the old name goes in the next release"
 
 
 def _interval(values: np.ndarray) -> dict[str, float | None]:
@@ -137,6 +74,11 @@ class Comparison:
     """One row per replication: revenue and funnel counts of each, revenue_lost."""
     causes: pd.DataFrame
     """One row per replication and cause: replication, cause, amount, leads."""
+    ledgers: dict[str, Ledger] = field(default_factory=dict)
+    """The first replication's ledgers by policy name, when asked for (`run(ledgers=True)`)."""
+    levers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_LEVER_COLUMNS))
+    """One row per replication of the split by lever and lever group: replication, lever,
+    amount (its Shapley value; empty without the split)."""
 
     @property
     def replications(self) -> int:
@@ -147,12 +89,13 @@ class Comparison:
         revenue_lost, then baseline_<stage> and policy_<stage> for every funnel stage."""
         return self.rows.copy()
 
-    def attribution_by_replication(self) -> pd.DataFrame:
-        """Revenue lost by cause in every replication: replication, cause, amount, leads."""
+    def by_leak_by_replication(self) -> pd.DataFrame:
+        """Revenue lost by leak in every replication: replication, cause, amount, leads."""
         return self.causes.copy()
 
-    def attribution(self) -> pd.DataFrame:
-        """Mean revenue lost per replication by cause: cause, amount, share, leads (mean count)."""
+    def by_leak(self) -> pd.DataFrame:
+        """Mean revenue lost per replication by leak (where the policy's leads ended): cause,
+        amount, share, leads (mean count)."""
         means = self.causes.groupby("cause", sort=False)[["amount", "leads"]].mean()
         means = means.reindex(list(CAUSES))
         total = float(self.rows["revenue_lost"].mean())
@@ -167,29 +110,110 @@ class Comparison:
             }
         )
 
-    def summary(self) -> dict[str, Any]:
-        """The comparison's headline figures as plain JSON-ready data."""
+    def attribution(self) -> pd.DataFrame:
+        """Deprecated name of `by_leak` (removed in the next release)."""
+        warnings.warn(_RENAMED.format("attribution", "by_leak"), DeprecationWarning, stacklevel=2)
+        return self.by_leak()
+
+    def attribution_by_replication(self) -> pd.DataFrame:
+        """Deprecated name of `by_leak_by_replication` (removed in the next release)."""
+        warnings.warn(
+            _RENAMED.format("attribution_by_replication", "by_leak_by_replication"),
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.by_leak_by_replication()
+
+    @property
+    def lever_replications(self) -> int:
+        """Replications the split by lever was played on (the first ones; 0: not played)."""
+        return int(self.levers["replication"].nunique())
+
+    def by_lever(self) -> pd.DataFrame:
+        """Mean revenue lost per replication by lever group (exact Shapley values, MODEL.md
+        6.4): lever, amount, share, ci_low, ci_high, one row per group of
+        alignsim.levers.GROUPS (0 for a group in which the policies agree).
+
+        Over the first `lever_replications` replications (`attrs["replications"]`), which may
+        be fewer than the comparison's; the amounts add up to the mean revenue lost over those
+        (`attrs["revenue_lost"]`) and the shares to 1. The interval of each lever is the 95%
+        paired t interval of its per-replication values (None with one replication).
+        """
+        if self.levers.empty:
+            raise ValueError(
+                "this comparison was played without the split by lever (lever_replications=0)"
+            )
+        per = self.levers.pivot(index="replication", columns="lever", values="amount")
+        per = per.reindex(columns=list(GROUPS))
+        lost = self.rows.set_index("replication").loc[per.index, "revenue_lost"]
+        total = float(lost.mean())
+        spans = [_interval(per[g].to_numpy(float)) for g in GROUPS]
+        amount = np.array([s["mean"] for s in spans])
+        frame = pd.DataFrame(
+            {
+                "lever": list(GROUPS),
+                "amount": amount,
+                "share": amount / total if total != 0 else np.full(len(amount), np.nan),
+                "ci_low": [s["ci_low"] for s in spans],
+                "ci_high": [s["ci_high"] for s in spans],
+            }
+        )
+        frame.attrs.update(replications=len(per), revenue_lost=_interval(lost.to_numpy(float)))
+        return frame
+
+    def summary(self, unit: Literal["per_year", "per_run"] = "per_year") -> dict[str, Any]:
+        """The comparison's headline figures as plain JSON-ready data.
+
+        unit: "per_year" (what `compare --json` prints) scales every money figure from a run
+        of `horizon_h` hours to a year of 52 weeks; "per_run" keeps them per run. The `unit`
+        key says which. Funnel figures are mean lead counts per run either way.
+        """
+        k = HOURS_PER_YEAR / self.horizon_h if unit == "per_year" else 1.0
         rows = self.rows
         names = {"baseline": self.baseline, "policy": self.policy}
-        revenue = {names[r]: float(rows[f"revenue_{r}"].mean()) for r in ("policy", "baseline")}
+        revenue = {names[r]: float(rows[f"revenue_{r}"].mean()) * k for r in ("policy", "baseline")}
         funnels = {
             names[r]: {s: float(rows[f"{r}_{s}"].mean()) for s in metrics.FUNNEL_STAGES}
             for r in ("policy", "baseline")
         }
-        attribution = self.attribution()
-        return {
+        leaks = self.by_leak()
+        out = {
             "scenario": self.scenario,
             "baseline": self.baseline,
             "policy": self.policy,
             "replications": self.replications,
             "seed": self.seed,
             "currency": self.currency,
+            "unit": unit,
             "horizon_h": self.horizon_h,
             "revenue": revenue,
-            "revenue_lost": _interval(rows["revenue_lost"].to_numpy(float)),
-            "attribution": dict(zip(attribution["cause"], attribution["amount"], strict=True)),
+            "revenue_lost": _scaled(_interval(rows["revenue_lost"].to_numpy(float)), k),
+            "by_leak": {
+                c: float(a) * k for c, a in zip(leaks["cause"], leaks["amount"], strict=True)
+            },
             "funnels": funnels,
         }
+        if not self.levers.empty:
+            levers = self.by_lever()
+            out["by_lever"] = {
+                "replications": levers.attrs["replications"],
+                "revenue_lost": _scaled(levers.attrs["revenue_lost"], k),
+                "levers": {
+                    row["lever"]: {"share": _finite(row["share"])}
+                    | _scaled({m: row[m] for m in ("amount", "ci_low", "ci_high")}, k)
+                    for row in levers.to_dict(orient="records")
+                },
+            }
+        return out
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if x is not None and math.isfinite(x) else None
+
+
+def _scaled(figures: dict[str, float | None], k: float) -> dict[str, float | None]:
+    """Money figures times k (None stays None)."""
+    return {name: None if x is None else float(x) * k for name, x in figures.items()}
 
 
 def compare(
@@ -200,54 +224,87 @@ def compare(
     seed: int | None = None,
     horizon: float | None = None,
     engine: str | None = None,
+    lever_replications: int | None = None,
 ) -> Comparison:
     """Compare `policy` with `baseline` over `replications` common lead streams.
 
     baseline defaults to the scenario's baseline policy; policy to the first other policy (the
     baseline itself when there is no other). horizon is in hours (default: the scenario's).
+    lever_replications: the first replications on which the loss is split by lever
+    (`Comparison.by_lever`; None: all, 0: no split); each plays 2^g policies for the g lever
+    groups in which the two differ.
     """
-    base = scenario.baseline_policy if baseline is None else baseline
-    if policy is None:
-        others = [name for name in scenario.policies if name != base]
-        policy = others[0] if others else base
-    for name in (base, policy):
-        if name not in scenario.policies:
-            raise KeyError(
-                f"no policy {name!r} in scenario {scenario.name!r}; "
-                f"it has {', '.join(scenario.policies)}"
-            )
-    if replications < 1:
-        raise ValueError(f"replications must be at least 1 (got {replications})")
-    root = scenario.seed if seed is None else int(seed)
+    pairing = Pairing.of(scenario, baseline, policy, replications, seed, horizon, engine)
+    return run(pairing, lever_replications=lever_replications)
+
+
+def run(
+    pairing: Pairing, *, ledgers: bool = False, lever_replications: int | None = 0
+) -> Comparison:
+    """The comparison of a pairing: `play_pair` on each replication, collected.
+
+    ledgers: keep the first replication's two ledgers in `Comparison.ledgers`.
+    lever_replications: split the loss by lever on the first ones (None: all; 0: none).
+    """
+    count = pairing.replications if lever_replications is None else lever_replications
+    if not 0 <= count <= pairing.replications:
+        raise ValueError(
+            f"lever_replications must be between 0 and the {pairing.replications} "
+            f"replications (got {count})"
+        )
+    split = LeverSplit.of(pairing) if count else None
+
+    def one(r: int) -> PairedRun:
+        if split is None or r >= count:
+            return play_pair(pairing, r, ledgers=ledgers and r == 0)
+        stream = pairing.stream(r, split.widths)
+        paired = play_pair(pairing, r, stream=stream, ledgers=ledgers and r == 0)
+        amounts = dict(zip(split.players, split.values(pairing, paired), strict=True))
+        by_lever = np.array([amounts.get(g, 0.0) for g in GROUPS])
+        return dataclasses.replace(paired, by_lever=by_lever)
+
+    return collect(pairing, (one(r) for r in range(pairing.replications)))
+
+
+def collect(pairing: Pairing, runs: Iterable[PairedRun]) -> Comparison:
+    """A Comparison from the paired runs of a pairing (in replication order)."""
     rows: list[dict[str, Any]] = []
-    causes: list[pd.DataFrame] = []
-    horizon_h = float(scenario.horizon if horizon is None else horizon)
-    for r in range(replications):
-        stream = sample(scenario, root, r, horizon=horizon)
-        led_a = simulate(scenario, base, horizon=horizon, engine=engine, stream=stream)
-        led_b = simulate(scenario, policy, horizon=horizon, engine=engine, stream=stream)
-        horizon_h = float(led_a.horizon)
-        rev_a, rev_b = metrics.revenue(led_a), metrics.revenue(led_b)
-        row: dict[str, Any] = {
-            "replication": r,
-            "revenue_baseline": rev_a,
-            "revenue_policy": rev_b,
-            "revenue_lost": rev_a - rev_b,
+    amounts: list[np.ndarray] = []
+    leads: list[np.ndarray] = []
+    kept: dict[str, Ledger] = {}
+    levers: list[pd.DataFrame] = []
+    for paired in runs:
+        if paired.by_lever is not None:
+            levers.append(
+                pd.DataFrame(
+                    {"replication": paired.replication, "lever": GROUPS, "amount": paired.by_lever}
+                )
+            )
+        rows.append(paired.row())
+        amounts.append(paired.lost_by_cause)
+        leads.append(paired.leads_by_cause)
+        if paired.ledgers is not None and not kept:
+            kept = {pairing.baseline: paired.ledgers[0], pairing.policy: paired.ledgers[1]}
+    frame = pd.DataFrame(rows)
+    causes = pd.DataFrame(
+        {
+            "replication": np.repeat(frame["replication"].to_numpy(np.int64), len(CAUSES)),
+            "cause": list(CAUSES) * len(rows),
+            "amount": np.concatenate(amounts),
+            "leads": np.concatenate(leads),
         }
-        for role, led in (("baseline", led_a), ("policy", led_b)):
-            for stage, count in metrics.funnel_counts(led).items():
-                row[f"{role}_{stage}"] = count
-        rows.append(row)
-        by_cause = attribute(led_a, led_b)
-        by_cause.insert(0, "replication", r)
-        causes.append(by_cause)
+    )
     return Comparison(
-        scenario=scenario.name,
-        baseline=base,
-        policy=policy,
-        seed=root,
-        currency=scenario.currency,
-        horizon_h=horizon_h,
-        rows=pd.DataFrame(rows),
-        causes=pd.concat(causes, ignore_index=True),
+        scenario=pairing.scenario.name,
+        baseline=pairing.baseline,
+        policy=pairing.policy,
+        seed=pairing.seed,
+        currency=pairing.scenario.currency,
+        horizon_h=pairing.horizon_h,
+        rows=frame,
+        causes=causes,
+        ledgers=kept,
+        levers=pd.concat(levers, ignore_index=True)
+        if levers
+        else pd.DataFrame(columns=_LEVER_COLUMNS),
     )

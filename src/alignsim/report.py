@@ -24,11 +24,12 @@ from matplotlib.axes import Axes
 
 from alignsim import metrics, plots
 from alignsim.batch.api import MonteCarlo
-from alignsim.comparison import Comparison, compare
+from alignsim.comparison import Comparison, run
 from alignsim.ledger import Ledger, write_atomically
+from alignsim.levers import LEVER_LABELS
+from alignsim.paired import Pairing
 from alignsim.plots.style import STAGE_LABELS, figure_png, money, per_year
 from alignsim.scenario import Scenario
-from alignsim.simulation import simulate_all
 from alignsim.units import format_duration
 from alignsim.version import __version__
 
@@ -134,11 +135,57 @@ _CAUSES_NOTE = (
 )
 
 
-def _causes(result: Comparison, runs_word: str) -> str:
-    """The causes table and the waterfall."""
+_LEVERS_NOTE = (
+    "Which misalignment costs what: the policy differs from the baseline in a few lever groups; "
+    "each group's share is its exact Shapley value, its average marginal loss over every order "
+    "of switching the groups from the baseline to the policy, every mix played on the same "
+    "leads. The shares add up exactly to the revenue lost; a group in which the two policies "
+    "agree gets 0. Each interval is the paired 95% t interval over the replications of the split."
+)
+
+
+def _levers(result: Comparison) -> str:
+    """The split by lever: table with intervals, and its waterfall."""
     cur = result.currency
     scale = per_year(result.horizon_h)
-    attribution = result.attribution()
+    levers = result.by_lever()
+    k = levers.attrs["replications"]
+    rows = [
+        [
+            LEVER_LABELS[row.lever],
+            money(row.amount * scale, cur),
+            _interval(row.ci_low, row.ci_high, cur, scale),
+            _share(row.share),
+        ]
+        for row in levers.itertuples()
+    ]
+    lost = levers.attrs["revenue_lost"]
+    over = "" if k == result.replications else f" (over the first {k} replications)"
+    return section(
+        f"Why: revenue lost by lever{over}",
+        paragraph(_LEVERS_NOTE, "note"),
+        table(
+            ["lever", "revenue lost a year", "95% interval", "share"],
+            rows,
+            [
+                "total",
+                money(lost["mean"] * scale, cur),
+                _interval(lost["ci_low"], lost["ci_high"], cur, scale),
+                "100%" if lost["mean"] else "-",
+            ],
+        ),
+        image(
+            plots.by_lever(result),
+            f"Waterfall of revenue a year from {result.baseline} to {result.policy}, by lever",
+        ),
+    )
+
+
+def _causes(result: Comparison, runs_word: str) -> str:
+    """The leaks table and the waterfall."""
+    cur = result.currency
+    scale = per_year(result.horizon_h)
+    attribution = result.by_leak()
     with_leads = bool(attribution["leads"].notna().all())
     rows = []
     for row in attribution.itertuples():
@@ -147,7 +194,7 @@ def _causes(result: Comparison, runs_word: str) -> str:
     total = float(result.rows["revenue_lost"].mean())
     header = ["cause", "revenue lost a year", "share"]
     return section(
-        "Why: revenue lost by cause",
+        "Where: revenue lost by leak",
         paragraph(_CAUSES_NOTE, "note"),
         table(
             header + ([f"leads per {runs_word}"] if with_leads else []),
@@ -156,8 +203,8 @@ def _causes(result: Comparison, runs_word: str) -> str:
             + ([""] if with_leads else []),
         ),
         image(
-            plots.attribution(result),
-            f"Waterfall of revenue a year from {result.baseline} to {result.policy}, by cause",
+            plots.by_leak(result),
+            f"Waterfall of revenue a year from {result.baseline} to {result.policy}, by leak",
         ),
     )
 
@@ -240,7 +287,7 @@ def comparison_report(
     """
     cur = result.currency
     scale = per_year(result.horizon_h)
-    lost = result.summary()["revenue_lost"]
+    lost = result.summary(unit="per_run")["revenue_lost"]
     runs = (
         f"{result.replications} replication{'s' if result.replications != 1 else ''} of "
         f"{format_duration(result.horizon_h)}"
@@ -257,6 +304,7 @@ def comparison_report(
         f"<strong>{_e(money(lost['mean'] * scale, cur))}</strong><br>"
         f"{_e(_interval(lost['ci_low'], lost['ci_high'], cur, scale))} "
         f"({_e(runs)} scaled to 52 weeks; paired t interval over the replications)</div>",
+        *([_levers(result)] if result.lever_replications else []),
         _causes(result, "replication"),
         _funnels(result, "replication"),
     ]
@@ -268,7 +316,8 @@ def comparison_report(
 
 
 def _thresholds(mc: MonteCarlo, lost: np.ndarray) -> list[float]:
-    """The batch's own thresholds and round amounts near its P10, P50 and P90 (per run)."""
+    """The batch's own thresholds and round amounts near its P10, P50 and P90 (in the
+    runs' unit, per year)."""
     picks = {float(f"{x:.2g}") for x in np.percentile(lost, [10, 50, 90]) if x > 0}
     return sorted(picks | set(mc.thresholds)) or [0.0]
 
@@ -280,7 +329,7 @@ def batch_report(batch: MonteCarlo | str | os.PathLike[str]) -> str:
     """
     mc = plots.read_batch(batch)
     cur = mc.currency
-    scale = per_year(mc.horizon_h)
+    scale = mc.to_year
     lost = mc.runs["revenue_lost"].to_numpy(float)
     stats = mc.summary()["revenue_lost"]
     n = len(lost)
@@ -383,23 +432,15 @@ def scenario_report(
     seed: int | None = None,
     horizon: float | None = None,
     engine: str | None = None,
+    lever_replications: int | None = None,
 ) -> str:
     """Compare the scenario's policies and report it (see `alignsim.compare` for the options).
 
-    Speed to lead is shown for replication 0, which is played again for its ledgers.
+    Speed to lead is shown for replication 0, whose ledgers the comparison keeps.
     """
-    result = compare(
-        scenario,
-        baseline,
-        policy,
-        replications=replications,
-        seed=seed,
-        horizon=horizon,
-        engine=engine,
-    )
-    names = list(dict.fromkeys([result.baseline, result.policy]))
-    ledgers = simulate_all(scenario, names, seed=result.seed, horizon=horizon, engine=engine)
-    return comparison_report(result, ledgers, scenario, engine=_engine_name(ledgers))
+    pairing = Pairing.of(scenario, baseline, policy, replications, seed, horizon, engine)
+    result = run(pairing, ledgers=True, lever_replications=lever_replications)
+    return comparison_report(result, result.ledgers, scenario, engine=_engine_name(result.ledgers))
 
 
 def _engine_name(ledgers: Mapping[str, Ledger]) -> str:

@@ -34,18 +34,31 @@ def simulate(
     if stream is None:
         stream = sample(scenario, seed, replication, horizon=horizon)
     book = play(scenario, name, stream, horizon=horizon, engine=engine)
-    team = scenario.team_for(name)
+    return ledger(scenario, name, book, stream, horizon=horizon, engine=engine)
+
+
+def ledger(
+    scenario: Scenario,
+    policy: str,
+    book: LedgerBook,
+    stream: LeadStream,
+    *,
+    horizon: float | None = None,
+    engine: str | None = None,
+) -> Ledger:
+    """An engine's book for `policy` on `stream`, with its context: the ledger `simulate` returns."""
+    team = scenario.team_for(policy)
     return Ledger(
         book=book,
         scenario=scenario.name,
-        policy=name,
+        policy=policy,
         seed=stream.seed,
         replication=stream.replication,
         horizon=stream.horizon if horizon is None else float(horizon),
         currency=scenario.currency,
         reps=team.reps,
         calendar=team.hours.calendar,
-        engine=engine,
+        engine=DEFAULT_ENGINE if engine is None else engine,
         meta={"scenario_digest": scenario.digest()},
     )
 

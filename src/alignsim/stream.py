@@ -340,11 +340,16 @@ def sample(
     replication: int = 0,
     *,
     horizon: float | None = None,
+    widths: tuple[int, int, int] = (0, 0, 0),
 ) -> LeadStream:
     """Draw the lead stream of one replication of a scenario.
 
     seed defaults to the scenario's; horizon (hours) to the scenario's. Replication r is the
-    r-th child of the root seed: `SeedSequence(seed, spawn_key=(r, ...))`.
+    r-th child of the root seed: `SeedSequence(seed, spawn_key=(r, ...))`. widths: at least
+    this many (attempts, routings, scorings) columns per lead, beyond what the scenario's
+    policies need (`block_widths`), for policies played on the stream that are not in the
+    scenario (the workshop's lever settings, the coalitions of a split by lever). The columns
+    are drawn one by one, so a wider stream holds the same draws in its first columns.
     """
     seed = scenario.seed if seed is None else int(seed)
     horizon = scenario.horizon if horizon is None else float(horizon)
@@ -355,7 +360,7 @@ def sample(
     market = scenario.market
     calendar = scenario.team.hours.calendar
     sources = list(market.sources.items())
-    needs = [block_widths(p) for p in scenario.policies.values()]
+    needs = [block_widths(p) for p in scenario.policies.values()] + [widths]
     attempts, routings, scorings = (max(w[i] for w in needs) for i in range(3))
 
     rng = _Generators(seed, replication, list(market.sources))

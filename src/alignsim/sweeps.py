@@ -3,7 +3,8 @@ call worth" curve).
 
 Each value changes the raw scenario document at a dotted path (as `--set PATH=VALUE` does),
 the changed document is validated, and a comparison runs on the same root seed, so every value
-plays the same lead streams as far as the change allows (common random numbers).
+plays the same lead streams as far as the change allows (common random numbers): a sweep is
+a loop of comparisons, each a loop over `alignsim.paired.play_pair`.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from typing import Any
 
 import pandas as pd
 
-from alignsim.comparison import compare
+from alignsim.comparison import run
 from alignsim.overrides import apply_overrides, set_text
+from alignsim.paired import Pairing
 from alignsim.scenario import Scenario, ScenarioError, read_document
 from alignsim.scenario import validate as validate_document
 
@@ -55,10 +57,11 @@ def sweep(
     horizon is in hours (default: the scenario's).
 
     Returns one row per value, as `alignsim sweep --json` prints them: `value` (as given),
-    `revenue_lost` (mean per run, currency), `ci_low`, `ci_high` (its 95% paired interval, NaN
-    with one replication), then `revenue_<name>` for the policy and the baseline (mean per
-    run). `frame.attrs` holds the context: scenario, set, baseline, policy, replications, seed,
-    currency, horizon_h.
+    `revenue_lost` (mean, currency per year: a run of the horizon scaled to 52 weeks),
+    `ci_low`, `ci_high` (its 95% paired interval, NaN with one replication), then
+    `revenue_<name>` for the policy and the baseline (mean per year). `frame.attrs` holds the
+    context: scenario, set, baseline, policy, replications, seed, currency, unit ("per_year"),
+    horizon_h.
 
     Raises ScenarioError listing every value whose changed scenario is invalid, and ValueError
     for an empty list of values, fewer than one replication or an unknown policy.
@@ -89,15 +92,8 @@ def sweep(
     rows: list[dict[str, Any]] = []
     context: dict[str, Any] = {}
     for value, sc in zip(values, scenarios, strict=True):
-        summary = compare(
-            sc,
-            baseline,
-            policy,
-            replications=replications,
-            seed=root,
-            horizon=horizon,
-            engine=engine,
-        ).summary()
+        pairing = Pairing.of(sc, baseline, policy, replications, root, horizon, engine)
+        summary = run(pairing).summary()
         lost = summary["revenue_lost"]
         row: dict[str, Any] = {
             "value": value,
@@ -116,6 +112,7 @@ def sweep(
             "replications": replications,
             "seed": root,
             "currency": summary["currency"],
+            "unit": summary["unit"],
             "horizon_h": summary["horizon_h"],
         }
     frame = pd.DataFrame(rows)

@@ -23,10 +23,11 @@ Stable for plots and reports (`MonteCarlo`):
 - `runs`: DataFrame, one row per run in run order: `run`, then one column per uncertain input
   (named by its path, in the unit of its law's first parameter: `inputs[name]["unit"]`), then
   the figures of alignsim.batch.runs (`revenue_baseline`, `revenue_policy`, `revenue_lost`,
-  `leads`, `baseline_<stage>`, `policy_<stage>`, `lost_<cause>`); money in `currency` over
-  `horizon_h` hours.
+  `leads`, `baseline_<stage>`, `policy_<stage>`, `lost_<cause>`); money in `currency` per
+  year (`unit`: each run of `horizon_h` hours scaled to 52 weeks; a batch folder written by an
+  older alignsim reads with unit "per_run", money over the horizon), counts per run.
 - attributes `scenario`, `scenario_hash`, `baseline`, `policy`, `seed`, `design`, `currency`,
-  `horizon_h`, `engine`, `inputs` ({path: {"dist", "unit"}}, file order), `runs_requested`,
+  `unit`, `horizon_h`, `engine`, `inputs` ({path: {"dist", "unit"}}, file order), `runs_requested`,
   `chunk_size`, `precision`, `thresholds`, `folder` (None without `out`).
 - `summary(thresholds=None)`, `prob_exceeds(x)`, `tornado()`, `exceedance(points=None)`,
   `MonteCarlo.read(folder)`. The summary's keys are in alignsim.batch.summary.
@@ -54,7 +55,7 @@ from alignsim.batch import summary as stats
 from alignsim.batch.checkpoint import Checkpoint
 from alignsim.batch.design import DESIGNS, draw
 from alignsim.batch.executors import SerialExecutor, completed
-from alignsim.batch.runs import FIGURES, Chunk, cause_column
+from alignsim.batch.runs import FIGURES, HOURS_PER_YEAR, Chunk, cause_column
 from alignsim.batch.setup import Setup, pick_pair, prepare
 from alignsim.comparison import CAUSES
 from alignsim.engines import DEFAULT_ENGINE
@@ -162,12 +163,20 @@ class MonteCarlo:
     thresholds: tuple[float, ...] = ()
     folder: Path | None = None
     alignsim_version: str = field(default_factory=_version)
+    unit: str = "per_year"
+    """What the money figures are: "per_year", or "per_run" (over the horizon) in a folder
+    written by an older alignsim."""
+
+    @property
+    def to_year(self) -> float:
+        """What turns the runs' money figures into figures per year."""
+        return 1.0 if self.unit == "per_year" else HOURS_PER_YEAR / self.horizon_h
 
     def _lost(self) -> np.ndarray:
         return self.runs["revenue_lost"].to_numpy(float)
 
     def prob_exceeds(self, x: float) -> float:
-        """Share of runs whose revenue lost is above x (currency over the horizon)."""
+        """Share of runs whose revenue lost is above x (currency, in the runs' `unit`)."""
         return stats.prob_exceeds(self._lost(), float(x))
 
     def exceedance(self, points: Iterable[float] | None = None) -> pd.DataFrame:
@@ -189,6 +198,7 @@ class MonteCarlo:
             "baseline": self.baseline,
             "policy": self.policy,
             "currency": self.currency,
+            "unit": self.unit,
             "design": self.design,
             "seed": self.seed,
             "runs": len(self.runs),
@@ -221,7 +231,7 @@ class MonteCarlo:
             },
             "revenue_lost": stats.interval(lost),
             "prob_exceeds": {f"{x:g}": stats.prob_exceeds(lost, x) for x in chosen},
-            "attribution": {c: float(runs[cause_column(c)].mean()) for c in CAUSES},
+            "by_leak": {c: float(runs[cause_column(c)].mean()) for c in CAUSES},
             "tornado": [
                 {k: stats.number(v) if k != "input" else v for k, v in row.items()}
                 for row in self.tornado().to_dict(orient="records")
@@ -274,6 +284,7 @@ class MonteCarlo:
             thresholds=thresholds,
             folder=folder,
             alignsim_version=info["alignsim_version"],
+            unit=info.get("unit", "per_run"),
         )
 
 
@@ -317,7 +328,7 @@ def monte_carlo(
     horizon: hours (default: the scenario's). engine: None for alignsim's default.
     out: a folder for runs.parquet, summary.json, summary.csv (and summary.xlsx with `xlsx`),
     checkpointed as the batch goes; resume: continue the batch already in `out`.
-    thresholds: amounts for `prob_exceeds` in the summary. progress: a progress bar on
+    thresholds: amounts of revenue lost a year for `prob_exceeds` in the summary. progress: a progress bar on
     stderr (None: only when stderr is a terminal).
     Raises ScenarioError for a bad scenario or uncertain input, ValueError for a bad option.
     """

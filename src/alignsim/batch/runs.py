@@ -3,18 +3,20 @@
 Run i plays the values of row i of the design (drawn once, before any run), on the lead stream
 of replication i of the run's scenario (`alignsim.sample(scenario, root, replication=i)`): the
 baseline and the policy on the same leads (common random numbers). So a run's result depends on
-the root seed, i and the design only, never on which worker plays it or when. A run keeps
+the root seed, i and the design only, never on which worker plays it or when. A run is one
+`alignsim.paired.play_pair`, as a replication of `compare` is. A run keeps
 figures, never the per-lead ledgers, so memory stays flat however many runs a worker plays.
 
-A run's figures (money in the scenario's currency over the horizon; counts of leads):
+A run's figures (money in the scenario's currency per year: the run's horizon scaled to 52
+weeks, exactly the run's own figures for a 52-week horizon; counts of leads per run):
 
 | column | meaning |
 |---|---|
-| `revenue_baseline`, `revenue_policy` | revenue won inside the horizon under each policy |
+| `revenue_baseline`, `revenue_policy` | revenue won inside the horizon under each policy, per year |
 | `revenue_lost` | baseline minus policy |
 | `leads` | leads created in the run (both policies see the same) |
 | `baseline_<stage>`, `policy_<stage>` | marketing's funnel: leads, mql, routed, sal, reached, sql, won |
-| `lost_<cause>` | revenue lost by cause (alignsim.comparison's attribution; they add up to `revenue_lost`) |
+| `lost_<cause>` | revenue lost by cause (alignsim.leaks's attribution; they add up to `revenue_lost`) |
 """
 
 from __future__ import annotations
@@ -24,12 +26,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from alignsim import metrics, simulation
+from alignsim import metrics
 from alignsim.batch.setup import Setup
-from alignsim.comparison import CAUSES, attribution
-from alignsim.stream import sample
+from alignsim.leaks import CAUSES
+from alignsim.paired import Pairing, play_pair
+from alignsim.units import RATE_PERIODS
 
-__all__ = ["FIGURES", "Chunk", "cause_column", "play", "play_chunk"]
+__all__ = ["FIGURES", "HOURS_PER_YEAR", "Chunk", "cause_column", "play", "play_chunk"]
+
+HOURS_PER_YEAR = RATE_PERIODS["year"]
+"""A year of 52 weeks: money figures are scaled from a run's horizon to it."""
 
 
 def cause_column(cause: str) -> str:
@@ -67,18 +73,16 @@ class Chunk:
 def play(setup: Setup, replication: int, values: np.ndarray, run: int | None = None) -> list[float]:
     """One run's figures, in the order of FIGURES."""
     scenario = setup.scenario_for(values, run)
-    stream = sample(scenario, setup.seed, replication, horizon=setup.horizon)
-    base, other = (
-        simulation.play(scenario, name, stream, horizon=setup.horizon, engine=setup.engine)
-        for name in (setup.baseline, setup.policy)
+    pairing = Pairing(
+        scenario, setup.baseline, setup.policy, 1, setup.seed, setup.horizon, setup.engine
     )
-    rev_a, rev_b = metrics.revenue(base), metrics.revenue(other)
-    row = [rev_a, rev_b, rev_a - rev_b, float(len(stream))]
-    for book in (base, other):
-        counts = metrics.funnel_counts(book)
-        row.extend(float(counts[s]) for s in metrics.FUNNEL_STAGES)
-    amount, _ = attribution(base, other)
-    row.extend(float(x) for x in amount)
+    paired = play_pair(pairing, replication)
+    base, other = paired.baseline, paired.policy
+    k = HOURS_PER_YEAR / pairing.horizon_h
+    row = [base.revenue * k, other.revenue * k, paired.revenue_lost * k, float(len(paired.stream))]
+    for side in (base, other):
+        row.extend(float(side.funnel[s]) for s in metrics.FUNNEL_STAGES)
+    row.extend(float(x) * k for x in paired.lost_by_cause)
     return row
 
 

@@ -1,6 +1,7 @@
 """What finance reads from a batch: percentiles, exceedance, a tornado, in JSON, CSV and Excel.
 
-All figures are over the runs of a batch (money in the scenario's currency, over the horizon):
+All figures are over the runs of a batch (money in the scenario's currency per year, each run
+scaled from its horizon to 52 weeks):
 
 - `revenue_lost`: mean, std (n - 1), the 95% t interval of the mean (`ci_low`, `ci_high`),
   min, max and the percentiles p5, p10, p50, p90, p95 (numpy's linear interpolation between
@@ -150,7 +151,7 @@ def write_xlsx(
         sheet.append([name, value])
     lost = runs["revenue_lost"].to_numpy(float)
     sheet = book.create_sheet("Percentiles")
-    sheet.append(["percentile", f"revenue lost ({summary.get('currency', '')})"])
+    sheet.append(["percentile", f"revenue lost a year ({summary.get('currency', '')})"])
     for q in range(0, 101, 5):
         sheet.append([q, float(np.percentile(lost, q))])
     sheet = book.create_sheet("Exceedance")

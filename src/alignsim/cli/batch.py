@@ -142,7 +142,8 @@ def _print_summary(s: dict[str, Any], folder: Path | None, xlsx: bool) -> None:
     lost = s["revenue_lost"]
     console = Console(width=max(130, Console().width))
     table = Table(
-        title=f"{s['scenario']}: {s['policy']} against {s['baseline']}, {s['runs']:,} runs of "
+        title=f"{s['scenario']}: {s['policy']} against {s['baseline']}, "
+        f"{'per year, ' if s.get('unit') == 'per_year' else ''}{s['runs']:,} runs of "
         f"{format_duration(s['horizon_h'])} ({s['design']}, seed {s['seed']}; the same leads "
         "for both in each run)",
         title_justify="left",
@@ -214,8 +215,8 @@ def batch_command(
     threshold: Annotated[
         list[str] | None,
         typer.Option(
-            help="An amount of revenue lost: the summary gives the chance of losing more "
-            "(2000000, 2e6 or 2M). Repeatable."
+            help="An amount of revenue lost a year: the summary gives the chance of losing "
+            "more (2000000, 2e6 or 2M). Repeatable."
         ),
     ] = None,
     out: Annotated[

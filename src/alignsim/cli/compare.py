@@ -14,6 +14,7 @@ from rich.table import Table
 
 from alignsim.cli.common import (
     HOURS_PER_YEAR,
+    BadInput,
     BaselineOption,
     EngineOption,
     HorizonOption,
@@ -29,6 +30,7 @@ from alignsim.cli.common import (
     money,
 )
 from alignsim.comparison import Comparison, compare
+from alignsim.levers import LEVER_LABELS
 from alignsim.units import format_duration
 
 __all__ = ["compare_command"]
@@ -36,7 +38,7 @@ __all__ = ["compare_command"]
 
 def _print_comparison(result: Comparison) -> None:
     """The comparison as a manager reads it: per year, with the interval and the causes."""
-    s = result.summary()
+    s = result.summary(unit="per_run")
     cur = s["currency"]
     per_year = HOURS_PER_YEAR / s["horizon_h"]
     lost = s["revenue_lost"]
@@ -58,8 +60,10 @@ def _print_comparison(result: Comparison) -> None:
         "100%" if lost["mean"] else "-",
         style="bold",
     )
-    table.add_row("Revenue lost by cause", "", "", "", style="bold")
-    causes = result.attribution()
+    if result.lever_replications:
+        _lever_rows(table, result, per_year)
+    table.add_row("Revenue lost by leak", "", "", "", style="bold")
+    causes = result.by_leak()
     for row in causes.itertuples():
         share = "-" if not np.isfinite(row.share) else f"{row.share:.0%}"
         table.add_row(f"  {row.cause}", money(row.amount * per_year, cur), "", share)
@@ -72,10 +76,38 @@ def _print_comparison(result: Comparison) -> None:
     )
     if lost["mean"] > 0:
         top = causes.sort_values("amount", ascending=False).iloc[0]
-        sentence += (
-            f"; the biggest cause is {top['cause']} ({money(top['amount'] * per_year, cur)})"
-        )
+        if result.lever_replications:
+            levers = result.by_lever()
+            lever = levers.sort_values("amount", ascending=False).iloc[0]
+            sentence += (
+                f"; the biggest lever is {lever['lever']} "
+                f"({money(lever['amount'] * per_year, cur)})"
+            )
+        sentence += f"; the biggest leak is {top['cause']} ({money(top['amount'] * per_year, cur)})"
     console.print(sentence + ".")
+
+
+def _lever_rows(table: Table, result: Comparison, per_year: float) -> None:
+    """The split by lever (exact Shapley values), with each lever's interval."""
+    levers = result.by_lever()
+    k = levers.attrs["replications"]
+    cur = result.currency
+    over = "" if k == result.replications else f", over the first {k} replications"
+    table.add_row(f"Revenue lost by lever (Shapley{over})", "", "", "", style="bold")
+    if k != result.replications:
+        lost = levers.attrs["revenue_lost"]
+        table.add_row(
+            "  revenue lost, these replications",
+            money(lost["mean"] * per_year, cur),
+            interval_text(lost["ci_low"], lost["ci_high"], cur, per_year),
+            "100%",
+        )
+    for row in levers.itertuples():
+        share = "-" if not np.isfinite(row.share) else f"{row.share:.0%}"
+        interval = interval_text(row.ci_low, row.ci_high, cur, per_year)
+        table.add_row(
+            f"  {LEVER_LABELS[row.lever]}", money(row.amount * per_year, cur), interval, share
+        )
 
 
 def compare_command(
@@ -90,15 +122,35 @@ def compare_command(
     sets: SetOption = None,
     engine: EngineOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    lever_replications: Annotated[
+        int | None,
+        typer.Option(
+            help="Split the loss by lever on the first N replications (default: all; 0: no "
+            "split). Each plays 2^g policies for the g lever groups that differ.",
+            min=0,
+        ),
+    ] = None,
 ) -> None:
-    """Revenue lost by a policy against the baseline, with a paired 95% interval and its causes."""
+    """Revenue lost by a policy against the baseline, with a paired 95% interval, by lever and by leak."""
     check_engine(engine)
     sc = load_scenario(scenario, sets)
     check_pair(sc, scenario, baseline, policy)
     hours = hours_option(horizon, "--horizon")
     check_size(sc, scenario, hours)
+    if lever_replications is not None and lever_replications > replications:
+        raise BadInput(
+            f"--lever-replications: at most the {replications} replications (got "
+            f"{lever_replications})"
+        )
     result = compare(
-        sc, baseline, policy, replications=replications, seed=seed, horizon=hours, engine=engine
+        sc,
+        baseline,
+        policy,
+        replications=replications,
+        seed=seed,
+        horizon=hours,
+        engine=engine,
+        lever_replications=lever_replications,
     )
     if as_json:
         typer.echo(json.dumps(result.summary(), indent=2))

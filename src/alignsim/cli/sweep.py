@@ -117,15 +117,15 @@ def sweep_command(
         for r in frame.to_dict("records")
     ]
     if as_json:
-        keys = ("scenario", "set", "baseline", "policy", "replications", "seed", "currency")
+        keys = ("scenario", "set", "baseline", "policy", "replications", "seed", "currency", "unit")
         out = {k: first[k] for k in keys} | {"horizon_h": first["horizon_h"], "rows": rows}
         typer.echo(json.dumps(out, indent=2, default=str))
         return
     cur = first["currency"]
     table = Table(
         title=f"{first['scenario']}: {first['policy']} against {first['baseline']} as {path} "
-        f"varies; {replications} replications of {format_duration(first['horizon_h'])}, "
-        f"seed {root}",
+        f"varies, per year; {replications} replications of "
+        f"{format_duration(first['horizon_h'])}, seed {root}",
         title_justify="left",
     )
     for column in (path, "revenue lost", "95% interval", *(f"revenue, {n}" for n in names)):

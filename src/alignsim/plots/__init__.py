@@ -1,20 +1,21 @@
 """Figures of alignsim results, one function per figure: `plot_x(result, *, ax=None) -> Axes`.
 
-Plots take results and never simulate: a Comparison (`funnel_comparison`, `attribution`), the
+Plots take results and never simulate: a Comparison (`funnel_comparison`, `by_lever`, `by_leak`;
+`attribution` is by_leak's old name, deprecated), the
 frame of `alignsim.sweep` (`sweep`), ledgers (`speed_to_lead`, `weekly`), a scenario or lead
 stream (`decay`), a Monte Carlo batch or its folder (`distribution`, `tornado`; a batch also
-gives `attribution` and `funnel_comparison`, over its runs). Pass `ax=` to draw into your own
+gives `by_leak` and `funnel_comparison`, over its runs). Pass `ax=` to draw into your own
 figure; without it each plot makes a new pyplot-free Figure (safe in a web server) whose Axes
 a notebook displays as the figure. `new_axes()` gives such an Axes for figures of your own.
 
     import alignsim
     result = alignsim.compare(alignsim.load("scenarios/default.toml"), replications=10)
-    alignsim.plots.attribution(result)
+    alignsim.plots.by_lever(result)
 """
 
 from __future__ import annotations
 
-from .comparison import attribution, funnel_comparison, sweep
+from .comparison import attribution, by_leak, by_lever, funnel_comparison, sweep
 from .decay import decay
 from .ledger import speed_to_lead, weekly
 from .monte_carlo import as_comparison, distribution, read_batch, tornado
@@ -25,6 +26,8 @@ __all__ = [
     "PlotAxes",
     "as_comparison",
     "attribution",
+    "by_leak",
+    "by_lever",
     "decay",
     "distribution",
     "figure_png",

@@ -1,9 +1,11 @@
-"""Figures of comparisons: the two funnels, the waterfall of revenue lost by cause, a sweep."""
+"""Figures of comparisons: the two funnels, the waterfalls of revenue lost by lever and by
+leak, a sweep."""
 
 from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +21,7 @@ from alignsim.units import format_duration, parse_duration
 from .style import (
     BASELINE_COLOUR,
     CAUSE_COLOURS,
+    LEVER_COLOURS,
     OKABE_ITO,
     POLICY_COLOUR,
     STAGE_LABELS,
@@ -34,7 +37,7 @@ from .style import (
 if TYPE_CHECKING:
     from alignsim.batch.api import MonteCarlo
 
-__all__ = ["attribution", "funnel_comparison", "sweep"]
+__all__ = ["attribution", "by_leak", "by_lever", "funnel_comparison", "sweep"]
 
 
 def _runs(count: int, horizon_h: float) -> str:
@@ -101,38 +104,90 @@ def funnel_comparison(
     return ax
 
 
-def attribution(
+def by_leak(
     result: Comparison | MonteCarlo | str | os.PathLike[str], *, ax: Axes | None = None
 ) -> Axes:
-    """Waterfall from the baseline's revenue to the policy's, one step per cause, per year.
+    """Waterfall from the baseline's revenue to the policy's, one step per leak, per year.
 
-    The first bar is the baseline's revenue, each cause takes its share of the loss away
-    (a negative cause, revenue the policy wins and the baseline does not, adds back), and the
-    last bar is the policy's revenue. The causes add up exactly to the revenue lost.
-    result: a Comparison, or a Monte Carlo batch or its folder (means over its runs).
+    The first bar is the baseline's revenue, each leak (where the policy's leads ended) takes
+    its share of the loss away (a negative one, revenue the policy wins and the baseline does
+    not, adds back), and the last bar is the policy's revenue. The leaks add up exactly to the
+    revenue lost. result: a Comparison, or a Monte Carlo batch or its folder (means over its
+    runs).
     """
     result = _comparison(result)
     if not isinstance(result, Comparison):
         raise TypeError(
-            f"attribution: expected a Comparison (alignsim.compare), got {type(result).__name__}"
+            f"by_leak: expected a Comparison (alignsim.compare), got {type(result).__name__}"
         )
-    summary = result.summary()
+    summary = result.summary(unit="per_run")
+    causes = result.by_leak()
+    steps = [
+        (str(row.cause), float(row.amount), float(row.share), CAUSE_COLOURS[str(row.cause)])
+        for row in causes.itertuples()
+    ]
+    revenue = summary["revenue"]
+    axes = _waterfall(ax, result, revenue[result.baseline], revenue[result.policy], steps)
+    return _titled(axes, result, summary["revenue_lost"], result.replications, "by leak")
+
+
+def by_lever(result: Comparison, *, ax: Axes | None = None) -> Axes:
+    """Waterfall from the baseline's revenue to the policy's, one step per lever group that
+    differs (exact Shapley values, `Comparison.by_lever`), per year, over the replications
+    of the split."""
+    if not isinstance(result, Comparison):
+        raise TypeError(
+            f"by_lever: expected a Comparison (alignsim.compare), got {type(result).__name__}"
+        )
+    levers = result.by_lever()
+    split = result.rows[result.rows["replication"].isin(result.levers["replication"])]
+    steps = [
+        (str(row.lever), float(row.amount), float(row.share), LEVER_COLOURS[str(row.lever)])
+        for row in levers.itertuples()
+        if row.amount != 0
+    ]
+    start = float(split["revenue_baseline"].mean())
+    end = float(split["revenue_policy"].mean())
+    axes = _waterfall(ax, result, start, end, steps)
+    count = levers.attrs["replications"]
+    return _titled(axes, result, levers.attrs["revenue_lost"], count, "by lever (Shapley)")
+
+
+def attribution(
+    result: Comparison | MonteCarlo | str | os.PathLike[str], *, ax: Axes | None = None
+) -> Axes:
+    """Deprecated name of `by_leak` (removed in the next release)."""
+    warnings.warn(
+        "alignsim.plots.attribution is renamed by_leak; the old name goes in the next release",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return by_leak(result, ax=ax)
+
+
+def _waterfall(
+    ax: Axes | None,
+    result: Comparison,
+    start: float,
+    end: float,
+    steps: list[tuple[str, float, float, str]],
+) -> Axes:
+    """Draw the bars: start (baseline revenue per run), one step (label, amount per run,
+    share, colour) each, end (policy revenue per run); all scaled to a year."""
     scale = per_year(result.horizon_h)
     cur = result.currency
-    start = summary["revenue"][result.baseline] * scale
-    end = summary["revenue"][result.policy] * scale
-    causes = result.attribution()
+    start, end = start * scale, end * scale
     ax = new_axes(ax, (9.0, 4.8))
     labels = [f"{result.baseline}\nrevenue"]
     ax.bar(0, start, 0.7, color=BASELINE_COLOUR)
     ax.annotate(money(start, cur), (0, start), ha="center", va="bottom", fontsize=8)
     level = start
-    for k, row in enumerate(causes.itertuples(), start=1):
-        amount = float(row.amount) * scale
+    for k, (label, amount_per_run, share_of, colour) in enumerate(steps, start=1):
+        amount = amount_per_run * scale
         bottom = level - amount if amount >= 0 else level
-        ax.bar(k, abs(amount), 0.7, bottom=bottom, color=CAUSE_COLOURS[str(row.cause)])
+        ax.bar(k, abs(amount), 0.7, bottom=bottom, color=colour)
         ax.plot([k - 1.35, k + 0.35], [level, level], color=OKABE_ITO["grey"], lw=0.8)
-        share = "" if not math.isfinite(row.share) else f"\n{row.share:.0%}"
+        share = "" if not math.isfinite(share_of) else f"\n{share_of:.0%}"
         ax.annotate(
             f"{money(-amount, cur)}{share}",
             (k, max(level, level - amount)),
@@ -141,7 +196,7 @@ def attribution(
             fontsize=8,
         )
         level -= amount
-        labels.append(str(row.cause).replace(" ", "\n", 1))
+        labels.append(label.replace(" ", "\n", 1))
     last = len(labels)
     ax.plot([last - 1.35, last + 0.35], [level, level], color=OKABE_ITO["grey"], lw=0.8)
     ax.bar(last, end, 0.7, color=POLICY_COLOUR)
@@ -153,7 +208,12 @@ def attribution(
     ax.set_ylim(min(0.0, level, end) * 1.1, max(start, end, level) * 1.12 or 1.0)
     ax.axhline(0, color=OKABE_ITO["black"], lw=0.8)
     tidy(ax)
-    lost = summary["revenue_lost"]
+    return ax
+
+
+def _titled(ax: Axes, result: Comparison, lost: dict[str, Any], count: int, view: str) -> Axes:
+    scale = per_year(result.horizon_h)
+    cur = result.currency
     interval = (
         f"95% interval {money(lost['ci_low'] * scale, cur)} to {money(lost['ci_high'] * scale, cur)}, "
         if lost["ci_low"] is not None
@@ -162,9 +222,8 @@ def attribution(
     titled(
         ax,
         f"Where {result.policy} loses {money(lost['mean'] * scale, cur)} a year against "
-        f"{result.baseline}, by cause",
-        f"{interval}{_runs(result.replications, result.horizon_h)} scaled to a year, "
-        f"seed {result.seed}",
+        f"{result.baseline}, {view}",
+        f"{interval}{_runs(count, result.horizon_h)} scaled to a year, seed {result.seed}",
     )
     return ax
 
@@ -196,7 +255,8 @@ def sweep(result: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         )
     attrs = result.attrs
     cur = attrs.get("currency", "")
-    scale = per_year(float(attrs["horizon_h"]))
+    per_run = attrs.get("unit") != "per_year"  # a frame of an older alignsim: per run
+    scale = per_year(float(attrs["horizon_h"])) if per_run else 1.0
     x, ticks, unit = _positions(list(result["value"]))
     ax = new_axes(ax)
     mean = result["revenue_lost"].to_numpy(float) * scale

@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 
 from alignsim import metrics
 from alignsim.batch.api import MonteCarlo
-from alignsim.batch.runs import cause_column
+from alignsim.batch.runs import HOURS_PER_YEAR, cause_column
 from alignsim.comparison import CAUSES, Comparison
 
 from .style import (
@@ -21,7 +21,6 @@ from .style import (
     money,
     money_axis,
     new_axes,
-    per_year,
     tidy,
     titled,
 )
@@ -68,13 +67,17 @@ def as_comparison(batch: Batch) -> Comparison:
     columns = ["revenue_baseline", "revenue_policy", "revenue_lost"]
     columns += [f"{role}_{s}" for role in ("baseline", "policy") for s in metrics.FUNNEL_STAGES]
     rows = runs[["run", *columns]].rename(columns={"run": "replication"})
+    # A Comparison holds figures per run of its horizon: undo the batch's scaling to a year.
+    to_run = mc.to_year * mc.horizon_h / HOURS_PER_YEAR
+    money_columns = ["revenue_baseline", "revenue_policy", "revenue_lost"]
+    rows[money_columns] = rows[money_columns] * to_run
     causes = pd.concat(
         [
             pd.DataFrame(
                 {
                     "replication": runs["run"].to_numpy(),
                     "cause": cause,
-                    "amount": runs[cause_column(cause)].to_numpy(float),
+                    "amount": runs[cause_column(cause)].to_numpy(float) * to_run,
                     "leads": np.nan,
                 }
             )
@@ -102,7 +105,7 @@ def distribution(batch: Batch, *, ax: Axes | None = None) -> Axes:
     """Histogram of revenue lost a year over the runs, with P5, P50 and P95 marked, and the
     exceedance curve (share of runs losing more than x) on the right axis."""
     mc = read_batch(batch)
-    scale = per_year(mc.horizon_h)
+    scale = mc.to_year
     cur = mc.currency
     lost = mc.runs["revenue_lost"].to_numpy(float) * scale
     ax = new_axes(ax, (9.0, 4.8))
@@ -161,7 +164,7 @@ def tornado(batch: Batch, *, ax: Axes | None = None) -> Axes:
     runs with the input in its bottom decile to that of the runs in its top decile, largest
     swing on top; vermillion when a higher value loses more, blue when it loses less."""
     mc = read_batch(batch)
-    scale = per_year(mc.horizon_h)
+    scale = mc.to_year
     cur = mc.currency
     table = mc.tornado()
     mean = float(mc.runs["revenue_lost"].mean()) * scale

@@ -62,6 +62,16 @@ CAUSE_COLOURS = {
 }
 """One stable colour per cause of revenue lost (alignsim.comparison.CAUSES)."""
 
+LEVER_COLOURS = {
+    "response": OKABE_ITO["vermillion"],
+    "persistence": OKABE_ITO["orange"],
+    "definitions": OKABE_ITO["reddish purple"],
+    "nurture": OKABE_ITO["bluish green"],
+    "goals": OKABE_ITO["sky blue"],
+    "staffing": OKABE_ITO["yellow"],
+}
+"""One stable colour per lever group (alignsim.levers.GROUPS)."""
+
 
 def policy_colours(names: list[str], baseline: str | None = None) -> dict[str, str]:
     """A stable colour per policy: the baseline (default "aligned") blue, the first other

@@ -57,7 +57,7 @@ def funnel_chart(result: Comparison) -> alt.Chart:
 def causes_chart(result: Comparison) -> alt.Chart:
     """Revenue lost a year by cause (negative: revenue the policy wins and the baseline not)."""
     scale = HOURS_PER_YEAR / result.horizon_h
-    causes = result.attribution()
+    causes = result.by_leak()
     frame = pd.DataFrame(
         {
             "cause": causes["cause"],

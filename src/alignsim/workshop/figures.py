@@ -1,15 +1,16 @@
 """What the workshop page shows for one setting of the levers: the revenue lost a year against
 the baseline with its 95% interval, the two funnels, and the causes.
 
-The comparison is `alignsim.compare`'s: replication r plays the baseline and the policy on the
-r-th lead stream (common random numbers), the revenue lost is the paired mean with a t
-interval, the attribution is `alignsim.comparison.attribute`. The result is a `Comparison`,
-so its summary, attribution and `alignsim.plots` read as usual.
+The comparison is `alignsim.compare`'s, a loop over `alignsim.paired.play_pair`: replication r
+plays the baseline and the policy on the r-th lead stream (common random numbers), the revenue
+lost is the paired mean with a t interval, the attribution is alignsim.leaks's. The result is a
+`Comparison`, so its summary, attribution and `alignsim.plots` read as usual.
 
 Why not call `compare` itself: it draws every stream and replays the baseline on each call,
 while a lever only ever changes the played policy. A `Bench` keeps, per scenario document,
-seed, horizon and engine, the streams and the baseline's ledgers. A stream is drawn once, with
-as many per-attempt, per-routing and per-touch columns as any lever setting can need; the
+seed, horizon and engine, the streams and the baseline's runs. A stream is drawn once, with
+as many per-attempt, per-routing and per-touch columns as any lever setting can need
+(`sample(..., widths=...)`); the
 stream draws those columns one by one, so a policy reads exactly the draws `sample` would
 have given it, and the plans it shares on the stream (durations by law) serve every setting.
 A lever change then costs one policy run per replication. tests/test_workshop.py holds the
@@ -27,15 +28,11 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
-import pandas as pd
-
-from alignsim import metrics
-from alignsim.comparison import Comparison, attribute
-from alignsim.ledger import Ledger
+from alignsim.comparison import Comparison, collect
 from alignsim.overrides import apply_overrides
+from alignsim.paired import Pairing, Side, play_pair, play_side
 from alignsim.scenario import MAX_ATTEMPTS, Nurture, Scenario, validate
-from alignsim.simulation import simulate
-from alignsim.stream import LeadStream, block_widths, sample
+from alignsim.stream import LeadStream, block_widths
 
 __all__ = [
     "HOURS_PER_YEAR",
@@ -83,13 +80,6 @@ def _widest(scenario: Scenario) -> tuple[int, int, int]:
     )
 
 
-@dataclasses.dataclass
-class _Baseline:
-    ledger: Ledger
-    revenue: float
-    funnel: dict[str, int]
-
-
 class Bench:
     """Lead streams and baseline runs of one scenario, seed, horizon and engine, drawn once and
     shared by every lever setting (thread-safe: the page serves several visitors)."""
@@ -100,31 +90,25 @@ class Bench:
         self.horizon = horizon
         self.engine = engine
         self.widest = _widest(scenario)
+        base = scenario.baseline_policy
+        self._pairing = Pairing(scenario, base, base, 1, seed, horizon, engine)
         self._streams: dict[int, LeadStream] = {}
-        self._baselines: dict[int, _Baseline] = {}
+        self._baselines: dict[int, Side] = {}
         self._lock = threading.Lock()
 
     def stream(self, r: int) -> LeadStream:
         """Replication r's stream."""
         with self._lock:
             if r not in self._streams:
-                self._streams[r] = _sample_wide(
-                    self.scenario, self.seed, r, self.horizon, self.widest
-                )
+                self._streams[r] = self._pairing.stream(r, self.widest)
             return self._streams[r]
 
-    def baseline(self, r: int) -> _Baseline:
+    def baseline(self, r: int) -> Side:
         """The baseline's run on replication r's stream."""
         stream = self.stream(r)
         with self._lock:
             if r not in self._baselines:
-                sc = self.scenario
-                led = simulate(
-                    sc, sc.baseline_policy, horizon=self.horizon, engine=self.engine, stream=stream
-                )
-                self._baselines[r] = _Baseline(
-                    led, metrics.revenue(led), metrics.funnel_counts(led)
-                )
+                self._baselines[r] = play_side(self._pairing, self.scenario.baseline_policy, stream)
             return self._baselines[r]
 
     def fits(self, scenario: Scenario) -> bool:
@@ -143,24 +127,6 @@ class Bench:
 def _needs(scenario: Scenario) -> tuple[int, int, int]:
     widths = [block_widths(p) for p in scenario.policies.values()]
     return (max(w[0] for w in widths), max(w[1] for w in widths), max(w[2] for w in widths))
-
-
-def _sample_wide(
-    scenario: Scenario, seed: int, r: int, horizon: float, widths: tuple[int, int, int]
-) -> LeadStream:
-    """`sample` with blocks `widths` wide: the scenario with one extra policy that needs them."""
-    attempts, routings, scorings = widths
-    recycles = routings - 1
-    wide = scenario.policies[scenario.baseline_policy].model_copy(
-        update={
-            "sla": scenario.policies[scenario.baseline_policy].sla.model_copy(
-                update={"max_attempts": max(1, -(-attempts // routings))}
-            ),
-            "nurture": Nurture(every="1h", max=f"{scorings - 1}h", max_recycles=recycles),
-        }
-    )
-    policies = {**scenario.policies, "\x00widest": wide}
-    return sample(scenario.model_copy(update={"policies": policies}), seed, r, horizon=horizon)
 
 
 _BENCHES: OrderedDict[tuple[Any, ...], Bench] = OrderedDict()
@@ -214,42 +180,17 @@ def evaluate(
     bench = bench_for(digest(doc), original, root, hours, engine)
     if not bench.fits(scenario):
         raise ValueError("these overrides change more than the played policy")
-    rows: list[dict[str, Any]] = []
-    causes: list[pd.DataFrame] = []
-    for r in range(replications):
-        stream = bench.stream(r)
-        a = bench.baseline(r)
-        led = simulate(scenario, policy, horizon=hours, engine=engine, stream=stream)
-        rev = metrics.revenue(led)
-        row: dict[str, Any] = {
-            "replication": r,
-            "revenue_baseline": a.revenue,
-            "revenue_policy": rev,
-            "revenue_lost": a.revenue - rev,
-        }
-        for stage, count in a.funnel.items():
-            row[f"baseline_{stage}"] = count
-        for stage, count in metrics.funnel_counts(led).items():
-            row[f"policy_{stage}"] = count
-        rows.append(row)
-        by_cause = attribute(a.ledger, led)
-        by_cause.insert(0, "replication", r)
-        causes.append(by_cause)
-    return Comparison(
-        scenario=scenario.name,
-        baseline=scenario.baseline_policy,
-        policy=policy,
-        seed=root,
-        currency=scenario.currency,
-        horizon_h=hours,
-        rows=pd.DataFrame(rows),
-        causes=pd.concat(causes, ignore_index=True),
+    pairing = Pairing(scenario, scenario.baseline_policy, policy, replications, root, hours, engine)
+    runs = (
+        play_pair(pairing, r, stream=bench.stream(r), baseline=bench.baseline(r))
+        for r in range(replications)
     )
+    return collect(pairing, runs)
 
 
 def interval_per_year(result: Comparison) -> tuple[float, float | None, float | None]:
     """Revenue lost a year: mean and 95% interval (None with one replication)."""
-    lost = result.summary()["revenue_lost"]
+    lost = result.summary(unit="per_run")["revenue_lost"]
     scale = HOURS_PER_YEAR / result.horizon_h
     low, high = lost["ci_low"], lost["ci_high"]
     return (
@@ -292,7 +233,7 @@ def headline(result: Comparison) -> str:
 def biggest_cause(result: Comparison) -> str:
     """One plain sentence naming the biggest cause of the revenue lost (or gained)."""
     scale = HOURS_PER_YEAR / result.horizon_h
-    causes = result.attribution()
+    causes = result.by_leak()
     mean, low, high = interval_per_year(result)
     cur = result.currency
     amounts = causes.set_index("cause")["amount"] * scale

@@ -1,0 +1,161 @@
+"""The paired replication: a baseline and a policy played on one replication's lead stream.
+
+MODEL.md section 4. Every app that prices a policy against a baseline (`compare`, `sweep`,
+`batch`, the report, the workshop) is a loop over `play_pair`: replication r draws ONE lead
+stream (`alignsim.sample(scenario, seed, r)`) and plays both policies on it (common random
+numbers), so the revenue lost per replication is paired. A `Pairing` carries what such a loop
+plays; a `PairedRun` is one replication's figures (money in the scenario's currency over the
+horizon, counts of leads), with the engines' books and, when asked, the two ledgers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from alignsim import metrics
+from alignsim.leaks import attribution
+from alignsim.ledger import Ledger, LedgerBook
+from alignsim.scenario import Scenario
+from alignsim.simulation import ledger, play
+from alignsim.stream import LeadStream, sample
+
+__all__ = ["PairedRun", "Pairing", "Side", "play_pair", "play_side"]
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """What a paired comparison plays: `policy` against `baseline` of `scenario`, over
+    replications 0 .. replications-1 of the root `seed`, `horizon` hours (None: the
+    scenario's), on `engine` (None: alignsim's default)."""
+
+    scenario: Scenario
+    baseline: str
+    policy: str
+    replications: int = 30
+    seed: int = 0
+    horizon: float | None = None
+    engine: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        scenario: Scenario,
+        baseline: str | None = None,
+        policy: str | None = None,
+        replications: int = 30,
+        seed: int | None = None,
+        horizon: float | None = None,
+        engine: str | None = None,
+    ) -> Pairing:
+        """The pairing `compare` plays, its defaults filled in and checked.
+
+        baseline defaults to the scenario's baseline policy; policy to the first other policy
+        (the baseline itself when there is no other); seed to the scenario's. Raises KeyError
+        for an unknown policy and ValueError for fewer than one replication.
+        """
+        base = scenario.baseline_policy if baseline is None else baseline
+        if policy is None:
+            others = [name for name in scenario.policies if name != base]
+            policy = others[0] if others else base
+        for name in (base, policy):
+            if name not in scenario.policies:
+                raise KeyError(
+                    f"no policy {name!r} in scenario {scenario.name!r}; "
+                    f"it has {', '.join(scenario.policies)}"
+                )
+        if replications < 1:
+            raise ValueError(f"replications must be at least 1 (got {replications})")
+        root = scenario.seed if seed is None else int(seed)
+        return cls(scenario, base, policy, replications, root, horizon, engine)
+
+    @property
+    def horizon_h(self) -> float:
+        """The horizon played, in hours."""
+        return float(self.scenario.horizon if self.horizon is None else self.horizon)
+
+    def stream(self, replication: int, widths: tuple[int, int, int] = (0, 0, 0)) -> LeadStream:
+        """Replication r's lead stream (with at least `widths` columns, see `sample`)."""
+        return sample(self.scenario, self.seed, replication, horizon=self.horizon, widths=widths)
+
+
+@dataclass(frozen=True)
+class Side:
+    """One policy's run on a stream: the engine's book, its revenue and marketing's funnel."""
+
+    book: LedgerBook
+    revenue: float
+    funnel: dict[str, int]
+
+
+def play_side(pairing: Pairing, policy: str, stream: LeadStream) -> Side:
+    """Play one policy of the pairing's scenario on a drawn stream."""
+    book = play(pairing.scenario, policy, stream, horizon=pairing.horizon, engine=pairing.engine)
+    return Side(book, metrics.revenue(book), metrics.funnel_counts(book))
+
+
+@dataclass(frozen=True)
+class PairedRun:
+    """One replication's figures: the baseline and the policy on the same leads."""
+
+    replication: int
+    stream: LeadStream
+    baseline: Side
+    policy: Side
+    lost_by_cause: np.ndarray
+    """Revenue lost by cause, in the order of alignsim.leaks.CAUSES (sums to revenue_lost)."""
+    leads_by_cause: np.ndarray
+    """Leads charged to each cause, in both directions."""
+    ledgers: tuple[Ledger, Ledger] | None = None
+    """The baseline's and the policy's ledgers, when asked for."""
+    by_lever: np.ndarray | None = None
+    """Revenue lost by lever group (order of alignsim.levers.GROUPS), when split."""
+
+    @property
+    def revenue_lost(self) -> float:
+        """Baseline minus policy revenue (currency over the horizon)."""
+        return self.baseline.revenue - self.policy.revenue
+
+    def row(self) -> dict[str, float | int]:
+        """`Comparison`'s row: replication, revenue_baseline, revenue_policy, revenue_lost,
+        then baseline_<stage> and policy_<stage> for every funnel stage."""
+        out: dict[str, float | int] = {
+            "replication": self.replication,
+            "revenue_baseline": self.baseline.revenue,
+            "revenue_policy": self.policy.revenue,
+            "revenue_lost": self.revenue_lost,
+        }
+        for role, side in (("baseline", self.baseline), ("policy", self.policy)):
+            for stage, count in side.funnel.items():
+                out[f"{role}_{stage}"] = count
+        return out
+
+
+def play_pair(
+    pairing: Pairing,
+    replication: int,
+    *,
+    stream: LeadStream | None = None,
+    baseline: Side | None = None,
+    ledgers: bool = False,
+) -> PairedRun:
+    """Play the baseline and the policy on replication r's stream and return its figures.
+
+    stream: the replication's stream when already drawn (else drawn here); baseline: the
+    baseline's run on it when already played (the workshop keeps them); ledgers: also wrap
+    both books as ledgers (for a report's speed to lead).
+    """
+    if stream is None:
+        stream = pairing.stream(replication)
+    base = play_side(pairing, pairing.baseline, stream) if baseline is None else baseline
+    other = play_side(pairing, pairing.policy, stream)
+    amount, leads = attribution(base.book, other.book)
+    kept = None
+    if ledgers:
+        sc, hours, engine = pairing.scenario, pairing.horizon, pairing.engine
+        kept = (
+            ledger(sc, pairing.baseline, base.book, stream, horizon=hours, engine=engine),
+            ledger(sc, pairing.policy, other.book, stream, horizon=hours, engine=engine),
+        )
+    return PairedRun(replication, stream, base, other, amount, leads, kept)
