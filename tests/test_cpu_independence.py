@@ -212,3 +212,33 @@ def test_the_stream_no_longer_imports_the_engines():
     tree = ast.parse(inspect.getsource(alignsim.stream))
     imported = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
     assert not [m for m in imported if m and m.startswith("alignsim.engines")]
+
+
+def test_a_batch_design_calls_no_numpy_transcendental(monkeypatch):
+    """Every law of an uncertain input and every kind of design, Iman-Conover included
+    (tests/test_batch_design_bits.py pins their bits)."""
+    from alignsim.batch.design import DESIGNS, draw
+    from alignsim.scenario.uncertainty import InputDist
+
+    uncertainty = alignsim.load(ROOT / "scenarios/finance-uncertainty.toml").uncertainty
+    assert uncertainty is not None and uncertainty.correlations
+    specs = [
+        {"dist": "pert", "low": 0.2, "mode": 0.28, "high": 0.34, "lambda": 3},
+        {"dist": "triangular", "low": "60/week", "mode": "90/week", "high": "130/week"},
+        {"dist": "uniform", "low": "2d", "high": "5d"},
+        {"dist": "normal", "mean": 3.0, "sd": 0.5},
+        {"dist": "normal", "mean": 0.3, "sd": 0.1, "low": 0.0, "high": 0.45},
+        {"dist": "lognormal", "median": "3w", "p90": "6w"},
+        {"dist": "beta", "a": 2.5, "b": 4},
+        {"dist": "discrete", "values": [3, 4, 5]},
+    ]
+    inputs = [TypeAdapter(InputDist).validate_python(spec) for spec in specs]
+    u = np.random.default_rng(3).random(1000)
+    expected = [law.ppf(u) for law in inputs]
+    designs = [draw(uncertainty, design, 64, 7) for design in DESIGNS]
+    _forbid_numpy_transcendentals(monkeypatch)
+    for law, want in zip(inputs, expected, strict=True):
+        assert np.array_equal(law.ppf(u), want), law.dist
+        law.bounds()
+    for design, want in zip(DESIGNS, designs, strict=True):
+        assert np.array_equal(draw(uncertainty, design, 64, 7), want), design

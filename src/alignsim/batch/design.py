@@ -16,6 +16,11 @@ exactly (a Latin hypercube stays one) and gives the Spearman correlations asked 
 sampling error. Written here because numpy and scipy lack it; it is the method @RISK uses
 (rank order correlation) and the one users of those tools expect. With a `sobol` design the
 reordering keeps the laws but gives up the low discrepancy between columns.
+
+A design has the same bits on every x86-64 processor: the uniforms are integer and IEEE
+arithmetic, the laws' quantiles avoid numpy's processor-picked transcendental loops
+(`alignsim.scenario.uncertainty`), and Iman-Conover's scores are compiled in a fixed order
+(`alignsim.compiled.correlation`). tests/test_batch_design_bits.py pins the bits.
 """
 
 from __future__ import annotations
@@ -27,9 +32,9 @@ import numpy as np
 from scipy import special, stats
 from scipy.stats import qmc
 
-from alignsim.scenario.uncertainty import Uncertainty
+from alignsim.scenario.uncertainty import Uncertainty, score_correlation
 
-__all__ = ["DESIGNS", "Design", "draw", "iman_conover", "uniforms"]
+__all__ = ["DESIGNS", "Design", "draw", "iman_conover", "reordered", "uniforms"]
 
 Design = Literal["lhs", "sobol", "random"]
 DESIGNS: tuple[str, ...] = ("lhs", "sobol", "random")
@@ -66,26 +71,35 @@ def iman_conover(u: np.ndarray, spearman: np.ndarray, rng: np.random.Generator) 
 
     Iman & Conover (1982): random van der Waerden scores are made to have the Pearson
     correlation 2 sin(pi rho / 6) (the normal-score equivalent of a Spearman rho) by two
-    Cholesky factors; each column of u is then sorted into the ranks of its score column.
-    Each column keeps its values, so the inputs' laws are unchanged. Too few rows to
-    estimate a correlation (no more rows than columns) leave u as it is.
+    Cholesky factors; each column of u is then sorted into the ranks of its score column
+    (`reordered`). Each column keeps its values, so the inputs' laws are unchanged. Too few
+    rows to estimate a correlation (no more rows than columns) leave u as it is. The scores'
+    arithmetic is compiled in a fixed order (`alignsim.compiled.correlation`, why: its
+    docstring), so every processor ranks them alike.
     """
+    from alignsim.compiled.correlation import cholesky, recorrelated
+
     n, d = u.shape
     if d < 2 or n <= d + 1 or np.allclose(spearman, np.eye(d)):
         return u
-    target = 2 * np.sin(np.pi * spearman / 6)
+    p = cholesky(score_correlation(spearman))
+    if p.shape[0] == 0:
+        raise ValueError("the rank correlation matrix is not positive definite")
     ranks = np.arange(1, n + 1) / (n + 1)
     scores = np.column_stack([rng.permutation(special.ndtri(ranks)) for _ in range(d)])
-    now = np.corrcoef(scores, rowvar=False)
-    try:
-        q = np.linalg.cholesky(now)
-    except np.linalg.LinAlgError:
+    correlated = recorrelated(scores, p)
+    if correlated.shape[0] == 0:
         return u
-    p = np.linalg.cholesky(target)
-    correlated = scores @ np.linalg.inv(q).T @ p.T
+    return reordered(u, correlated)
+
+
+def reordered(u: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Each column of u sorted into the order of the same column of scores: the run whose
+    score is the column's k-th smallest gets the column's k-th smallest value (a tie goes to
+    the earlier run first). Only the scores' ranks matter: the values are u's own."""
     out = np.empty_like(u)
-    for k in range(d):
-        order = stats.rankdata(correlated[:, k], method="ordinal") - 1
+    for k in range(u.shape[1]):
+        order = stats.rankdata(scores[:, k], method="ordinal") - 1
         out[:, k] = np.sort(u[:, k])[order]
     return out
 

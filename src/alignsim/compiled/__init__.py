@@ -7,7 +7,10 @@ with other bits on another processor.
   and power every machine computes alike (why: its docstring);
 - `ziggurat` (with `ziggurat_tables`) and `rows`: numpy's standard normals and uniforms
   made from a bit generator's words, written straight to a stream's rows;
-- `hints`: `prefetch`, a cache hint for numba code.
+- `hints`: `prefetch`, a cache hint for numba code;
+- `correlation`: Iman-Conover's correlation, Cholesky factors and correlated scores for a
+  batch's design, in a fixed order of operations instead of OpenBLAS's processor-picked
+  kernels.
 
 Each loop does the same floating-point operations in the same order as the numpy it replaces,
 so every value is bit for bit the same as numpy's where numpy calls the C library

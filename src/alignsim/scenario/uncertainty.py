@@ -26,6 +26,12 @@ parameter (weeks for "3w", per week for "90/week").
 
 Every law maps a uniform u in (0, 1) to a value by its quantile function (scipy.stats), so a
 design of uniforms (Latin hypercube, Sobol, plain random) becomes a design of values. The
+values have the same bits on every x86-64 processor: scipy's quantiles of the PERT and beta
+(Boost's inverse beta), triangular (square roots), uniform and normal (ndtri) call no numpy
+transcendental ufunc, whose loops numpy picks from the processor (AVX-512 ones differ in the
+last bit); the lognormal's exponential is the C library's (`alignsim.compiled.laws`), and the
+truncated normal's quantile is written here with scipy.special's ndtr and ndtri, since
+scipy's truncnorm works with np.log and np.exp. The
 uniforms are kept within [1e-9, 1 - 1e-9], so every draw lies in `bounds()`, the range that is
 checked against the scenario before any run.
 
@@ -55,6 +61,7 @@ __all__ = [
     "Uncertainty",
     "Unit",
     "read_quantity",
+    "score_correlation",
 ]
 
 EPSILON = 1e-9
@@ -279,9 +286,36 @@ class Normal(_Input):
         mean, sd = v["mean"], v["sd"]
         if v["low"] is None and v["high"] is None:
             return stats.norm(mean, sd)
+        low, high = self._standard_bounds(v)
+        return stats.truncnorm(low, high, loc=mean, scale=sd)
+
+    @staticmethod
+    def _standard_bounds(v: dict[str, float | None]) -> tuple[float, float]:
+        """low and high in standard deviations from the mean (infinite when not given)."""
+        mean, sd = v["mean"], v["sd"]
         low = -math.inf if v["low"] is None else (v["low"] - mean) / sd  # type: ignore[operator]
         high = math.inf if v["high"] is None else (v["high"] - mean) / sd  # type: ignore[operator]
-        return stats.truncnorm(low, high, loc=mean, scale=sd)
+        return low, high
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """The (truncated) normal's quantile, with scipy.special's scalar ndtr and ndtri.
+
+        scipy's truncnorm works with np.log and np.exp, whose loops depend on the processor;
+        here q maps to Phi^-1(Phi(a) + q (Phi(b) - Phi(a))) for bounds a and b in standard
+        deviations, taken from the upper tail by symmetry where that chance is above 1/2 (so
+        no precision is lost near 1), then kept within [low, high] against rounding. Without
+        bounds: mean + sd Phi^-1(q), as scipy's norm."""
+        v = self._values()
+        if v["low"] is None and v["high"] is None:
+            return super().ppf(u)
+        q = np.clip(np.asarray(u, dtype=float), EPSILON, 1 - EPSILON)
+        a, b = self._standard_bounds(v)
+        lower = special.ndtr(a) + q * (special.ndtr(b) - special.ndtr(a))
+        upper = special.ndtr(-b) + (1 - q) * (special.ndtr(-a) - special.ndtr(-b))
+        z = np.where(lower <= 0.5, special.ndtri(lower), -special.ndtri(upper))
+        low = -math.inf if v["low"] is None else v["low"]
+        high = math.inf if v["high"] is None else v["high"]
+        return np.clip(v["mean"] + v["sd"] * z, low, high)  # type: ignore[operator]
 
 
 class LognormalInput(_Input):
@@ -302,8 +336,22 @@ class LognormalInput(_Input):
 
     def law(self) -> Any:
         v = self._values()
-        sigma = math.log(v["p90"] / v["median"]) / Z90  # type: ignore[operator]
-        return stats.lognorm(s=sigma, scale=v["median"])
+        return stats.lognorm(s=self._sigma(v), scale=v["median"])
+
+    @staticmethod
+    def _sigma(v: dict[str, float | None]) -> float:
+        return math.log(v["p90"] / v["median"]) / Z90  # type: ignore[operator]
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """median exp(sigma z) at the standard normal quantiles z of u: scipy's lognormal
+        quantile, with the C library's exp (alignsim.compiled.laws) instead of np.exp."""
+        from alignsim.compiled.laws import lognormal
+
+        v = self._values()
+        z = np.atleast_1d(special.ndtri(np.clip(np.asarray(u, dtype=float), EPSILON, 1 - EPSILON)))
+        out = np.empty(z.size)
+        lognormal(z.ravel(), float(v["median"]), self._sigma(v), out)  # type: ignore[arg-type]
+        return out.reshape(np.shape(u))
 
 
 class BetaInput(_Input):
@@ -468,7 +516,7 @@ class Uncertainty(StrictModel):
 
     def score_correlation(self) -> np.ndarray:
         """The Pearson correlation of normal scores with that rank correlation: 2 sin(pi rho / 6)."""
-        return 2 * np.sin(np.pi * self.spearman() / 6)
+        return score_correlation(self.spearman())
 
     @classmethod
     def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
@@ -483,3 +531,10 @@ class Uncertainty(StrictModel):
             "`correlations` gives Spearman rank correlations between them."
         )
         return schema
+
+
+def score_correlation(spearman: np.ndarray) -> np.ndarray:
+    """2 sin(pi rho / 6) for each Spearman rho: the Pearson correlation of normal scores with
+    that rank correlation. The C library's sine (math.sin), not np.sin, whose loop depends on
+    the processor."""
+    return np.array([[2 * math.sin(math.pi * rho / 6) for rho in row] for row in spearman])
