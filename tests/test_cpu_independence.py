@@ -214,13 +214,13 @@ def test_the_stream_no_longer_imports_the_engines():
     assert not [m for m in imported if m and m.startswith("alignsim.engines")]
 
 
-def test_a_batch_design_calls_no_numpy_transcendental(monkeypatch):
+def test_a_batch_design_calls_no_numpy_transcendental(monkeypatch, finance_toml):
     """Every law of an uncertain input and every kind of design, Iman-Conover included
     (tests/test_batch_design_bits.py pins their bits)."""
     from alignsim.batch.design import DESIGNS, draw
     from alignsim.scenario.uncertainty import InputDist
 
-    uncertainty = alignsim.load(ROOT / "scenarios/finance-uncertainty.toml").uncertainty
+    uncertainty = alignsim.load(finance_toml).uncertainty
     assert uncertainty is not None and uncertainty.correlations
     specs = [
         {"dist": "pert", "low": 0.2, "mode": 0.28, "high": 0.34, "lambda": 3},
