@@ -18,14 +18,15 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
-from scipy import special
 
+from alignsim.tables import cached_table
 from alignsim.units import parse_duration
 
 Q = TypeVar("Q")
 
-Z90 = float(special.ndtri(0.9))
-"""The standard normal 90th percentile (1.2816): links a lognormal's median and P90."""
+Z90 = 1.2815515655446004
+"""The standard normal 90th percentile, `scipy.special.ndtri(0.9)` to the bit (tested): links a
+lognormal's median and P90. Written out so that reading a scenario does not load scipy."""
 
 Duration = Annotated[
     float,
@@ -163,9 +164,11 @@ def _tabulated(
 
 @functools.lru_cache(maxsize=64)
 def _gamma_table(shape: float) -> np.ndarray:
-    table = special.gammaincinv(shape, _GRID)
-    table.flags.writeable = False
-    return table
+    from scipy import special
+
+    return cached_table(
+        "gammaincinv", (shape,), len(_GRID), lambda: special.gammaincinv(shape, _GRID)
+    )
 
 
 def gamma_quantile(shape: float, u: np.ndarray) -> np.ndarray:
@@ -177,6 +180,8 @@ def gamma_quantile(shape: float, u: np.ndarray) -> np.ndarray:
     interpolated linearly; the tails, where it bends hard, are computed exactly. A value
     depends only on its own u, never on how many are drawn together.
     """
+    from scipy import special
+
     u = np.asarray(u, dtype=float)
     shape = float(shape)
     return _tabulated(_gamma_table(shape), u, lambda t: special.gammaincinv(shape, t))
@@ -184,9 +189,9 @@ def gamma_quantile(shape: float, u: np.ndarray) -> np.ndarray:
 
 @functools.lru_cache(maxsize=64)
 def _beta_table(a: float, b: float) -> np.ndarray:
-    table = special.betaincinv(a, b, _GRID)
-    table.flags.writeable = False
-    return table
+    from scipy import special
+
+    return cached_table("betaincinv", (a, b), len(_GRID), lambda: special.betaincinv(a, b, _GRID))
 
 
 BETA_QUANTILE_ERROR = 4e-6
@@ -198,7 +203,7 @@ def beta_quantile(a: float, b: float, u: np.ndarray) -> np.ndarray:
 
     scipy's `stats.beta.ppf` costs one to two microseconds a value, and every lead draws a
     fit: the largest part of drawing a stream. So, as for `gamma_quantile`, the body is
-    tabulated once per (a, b) at 65,537 evenly spaced chances (about 0.1 s, cached) and
+    tabulated once per (a, b) at 65,537 evenly spaced chances (about 0.1 s; kept on disk by alignsim.tables) and
     interpolated linearly, and the tails (u below 2**-10 or above 1 - 2**-10) take scipy's
     exact values (`special.betaincinv`, equal to `stats.beta.ppf`): that is where the
     quantile bends hardest, with an infinite slope at 0 when a > 1 (at 1 when b > 1) and a
@@ -208,6 +213,8 @@ def beta_quantile(a: float, b: float, u: np.ndarray) -> np.ndarray:
     or b is as small as 0.001. Interpolating a rising table keeps the quantile rising, and
     a value depends only on its own u, never on how many are drawn together.
     """
+    from scipy import special
+
     u = np.asarray(u, dtype=float)
     a, b = float(a), float(b)
     return _tabulated(_beta_table(a, b), u, lambda t: special.betaincinv(a, b, t))
@@ -257,6 +264,8 @@ class Lognormal(_Dist, Generic[Q]):
         return math.log(float(self.p90) / float(self.median)) / Z90  # type: ignore[arg-type]
 
     def from_uniform(self, u: np.ndarray) -> np.ndarray:
+        from scipy import special
+
         return float(self.median) * np.exp(self.sigma * special.ndtri(u))  # type: ignore[arg-type]
 
     def mean(self) -> float:

@@ -24,8 +24,6 @@ import math
 from typing import Literal
 
 import numpy as np
-from scipy import special, stats
-from scipy.stats import qmc
 
 from alignsim.scenario.uncertainty import Uncertainty
 
@@ -54,6 +52,8 @@ def uniforms(design: str, runs: int, dimensions: int, root: int) -> np.ndarray:
                 for i in range(runs)
             ]
         ).reshape(runs, dimensions)
+    from scipy.stats import qmc
+
     rng = _root_rng(root)
     if design == "lhs":
         return qmc.LatinHypercube(dimensions, rng=rng).random(runs)
@@ -70,6 +70,8 @@ def iman_conover(u: np.ndarray, spearman: np.ndarray, rng: np.random.Generator) 
     Each column keeps its values, so the inputs' laws are unchanged. Too few rows to
     estimate a correlation (no more rows than columns) leave u as it is.
     """
+    from scipy import special, stats
+
     n, d = u.shape
     if d < 2 or n <= d + 1 or np.allclose(spearman, np.eye(d)):
         return u

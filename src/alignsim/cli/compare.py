@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from alignsim.cli.common import (
     HOURS_PER_YEAR,
@@ -28,14 +25,20 @@ from alignsim.cli.common import (
     load_scenario,
     money,
 )
-from alignsim.comparison import Comparison, compare
 from alignsim.units import format_duration
+
+if TYPE_CHECKING:
+    from alignsim.comparison import Comparison
 
 __all__ = ["compare_command"]
 
 
 def _print_comparison(result: Comparison) -> None:
     """The comparison as a manager reads it: per year, with the interval and the causes."""
+    import numpy as np
+    from rich.console import Console
+    from rich.table import Table
+
     s = result.summary()
     cur = s["currency"]
     per_year = HOURS_PER_YEAR / s["horizon_h"]
@@ -97,6 +100,8 @@ def compare_command(
     check_pair(sc, scenario, baseline, policy)
     hours = hours_option(horizon, "--horizon")
     check_size(sc, scenario, hours)
+    from alignsim.comparison import compare
+
     result = compare(
         sc, baseline, policy, replications=replications, seed=seed, horizon=hours, engine=engine
     )

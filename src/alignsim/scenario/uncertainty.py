@@ -40,9 +40,8 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BeforeValidator, Field, model_validator
-from scipy import special, stats
 
-from alignsim.distributions import StrictModel
+from alignsim.distributions import Z90, StrictModel
 from alignsim.scenario.paths import format_path, parse_path
 from alignsim.units import HOURS_PER, RATE_PERIODS, parse_duration, parse_rate
 
@@ -57,8 +56,6 @@ __all__ = [
 
 EPSILON = 1e-9
 """Uniforms are kept within [EPSILON, 1 - EPSILON]: no infinite draw, and a checkable range."""
-
-Z90 = float(special.ndtri(0.9))
 
 
 @dataclass(frozen=True)
@@ -206,6 +203,8 @@ class Pert(_Input):
             )
 
     def law(self) -> Any:
+        from scipy import stats
+
         v = self._values()
         low, mode, high = v["min"], v["mode"], v["max"]
         width = high - low  # type: ignore[operator]
@@ -228,6 +227,8 @@ class Triangular(_Input):
     _check = Pert._check
 
     def law(self) -> Any:
+        from scipy import stats
+
         v = self._values()
         low, mode, high = v["min"], v["mode"], v["max"]
         width = high - low  # type: ignore[operator]
@@ -248,6 +249,8 @@ class UniformInput(_Input):
         _ordered(v["min"], v["max"])  # type: ignore[arg-type]
 
     def law(self) -> Any:
+        from scipy import stats
+
         v = self._values()
         return stats.uniform(loc=v["min"], scale=v["max"] - v["min"])  # type: ignore[operator]
 
@@ -271,6 +274,8 @@ class Normal(_Input):
             _ordered(v["min"], v["max"])
 
     def law(self) -> Any:
+        from scipy import stats
+
         v = self._values()
         mean, sd = v["mean"], v["sd"]
         if v["min"] is None and v["max"] is None:
@@ -297,6 +302,8 @@ class LognormalInput(_Input):
             )
 
     def law(self) -> Any:
+        from scipy import stats
+
         v = self._values()
         sigma = math.log(v["p90"] / v["median"]) / Z90  # type: ignore[operator]
         return stats.lognorm(s=sigma, scale=v["median"])
@@ -318,6 +325,8 @@ class BetaInput(_Input):
         _ordered(v["min"], v["max"])  # type: ignore[arg-type]
 
     def law(self) -> Any:
+        from scipy import stats
+
         v = self._values()
         return stats.beta(self.a, self.b, loc=v["min"], scale=v["max"] - v["min"])  # type: ignore[operator]
 
