@@ -156,3 +156,46 @@ def test_quantile_tables_equal_scipy_wherever_they_come_from(
     assert np.max(np.abs(beta_quantile(3.0, 5.0, u) - stats.beta.ppf(u, 3.0, 5.0))) < 4e-6
     _beta_table.cache_clear()
     _gamma_table.cache_clear()
+
+
+EXTRAS = (
+    "dask", "distributed", "streamlit", "altair", "SALib", "openpyxl", "pytest", "xdist",
+    "hypothesis", "nbmake", "papermill", "ipykernel", "playwright",
+)  # fmt: skip
+"""Top-level modules of the optional extras (pyproject.toml): absent from a core install."""
+
+WITHOUT_EXTRAS = """
+import json, sys
+from importlib.abc import MetaPathFinder
+
+EXTRAS = set(json.loads(sys.argv[1]))
+
+class NoExtras(MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in EXTRAS:
+            raise ImportError(f"{name} is not installed (core install)")
+        return None
+
+for name in list(sys.modules):  # what the interpreter's start-up may have loaded
+    if name.split(".")[0] in EXTRAS:
+        del sys.modules[name]
+sys.meta_path.insert(0, NoExtras())
+from alignsim import cli
+sys.argv = ["alignsim", *json.loads(sys.argv[2])]
+cli.main()
+"""
+
+
+def test_compare_needs_only_the_core_install() -> None:
+    args = ["compare", "scenarios/default.toml", "--horizon", "1w", "--replications", "2"]
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_EXTRAS, json.dumps(EXTRAS), json.dumps(args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Revenue lost" in done.stdout
