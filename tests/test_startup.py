@@ -132,6 +132,19 @@ def test_a_damaged_or_foreign_table_is_computed_again(
     assert len(other) == 12  # a table of another length under the same name is not trusted
 
 
+def test_the_cache_keeps_at_most_max_files_tables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALIGNSIM_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(tables, "MAX_FILES", 3)
+    for k in range(5):
+        tables.cached_table("gammaincinv", (float(k + 1),), 2, lambda: np.zeros(2))
+        newest = max(tmp_path.iterdir(), key=lambda p: p.stat().st_mtime_ns)
+        os.utime(newest, ns=(k * 10**9, k * 10**9))  # written in this order, a second apart
+    kept = {p.name.split("-")[1] for p in tmp_path.iterdir()}
+    assert kept == {float(k).hex() for k in (3, 4, 5)}
+
+
 def test_an_unwritable_cache_folder_still_gives_the_table(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -10,7 +10,9 @@ else `~/.cache/alignsim`), named after the function, its arguments' exact bits a
 versions of scipy and numpy that computed it: a file is only ever read back by the same
 library versions, so a cached table equals a freshly computed one bit for bit. Written to a
 temporary file and renamed, so a reader never sees half a table; when the folder cannot be
-written the table is simply computed (nothing fails for want of a cache).
+written the table is simply computed (nothing fails for want of a cache). The folder keeps at
+most MAX_FILES tables (half a megabyte each), the oldest written go first: a batch whose
+uncertain inputs change a law's shape in every run cannot fill the disk.
 
 Written by hand: numpy's `.npy` format is the storage; no well-kept library caches arrays by
 key on disk without a heavier dependency (joblib.Memory pickles and hashes the arguments and
@@ -19,6 +21,7 @@ would cost more to import than the tables it saves).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Callable
@@ -26,7 +29,10 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["cache_dir", "cached_table"]
+__all__ = ["MAX_FILES", "cache_dir", "cached_table"]
+
+MAX_FILES = 128
+"""Tables kept on disk at most (about 64 MB); beyond it the oldest written are removed."""
 
 
 def cache_dir() -> Path:
@@ -66,8 +72,20 @@ def _write(path: Path, table: np.ndarray) -> None:
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
+        _trim(path.parent)
     except OSError:
         pass  # a read-only or full disk: the table is used without being kept
+
+
+def _trim(folder: Path) -> None:
+    """Remove the oldest tables beyond MAX_FILES."""
+    tables = []
+    for entry in os.scandir(folder):
+        if entry.name.endswith(".npy") and not entry.name.startswith("."):
+            with contextlib.suppress(FileNotFoundError):  # removed by another process
+                tables.append((entry.stat().st_mtime_ns, entry.path))
+    for _, old in sorted(tables)[: max(0, len(tables) - MAX_FILES)]:
+        Path(old).unlink(missing_ok=True)
 
 
 def cached_table(

@@ -7,7 +7,9 @@ hours, holding their memory. So each of them calls `exit_with_parent()` when it 
 - on Linux the kernel sends the process SIGKILL when its parent dies (prctl
   PR_SET_PDEATHSIG, called through ctypes); the forkserver's parent is the process that
   started the pool, a worker's parent is the forkserver, so the whole tree goes within
-  milliseconds of the parent;
+  milliseconds of the parent (strictly, the kernel signals when the thread that started the
+  process ends: a pool made in a thread that ends before the process does loses its
+  forkserver, and the next pool starts a new one);
 - elsewhere a daemon thread polls os.getppid() twice a second and ends the process when the
   parent has changed (the process was re-parented because its parent died).
 
