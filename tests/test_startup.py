@@ -64,6 +64,8 @@ def test_the_public_names_still_resolve() -> None:
     for name in alignsim.__all__:
         assert getattr(alignsim, name) is not None
     assert alignsim.load.__module__.startswith("alignsim.scenario")
+    assert alignsim.units.parse_duration("2h") == 2.0  # submodules, as before: loaded on use
+    assert alignsim.scenario.ScenarioError is alignsim.ScenarioError
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         _ = alignsim.nothing  # type: ignore[attr-defined]
 

@@ -50,16 +50,20 @@ _WHERE = {
 }
 """Where each public name lives: its module is imported when the name is first used."""
 
-_SUBMODULES = ("metrics", "plots", "report")
-
 
 def __getattr__(name: str) -> object:
-    if name in _SUBMODULES:
-        value: object = import_module(f"alignsim.{name}")
-    elif name in _WHERE:
-        value = getattr(import_module(_WHERE[name]), name)
-    else:
+    # A public name, else a submodule (`alignsim.metrics`, `alignsim.scenario`, ...).
+    if name in _WHERE:
+        value: object = getattr(import_module(_WHERE[name]), name)
+    elif name.startswith("__"):
         raise AttributeError(f"module 'alignsim' has no attribute {name!r}")
+    else:
+        try:
+            value = import_module(f"alignsim.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"alignsim.{name}":
+                raise
+            raise AttributeError(f"module 'alignsim' has no attribute {name!r}") from None
     globals()[name] = value
     return value
 

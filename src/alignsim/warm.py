@@ -12,7 +12,7 @@ machine, and a newcomer's first command would look hung without a word, so:
 - `warm()` plays a one-week scenario with the fast engine, so that every compiled function is
   on disk (compiled, the first time on a machine) and loaded in this process. `alignsim warm`,
   `make demo` and `make test` call it up front; a pool's forkserver calls it before forking
-  workers (alignsim.batch.worker), so the workers start with the engine loaded.
+  workers (alignsim.batch.forkserver), so the workers start with the engine loaded.
 
 Loading this module imports nothing heavy: numba only when `announce_compiling` runs (numba
 runs it once it is loaded anyway), alignsim's engine only in `warm`.
