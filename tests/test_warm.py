@@ -17,6 +17,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from alignsim import warm
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,33 +36,27 @@ def ours() -> dict[str, object]:
     return {"dispatcher": Dispatcher()}
 
 
-def test_the_notice_is_said_once_on_a_terminal_only(monkeypatch: object) -> None:
+def test_the_notice_is_said_once_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
     state = {"registered": True, "said": False}
-    setattr(warm, "_state", state)  # noqa: B010  (a fresh process's state, for this test)
-    try:
-        screen = Terminal()
-        assert warm._say_once(ours(), screen)
-        assert not warm._say_once(ours(), screen)
-        assert screen.getvalue() == warm.MESSAGE + "\n"
-        state["said"] = False
-        piped = io.StringIO()
-        assert not warm._say_once(ours(), piped)
-        assert piped.getvalue() == ""
-    finally:
-        setattr(warm, "_state", {"registered": False, "said": False})  # noqa: B010
+    monkeypatch.setattr(warm, "_state", state)  # a fresh process's state, for this test
+    screen = Terminal()
+    assert warm._say_once(ours(), screen)
+    assert not warm._say_once(ours(), screen)
+    assert screen.getvalue() == warm.MESSAGE + "\n"
+    state["said"] = False
+    piped = io.StringIO()
+    assert not warm._say_once(ours(), piped)
+    assert piped.getvalue() == ""
 
 
-def test_another_packages_compilation_is_not_announced() -> None:
+def test_another_packages_compilation_is_not_announced(monkeypatch: pytest.MonkeyPatch) -> None:
     class Foreign:
         py_func = json.dumps
 
+    monkeypatch.setattr(warm, "_state", {"registered": True, "said": False})
     screen = Terminal()
-    setattr(warm, "_state", {"registered": True, "said": False})  # noqa: B010
-    try:
-        assert not warm._say_once({"dispatcher": Foreign()}, screen)
-        assert screen.getvalue() == ""
-    finally:
-        setattr(warm, "_state", {"registered": False, "said": False})  # noqa: B010
+    assert not warm._say_once({"dispatcher": Foreign()}, screen)
+    assert screen.getvalue() == ""
 
 
 CHILD = """
