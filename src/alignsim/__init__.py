@@ -6,30 +6,70 @@ The flow of data: scenario -> lead stream -> engine -> ledger -> metrics.
     scenario = alignsim.load("scenarios/default.toml")
     ledger = alignsim.simulate(scenario, "current", seed=1)
     alignsim.metrics.funnel(ledger)
+
+Every name below is loaded on first use (PEP 562), so `import alignsim` costs a few
+milliseconds and a command loads only what it uses: reading a scenario never loads pandas,
+scipy.stats, matplotlib or numba.
 """
 
 from __future__ import annotations
 
-from alignsim import metrics
-from alignsim.batch.api import MonteCarlo, monte_carlo
-from alignsim.comparison import Comparison, compare
-from alignsim.ledger import OUTCOMES, Ledger
-from alignsim.overrides import apply_overrides
-from alignsim.scenario import Scenario, ScenarioError, load, validate
-from alignsim.simulation import simulate, simulate_all
-from alignsim.stream import LeadStream, sample
-from alignsim.sweeps import sweep
-from alignsim.version import __version__
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alignsim import metrics, plots, report
+    from alignsim.batch.api import MonteCarlo, monte_carlo
+    from alignsim.comparison import Comparison, compare
+    from alignsim.ledger import OUTCOMES, Ledger
+    from alignsim.overrides import apply_overrides
+    from alignsim.scenario import Scenario, ScenarioError, load, validate
+    from alignsim.simulation import simulate, simulate_all
+    from alignsim.stream import LeadStream, sample
+    from alignsim.sweeps import sweep
+    from alignsim.version import __version__
+
+_WHERE = {
+    "MonteCarlo": "alignsim.batch.api",
+    "monte_carlo": "alignsim.batch.api",
+    "Comparison": "alignsim.comparison",
+    "compare": "alignsim.comparison",
+    "OUTCOMES": "alignsim.ledger",
+    "Ledger": "alignsim.ledger",
+    "apply_overrides": "alignsim.overrides",
+    "Scenario": "alignsim.scenario",
+    "ScenarioError": "alignsim.scenario",
+    "load": "alignsim.scenario",
+    "validate": "alignsim.scenario",
+    "simulate": "alignsim.simulation",
+    "simulate_all": "alignsim.simulation",
+    "LeadStream": "alignsim.stream",
+    "sample": "alignsim.stream",
+    "sweep": "alignsim.sweeps",
+    "__version__": "alignsim.version",
+}
+"""Where each public name lives: its module is imported when the name is first used."""
 
 
 def __getattr__(name: str) -> object:
-    # `alignsim.plots` and `alignsim.report` load matplotlib: only on first use, so that
-    # `import alignsim` stays light.
-    if name in ("plots", "report"):
-        from importlib import import_module
+    # A public name, else a submodule (`alignsim.metrics`, `alignsim.scenario`, ...).
+    if name in _WHERE:
+        value: object = getattr(import_module(_WHERE[name]), name)
+    elif name.startswith("__"):
+        raise AttributeError(f"module 'alignsim' has no attribute {name!r}")
+    else:
+        try:
+            value = import_module(f"alignsim.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"alignsim.{name}":
+                raise
+            raise AttributeError(f"module 'alignsim' has no attribute {name!r}") from None
+    globals()[name] = value
+    return value
 
-        return import_module(f"alignsim.{name}")
-    raise AttributeError(f"module 'alignsim' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 
 __all__ = [
@@ -47,6 +87,7 @@ __all__ = [
     "metrics",
     "monte_carlo",
     "plots",
+    "report",
     "sample",
     "simulate",
     "simulate_all",

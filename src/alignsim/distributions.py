@@ -24,14 +24,15 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
-from scipy import special
 
+from alignsim.tables import cached_table
 from alignsim.units import parse_duration
 
 Q = TypeVar("Q")
 
-Z90 = float(special.ndtri(0.9))
-"""The standard normal 90th percentile (1.2816): links a lognormal's median and P90."""
+Z90 = 1.2815515655446004
+"""The standard normal 90th percentile, `scipy.special.ndtri(0.9)` to the bit (tested): links a
+lognormal's median and P90. Written out so that reading a scenario does not load scipy."""
 
 Duration = Annotated[
     float,
@@ -195,9 +196,11 @@ def _tabulated(
 
 @functools.lru_cache(maxsize=64)
 def _gamma_table(shape: float) -> np.ndarray:
-    table = special.gammaincinv(shape, _GRID)
-    table.flags.writeable = False
-    return table
+    from scipy import special
+
+    return cached_table(
+        "gammaincinv", (shape,), len(_GRID), lambda: special.gammaincinv(shape, _GRID)
+    )
 
 
 GAMMA_QUANTILE_ERROR = 2e-5
@@ -223,6 +226,8 @@ def gamma_quantile(shape: float, u: np.ndarray) -> np.ndarray:
     off by at most 2e-5 * max(mean * cv**2, the draw). Below shape 0.01 the body's values
     fall under 1e-300 and only the absolute error (under 3e-5) means anything.
     """
+    from scipy import special
+
     u = np.asarray(u, dtype=float)
     shape = float(shape)
     return _tabulated(_gamma_table(shape), u, lambda t: special.gammaincinv(shape, t))
@@ -230,9 +235,9 @@ def gamma_quantile(shape: float, u: np.ndarray) -> np.ndarray:
 
 @functools.lru_cache(maxsize=64)
 def _beta_table(a: float, b: float) -> np.ndarray:
-    table = special.betaincinv(a, b, _GRID)
-    table.flags.writeable = False
-    return table
+    from scipy import special
+
+    return cached_table("betaincinv", (a, b), len(_GRID), lambda: special.betaincinv(a, b, _GRID))
 
 
 BETA_QUANTILE_ERROR = 4e-6
@@ -244,7 +249,7 @@ def beta_quantile(a: float, b: float, u: np.ndarray) -> np.ndarray:
 
     scipy's `stats.beta.ppf` costs one to two microseconds a value, and every lead draws a
     fit: the largest part of drawing a stream. So, as for `gamma_quantile`, the body is
-    tabulated once per (a, b) at 65,537 evenly spaced chances (about 0.1 s, cached) and
+    tabulated once per (a, b) at 65,537 evenly spaced chances (about 0.1 s; kept on disk by alignsim.tables) and
     interpolated linearly, and the tails (u below 2**-10 or above 1 - 2**-10) take scipy's
     exact values (`special.betaincinv`, equal to `stats.beta.ppf`): that is where the
     quantile bends hardest, with an infinite slope at 0 when a > 1 (at 1 when b > 1) and a
@@ -254,6 +259,8 @@ def beta_quantile(a: float, b: float, u: np.ndarray) -> np.ndarray:
     or b is as small as 0.001. Interpolating a rising table keeps the quantile rising, and
     a value depends only on its own u, never on how many are drawn together.
     """
+    from scipy import special
+
     u = np.asarray(u, dtype=float)
     a, b = float(a), float(b)
     return _tabulated(_beta_table(a, b), u, lambda t: special.betaincinv(a, b, t))
@@ -303,6 +310,8 @@ class Lognormal(_Dist, Generic[Q]):
         return math.log(float(self.p90) / float(self.median)) / Z90  # type: ignore[arg-type]
 
     def from_uniform(self, u: np.ndarray) -> np.ndarray:
+        from scipy import special
+
         z = special.ndtri(np.asarray(u, dtype=float))
         return _compiled("lognormal", z, float(self.median), self.sigma)  # type: ignore[arg-type]
 

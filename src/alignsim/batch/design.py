@@ -29,8 +29,6 @@ import math
 from typing import Literal
 
 import numpy as np
-from scipy import special, stats
-from scipy.stats import qmc
 
 from alignsim.scenario.uncertainty import Uncertainty, score_correlation
 
@@ -59,6 +57,8 @@ def uniforms(design: str, runs: int, dimensions: int, root: int) -> np.ndarray:
                 for i in range(runs)
             ]
         ).reshape(runs, dimensions)
+    from scipy.stats import qmc
+
     rng = _root_rng(root)
     if design == "lhs":
         return qmc.LatinHypercube(dimensions, rng=rng).random(runs)
@@ -77,6 +77,8 @@ def iman_conover(u: np.ndarray, spearman: np.ndarray, rng: np.random.Generator) 
     arithmetic is compiled in a fixed order (`alignsim.compiled.correlation`, why: its
     docstring), so every processor ranks them alike.
     """
+    from scipy import special
+
     from alignsim.compiled.correlation import cholesky, recorrelated
 
     n, d = u.shape
@@ -97,6 +99,8 @@ def reordered(u: np.ndarray, scores: np.ndarray) -> np.ndarray:
     """Each column of u sorted into the order of the same column of scores: the run whose
     score is the column's k-th smallest gets the column's k-th smallest value (a tie goes to
     the earlier run first). Only the scores' ranks matter: the values are u's own."""
+    from scipy import stats
+
     out = np.empty_like(u)
     for k in range(u.shape[1]):
         order = stats.rankdata(scores[:, k], method="ordinal") - 1

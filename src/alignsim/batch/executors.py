@@ -5,8 +5,10 @@ chunk's figures as it finishes, keeping only a few chunks in flight (so a precis
 little work and memory stays flat). The executors alignsim makes:
 
 - `SerialExecutor()`: plays each chunk in the calling process, at submit time;
-- `process_pool(workers)`: a local `ProcessPoolExecutor` (worker processes start from a
-  forkserver that has imported alignsim once, so they start fast and share no threads);
+- `process_pool(workers)`: a local `ProcessPoolExecutor` whose workers are forked from a
+  forkserver that has imported alignsim and loaded the compiled engine once
+  (alignsim.batch.forkserver), so they start warm and share no threads; the forkserver and
+  the workers end when the process that made the pool dies (alignsim.batch.orphans);
 - `dask_executor(address)`: a `dask.distributed` client's executor; `"local"` starts a
   `LocalCluster` on this machine. Dask is the optional extra `alignsim[dask]`.
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import multiprocessing.forkserver
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
@@ -26,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from alignsim.batch.orphans import exit_with_parent
 from alignsim.batch.runs import Chunk, play_chunk
 from alignsim.batch.setup import Setup
 
@@ -60,14 +64,21 @@ def cores() -> int:
 
 
 def process_pool(workers: int | None = None) -> ProcessPoolExecutor:
-    """A local pool of worker processes (default: one per core)."""
+    """A local pool of worker processes (default: one per core), started warm.
+
+    The forkserver starts now (it keeps running for later pools of this process) and loads
+    alignsim and the compiled engine while the caller prepares the batch.
+    """
     workers = cores() if workers is None else workers
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["alignsim.batch.runs"])
+        context.set_forkserver_preload(["alignsim.batch.forkserver"])
+        multiprocessing.forkserver.ensure_running()
     else:
         context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=exit_with_parent
+    )
 
 
 @contextlib.contextmanager

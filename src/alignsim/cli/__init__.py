@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import typer
 
-from alignsim.cli import batch, compare, report, run, schema, sweep, validate, workshop
+from alignsim.cli import batch, compare, report, run, schema, sweep, validate, warm, workshop
 from alignsim.cli.common import run_app
 
 __all__ = ["app", "main"]
@@ -34,6 +34,7 @@ app.command("batch")(batch.batch_command)
 app.command("sensitivity")(batch.sensitivity_command)
 app.command("report")(report.report_command)
 app.command("workshop")(workshop.workshop_command)
+app.command("warm")(warm.warm_command)
 
 
 def main() -> None:

@@ -12,19 +12,12 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from concurrent.futures import Executor
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from alignsim.batch.api import default_chunk_size, monte_carlo
-from alignsim.batch.checkpoint import FolderError
 from alignsim.batch.design import DESIGNS
-from alignsim.batch.executors import SerialExecutor, cores, dask_executor, process_pool
-from alignsim.batch.setup import Setup, prepare
 from alignsim.cli.common import (
     BadInput,
     BaselineOption,
@@ -42,6 +35,11 @@ from alignsim.cli.common import (
 from alignsim.overrides import apply_overrides
 from alignsim.scenario import ScenarioError, read_document, validate
 from alignsim.units import format_duration
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    from alignsim.batch.setup import Setup
 
 __all__ = ["batch_command", "parse_amount", "sensitivity_command"]
 
@@ -92,6 +90,8 @@ def _setup(
         raise BadInput(*error.problems) from None
     check_pair(scenario, path, baseline, policy)
     check_size(scenario, path, hours)
+    from alignsim.batch.setup import prepare
+
     try:
         return prepare(
             doc,
@@ -109,6 +109,8 @@ def _setup(
 @contextlib.contextmanager
 def _executor(workers: int | None, scheduler: str | None) -> Iterator[Executor]:
     """The executor the options ask for: serial, a process pool, or Dask."""
+    from alignsim.batch.executors import SerialExecutor, cores, dask_executor, process_pool
+
     if workers is not None and scheduler is not None:
         raise BadInput("--workers and --scheduler: choose one")
     address = scheduler or (
@@ -138,6 +140,9 @@ def _executor(workers: int | None, scheduler: str | None) -> Iterator[Executor]:
 
 
 def _print_summary(s: dict[str, Any], folder: Path | None, xlsx: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     cur = s["currency"]
     lost = s["revenue_lost"]
     console = Console(width=max(130, Console().width))
@@ -261,6 +266,9 @@ def batch_command(
             raise BadInput(f"--threshold: {error}") from None
     hours = hours_option(horizon, "--horizon")
     setup = _setup(scenario, sets, baseline, policy, seed, hours, engine)
+    from alignsim.batch.api import default_chunk_size, monte_carlo
+    from alignsim.batch.checkpoint import FolderError
+
     with _executor(workers, scheduler) as executor:
         try:
             result = monte_carlo(
@@ -338,6 +346,9 @@ def sensitivity_command(
     if as_json:
         typer.echo(json.dumps(out, indent=2))
         return
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(
         title=f"{setup.base.name}: Sobol indices of revenue lost ({setup.policy} against "
         f"{setup.baseline}), {result.runs:,} runs from {runs} base samples, seed {result.seed}",

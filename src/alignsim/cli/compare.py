@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from alignsim.cli.common import (
     HOURS_PER_YEAR,
@@ -29,15 +26,22 @@ from alignsim.cli.common import (
     load_scenario,
     money,
 )
-from alignsim.comparison import Comparison, compare
-from alignsim.levers import LEVER_LABELS
 from alignsim.units import format_duration
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from alignsim.comparison import Comparison
 
 __all__ = ["compare_command"]
 
 
 def _print_comparison(result: Comparison) -> None:
     """The comparison as a manager reads it: per year, with the interval and the causes."""
+    import numpy as np
+    from rich.console import Console
+    from rich.table import Table
+
     s = result.summary(unit="per_run")
     cur = s["currency"]
     per_year = HOURS_PER_YEAR / s["horizon_h"]
@@ -89,6 +93,10 @@ def _print_comparison(result: Comparison) -> None:
 
 def _lever_rows(table: Table, result: Comparison, per_year: float) -> None:
     """The split by lever (exact Shapley values), with each lever's interval."""
+    import numpy as np
+
+    from alignsim.levers import LEVER_LABELS
+
     levers = result.by_lever()
     k = levers.attrs["replications"]
     cur = result.currency
@@ -142,6 +150,8 @@ def compare_command(
             f"--lever-replications: at most the {replications} replications (got "
             f"{lever_replications})"
         )
+    from alignsim.comparison import compare
+
     result = compare(
         sc,
         baseline,

@@ -6,13 +6,10 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from alignsim import metrics
 from alignsim.cli.common import (
     BadInput,
     EngineOption,
@@ -26,10 +23,11 @@ from alignsim.cli.common import (
     money,
     output_folder,
 )
-from alignsim.ledger import OUTCOMES, Ledger
 from alignsim.scenario import Scenario
-from alignsim.simulation import simulate_all
 from alignsim.units import format_duration
+
+if TYPE_CHECKING:
+    from alignsim.ledger import Ledger
 
 __all__ = ["ledger_path", "run_command", "write_ledgers"]
 
@@ -97,6 +95,9 @@ def run_command(
     check_size(sc, scenario, hours)
     if ledger is not None:
         output_folder(ledger, "--ledger")
+    from alignsim import metrics
+    from alignsim.simulation import simulate_all
+
     ledgers = simulate_all(sc, names, seed=seed, horizon=hours, engine=engine)
     if ledger is not None:
         write_ledgers(ledger, ledgers)
@@ -118,6 +119,12 @@ def run_command(
 def _print_side_by_side(
     sc: Scenario, ledgers: dict[str, Ledger], summaries: dict[str, dict[str, Any]]
 ) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from alignsim import metrics
+    from alignsim.ledger import OUTCOMES
+
     console = Console()
     first = next(iter(ledgers.values()))
     cur = sc.currency

@@ -7,8 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from alignsim.cli.common import (
     BadInput,
@@ -27,7 +25,6 @@ from alignsim.cli.common import (
 from alignsim.overrides import apply_overrides, split_assignment, split_values
 from alignsim.scenario import Scenario, ScenarioError, read_document
 from alignsim.scenario import validate as validate_document
-from alignsim.sweeps import sweep as sweep_values
 from alignsim.units import format_duration
 
 __all__ = ["sweep_command"]
@@ -81,6 +78,8 @@ def sweep_command(
     for sc in scenarios:
         check_pair(sc, scenario, baseline, policy)
         check_size(sc, scenario, hours)
+    from alignsim.sweeps import sweep as sweep_values
+
     frame = sweep_values(
         doc,
         path,
@@ -121,6 +120,9 @@ def sweep_command(
         out = {k: first[k] for k in keys} | {"horizon_h": first["horizon_h"], "rows": rows}
         typer.echo(json.dumps(out, indent=2, default=str))
         return
+    from rich.console import Console
+    from rich.table import Table
+
     cur = first["currency"]
     table = Table(
         title=f"{first['scenario']}: {first['policy']} against {first['baseline']} as {path} "

@@ -48,9 +48,8 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BeforeValidator, Field, model_validator
-from scipy import special, stats
 
-from alignsim.distributions import StrictModel, low_high
+from alignsim.distributions import Z90, StrictModel, low_high
 from alignsim.scenario.paths import format_path, parse_path
 from alignsim.units import HOURS_PER, RATE_PERIODS, parse_duration, parse_rate
 
@@ -66,8 +65,6 @@ __all__ = [
 
 EPSILON = 1e-9
 """Uniforms are kept within [EPSILON, 1 - EPSILON]: no infinite draw, and a checkable range."""
-
-Z90 = float(special.ndtri(0.9))
 
 
 @dataclass(frozen=True)
@@ -217,6 +214,8 @@ class Pert(_Input):
             )
 
     def law(self) -> Any:
+        from scipy import stats
+
         v = self._values()
         low, mode, high = v["low"], v["mode"], v["high"]
         width = high - low  # type: ignore[operator]
@@ -239,6 +238,8 @@ class Triangular(_Input):
     _check = Pert._check
 
     def law(self) -> Any:
+        from scipy import stats
+
         v = self._values()
         low, mode, high = v["low"], v["mode"], v["high"]
         width = high - low  # type: ignore[operator]
@@ -259,6 +260,8 @@ class UniformInput(_Input):
         _ordered(v["low"], v["high"])  # type: ignore[arg-type]
 
     def law(self) -> Any:
+        from scipy import stats
+
         v = self._values()
         return stats.uniform(loc=v["low"], scale=v["high"] - v["low"])  # type: ignore[operator]
 
@@ -282,6 +285,8 @@ class Normal(_Input):
             _ordered(v["low"], v["high"])
 
     def law(self) -> Any:
+        from scipy import stats
+
         v = self._values()
         mean, sd = v["mean"], v["sd"]
         if v["low"] is None and v["high"] is None:
@@ -305,6 +310,8 @@ class Normal(_Input):
         deviations, taken from the upper tail by symmetry where that chance is above 1/2 (so
         no precision is lost near 1), then kept within [low, high] against rounding. Without
         bounds: mean + sd Phi^-1(q), as scipy's norm."""
+        from scipy import special
+
         v = self._values()
         if v["low"] is None and v["high"] is None:
             return super().ppf(u)
@@ -335,6 +342,8 @@ class LognormalInput(_Input):
             )
 
     def law(self) -> Any:
+        from scipy import stats
+
         v = self._values()
         return stats.lognorm(s=self._sigma(v), scale=v["median"])
 
@@ -345,6 +354,8 @@ class LognormalInput(_Input):
     def ppf(self, u: np.ndarray) -> np.ndarray:
         """median exp(sigma z) at the standard normal quantiles z of u: scipy's lognormal
         quantile, with the C library's exp (alignsim.compiled.laws) instead of np.exp."""
+        from scipy import special
+
         from alignsim.compiled.laws import lognormal
 
         v = self._values()
@@ -370,6 +381,8 @@ class BetaInput(_Input):
         _ordered(v["low"], v["high"])  # type: ignore[arg-type]
 
     def law(self) -> Any:
+        from scipy import stats
+
         v = self._values()
         return stats.beta(self.a, self.b, loc=v["low"], scale=v["high"] - v["low"])  # type: ignore[operator]
 
