@@ -1,0 +1,23 @@
+"""Fit a scenario to a company's own CRM export (issue 17): `alignsim.fit(...)`.
+
+An application layer: it reads exports (pandas, checked by pandera), estimates the market,
+team and current policy with their uncertainty (scipy, lifelines), writes a scenario
+(tomli-w) and a report. It imports the scenario, stream, simulation and ledger layers;
+only the command line and `alignsim.fit` (lazily) import it.
+"""
+
+from __future__ import annotations
+
+from alignsim.fit.api import NOT_IDENTIFIED, NOT_YET_USED, FitResult, fit
+from alignsim.fit.columns import PRESETS, ColumnMap, FitInputError, load_map
+
+__all__ = [
+    "NOT_IDENTIFIED",
+    "NOT_YET_USED",
+    "PRESETS",
+    "ColumnMap",
+    "FitInputError",
+    "FitResult",
+    "fit",
+    "load_map",
+]
