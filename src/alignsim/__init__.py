@@ -35,6 +35,10 @@ def __getattr__(name: str) -> object:
         from importlib import import_module
 
         return import_module(f"alignsim.{name}")
+    if name == "fit":  # pandera and lifelines load on first use; the module is callable
+        from importlib import import_module
+
+        return import_module("alignsim.fit")
     raise AttributeError(f"module 'alignsim' has no attribute {name!r}")
 
 
@@ -49,6 +53,7 @@ __all__ = [
     "__version__",
     "apply_overrides",
     "compare",
+    "fit",
     "load",
     "metrics",
     "monte_carlo",

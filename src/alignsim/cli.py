@@ -515,6 +515,7 @@ def schema_command() -> None:
 # One import per line, each module owned by its feature (batch, report, workshop).
 # --- command modules ---
 import alignsim.batch.cli  # noqa: E402
+import alignsim.fit.command  # noqa: E402
 import alignsim.report_cli  # noqa: E402
 import alignsim.workshop.command  # noqa: E402, F401
 
