@@ -134,8 +134,14 @@ def fit_decay(leads: pd.DataFrame, as_of: float) -> DecayFit | None:
     x = best.x
     names = {i: t for i, t in enumerate(TEMPERATURES)} | {3: "unrated"}
     rows, reach = [], {}
+
+    def wald(i: int, back: object) -> tuple[float, float]:
+        """The 95% interval on the fitted (logit or log) scale, mapped back."""
+        return back(x[i] - 1.96 * se[i]), back(x[i] + 1.96 * se[i])  # type: ignore[operator]
+
+    expit = lambda v: float(special.expit(v))  # noqa: E731
     for i in groups:
-        r = float(special.expit(x[i]))
+        r = expit(x[i])
         reach[names[i]] = r
         rows.append(
             Estimate(
@@ -144,16 +150,18 @@ def fit_decay(leads: pd.DataFrame, as_of: float) -> DecayFit | None:
                 r * (1 - r) * se[i],
                 n=int(n[g == i].sum()),
                 note=f"D(0) intercept; outcome: {outcome}",
+                ci=wald(i, expit),
             )
         )
-    w, tau = float(special.expit(x[4])), float(np.exp(x[5]))
+    w, tau = expit(x[4]), float(np.exp(x[5]))
     rows.append(
         Estimate(
             "contact_decay.share",
             w,
             w * (1 - w) * se[4],
             n=len(delay),
-            note="share of buyers whose responsiveness fades (not yet used)",
+            note="share of buyers whose responsiveness fades (not yet used by the model)",
+            ci=wald(4, expit),
         )
     )
     rows.append(
@@ -164,6 +172,7 @@ def fit_decay(leads: pd.DataFrame, as_of: float) -> DecayFit | None:
             n=len(delay),
             unit="h",
             note="fade time constant (not yet used by the model)",
+            ci=wald(5, lambda v: float(np.exp(v))),
         )
     )
     return DecayFit(rows, reach, w, tau, outcome, hbr_points(delay, hit))

@@ -35,10 +35,13 @@ class Estimate:
     n: int = 0
     unit: str = ""
     note: str = ""
+    ci: tuple[float, float] | None = None
 
     @property
     def interval(self) -> tuple[float, float]:
-        """The 95% interval, value +- 1.96 standard errors."""
+        """The 95% interval: `ci` when given (e.g. on a log scale), else value +- 1.96 se."""
+        if self.ci is not None:
+            return self.ci
         return self.value - 1.96 * self.std_error, self.value + 1.96 * self.std_error
 
 
