@@ -3,7 +3,7 @@
 Every identifiable input of tests/data/fit-roundtrip.toml must fall inside its fitted 95%
 interval in about 95% of seeds. Over 40 seeds the coverage of one input has a standard error
 of sqrt(0.95 * 0.05 / 40) = 0.034, so each input's coverage must be at least
-0.95 - 4 * 0.034 = 0.81; pooled over the 27 inputs (800-odd intervals, correlated within a
+0.95 - 4 * 0.034 = 0.81; pooled over the 25 inputs (800-odd intervals, correlated within a
 seed: the standard error is taken as that of 40 independent draws, 0.034) at least 0.95 - 2 * 0.034.
 """
 

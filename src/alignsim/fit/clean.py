@@ -18,7 +18,7 @@ from alignsim.fit.read import Quality
 LEAD_TIMES = ("mql", "routed", "first_attempt", "reached", "sql")
 
 
-def _date_only(hours: pd.Series) -> bool:
+def date_only(hours: pd.Series) -> bool:
     """True if every time in the column falls on midnight (a date column without times)."""
     known = hours.dropna()
     return bool(len(known)) and bool(np.all(np.isclose(known % 24, 0) | np.isclose(known % 24, 24)))
@@ -26,7 +26,7 @@ def _date_only(hours: pd.Series) -> bool:
 
 def _not_before(later: pd.Series, earlier: pd.Series) -> pd.Series:
     """Rows where `later` is before `earlier` (by the day when `later` holds dates only)."""
-    floor = np.floor(earlier / 24) * 24 if _date_only(later) else earlier
+    floor = np.floor(earlier / 24) * 24 if date_only(later) else earlier
     return later < floor - 1e-9
 
 
@@ -94,7 +94,7 @@ def clean_deals(deals: pd.DataFrame, cmap: ColumnMap, quality: Quality) -> pd.Da
     deals["state"] = deal_state(deals, cmap)
     if "closed" in deals:
         deals.loc[deals["state"] == "open", "closed"] = np.nan  # an expected date, not a close
-        if _date_only(deals["closed"]):
+        if date_only(deals["closed"]):
             deals["closed"] += 12.0  # a close date without a time: read as midday
         shut = deals["state"] != "open"
         quality.add(

@@ -87,8 +87,9 @@ def _hessian(f: object, x: np.ndarray, step: float = 1e-4) -> np.ndarray:
     return h
 
 
-def hbr_points(delay: np.ndarray, hit: np.ndarray) -> pd.DataFrame:
-    """Observed share reached (or qualified) by HBR delay bucket, with a 95% interval."""
+def hbr_points(delay: np.ndarray, hit: np.ndarray, fitted: np.ndarray) -> pd.DataFrame:
+    """Observed share reached (or qualified) by HBR delay bucket, with its standard error, and
+    the fitted model's mean chance over the same leads."""
     rows = []
     for low, high, label in HBR_BUCKETS:
         mask = (delay >= low) & (delay < high)
@@ -96,7 +97,10 @@ def hbr_points(delay: np.ndarray, hit: np.ndarray) -> pd.DataFrame:
         p = hit[mask].mean() if n else np.nan
         se = np.sqrt(p * (1 - p) / n) if n else np.nan
         mid = np.median(delay[mask]) if n else np.nan
-        rows.append({"bucket": label, "delay_h": mid, "n": n, "share": p, "se": se})
+        model = fitted[mask].mean() if n else np.nan
+        rows.append(
+            {"bucket": label, "delay_h": mid, "n": n, "share": p, "se": se, "fitted": model}
+        )
     return pd.DataFrame(rows)
 
 
@@ -175,7 +179,8 @@ def fit_decay(leads: pd.DataFrame, as_of: float) -> DecayFit | None:
             ci=wald(5, lambda v: float(np.exp(v))),
         )
     )
-    return DecayFit(rows, reach, w, tau, outcome, hbr_points(delay, hit))
+    chance = special.expit(x[:4])[code] * ((1 - w) + w * np.exp(-delay / tau))
+    return DecayFit(rows, reach, w, tau, outcome, hbr_points(delay, hit, chance))
 
 
 def _embed(sub: np.ndarray, free: list[int]) -> np.ndarray:

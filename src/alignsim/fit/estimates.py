@@ -114,8 +114,8 @@ def temperature_mix(group: pd.DataFrame, prefix: str, default: dict) -> list[Est
 def lognormal_value(amount: np.ndarray, prefix: str) -> list[Estimate]:
     """Median and P90 of a lognormal fitted to positive amounts (MLE, delta-method errors)."""
     logs = np.log(amount[amount > 0])
-    n = len(logs)
-    mu, sigma = logs.mean(), logs.std(ddof=1)
+    n = max(len(logs), 2)
+    mu, sigma = logs.mean(), max(logs.std(ddof=1), 1e-3)  # equal amounts: a narrow law
     median, p90 = np.exp(mu), np.exp(mu + Z90 * sigma)
     se_median = median * sigma / np.sqrt(n)
     se_p90 = p90 * sigma * np.sqrt(1 / n + Z90**2 / (2 * (n - 1)))

@@ -1,7 +1,8 @@
 """The policy a company actually runs, read from what its reps did.
 
 Business hours: the clock hours and weekdays in which first attempts start (2nd to 98th
-percentile of the hour, days with at least a third of an average day's attempts). Handoff:
+percentile of the hour, days with at least a third of an average day's attempts; not read
+from a column of dates without times). Handoff:
 routing times piled at one clock time (at least 60% of routings within 5 minutes of one or
 two clock times) are a batch export at those times; otherwise realtime, with the observed
 routing delay. Response: the time from MQL to the first attempt, wall clock and business
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from alignsim.calendar import BusinessCalendar
+from alignsim.fit.clean import date_only
 from alignsim.fit.estimates import Estimate
 from alignsim.scenario import MAX_ATTEMPTS
 
@@ -99,7 +101,7 @@ def observe(leads: pd.DataFrame | None, as_of: float, default_hours: dict) -> Ob
     out = ObservedPolicy()
     if leads is None:
         return out
-    if "first_attempt" in leads:
+    if "first_attempt" in leads and not date_only(leads["first_attempt"]):
         out.hours = business_hours(leads["first_attempt"].to_numpy(float))
     hours = out.hours or default_hours
     from alignsim.calendar import parse_clock, parse_days

@@ -76,7 +76,9 @@ def decay_figure(result: FitResult) -> Axes | None:
         ax.plot(t, r * decay.curve(t), color=colour, label=f"fitted, {name}")
     p = decay.points.dropna()
     ax.errorbar(p["delay_h"], p["share"], yerr=1.96 * p["se"], fmt="o", color="black",
-                label="observed, HBR delay buckets")  # fmt: skip
+                label="observed, HBR delay buckets (95%)")  # fmt: skip
+    ax.plot(p["delay_h"], p["fitted"], "s", mfc="none", color="black",
+            label="fitted, same leads")  # fmt: skip
     ax.set_xscale("log")
     ax.set_xlabel("delay of the first attempt after creation (hours)")
     ax.set_ylabel("share " + decay.outcome.split(" (")[0])
@@ -242,7 +244,13 @@ def fit_report(result: FitResult, path: str | Path, replications: int = 10) -> P
         "<h2>Estimated from the data</h2>" + _table(data_rows),
         "<h2>Estimated but not yet used by the model</h2><p>The contact decay curve waits for "
         "<code>market.contact_decay</code> (issue 15); the scenario does not carry it.</p>"
-        + _table(unused),
+        + _table(unused)
+        + (
+            "<p>The HBR 2011 delay buckets on these leads, observed and fitted:</p>"
+            + _table(result.decay.points.round(4))
+            if result.decay is not None
+            else ""
+        ),
         "<h2>Defaults (the data cannot say)</h2>" + _table(default_rows),
         "<h2>Data quality</h2>"
         + (_table(result.quality) if len(result.quality) else "<p>No problems found.</p>"),
