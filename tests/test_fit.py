@@ -219,6 +219,17 @@ def test_a_user_map_with_its_own_columns_dates_and_time_zone(
     assert result.loc["market.sources.web.rate", "n"] == preset.loc["market.sources.web.rate", "n"]
 
 
+def test_reps_are_the_distinct_owners_of_worked_leads(
+    export: tuple[Path, Path], tmp_path: Path
+) -> None:
+    leads, _ = _frames(export)
+    leads["OwnerId"] = [f"005{i % 3}" for i in range(len(leads))]
+    result = alignsim.fit(*_write(tmp_path, leads, None))
+    assert result.scenario_document["team"]["reps"] == 3
+    table = result.estimates.set_index("parameter")
+    assert table.loc["team.reps", "source"] == "data"
+
+
 def test_a_bad_map_is_one_sentence(tmp_path: Path) -> None:
     mapping = tmp_path / "map.toml"
     mapping.write_text('[leads.columns]\nid = "Id"\ncreatd = "Created"\n')
@@ -226,7 +237,8 @@ def test_a_bad_map_is_one_sentence(tmp_path: Path) -> None:
         alignsim.fit(tmp_path / "x.csv", mapping=mapping)
     assert caught.value.problems == [
         "map.toml: leads.columns.creatd: unknown field (known: id, created, source, "
-        "temperature, status, mql, routed, first_attempt, attempts, reached, sql, opportunity)"
+        "temperature, status, mql, routed, first_attempt, attempts, reached, sql, opportunity, "
+        "owner)"
     ]
 
 

@@ -35,7 +35,7 @@ NOT_IDENTIFIED = (
     ("policies.current.queue", "queue discipline: default.toml's current (lifo)"),
     ("policies.current.sla.attempt_spacing", "spacing of attempts (needs per-attempt times)"),
     ("policies.current.goals", "team goals: none (an export does not show pay plans)"),
-    ("team.reps", "reps: default.toml's 4 (the export has no owner column in the map)"),
+    ("team.reps", "reps: default.toml's 4 (no owner column in the export)"),
     ("team.attempt_time, team.qualify_time", "rep time per call: default.toml's"),
 )
 """What an export cannot pin down: kept at documented defaults, listed in every fit."""
@@ -143,6 +143,16 @@ def _sources(result: dict, leads: pd.DataFrame | None, deals: pd.DataFrame | Non
     return sources, rows
 
 
+def _reps(leads: pd.DataFrame | None) -> est.Estimate | None:
+    """Reps: the distinct owners of the leads someone worked (all leads if none shows work)."""
+    if leads is None or "owner" not in leads or leads["owner"].notna().sum() == 0:
+        return None
+    worked = leads[leads["first_attempt"].notna()] if "first_attempt" in leads else leads
+    owners = (worked if len(worked) else leads)["owner"].dropna()
+    note = "distinct owners of the leads worked"
+    return est.Estimate("team.reps", float(owners.nunique()), n=len(owners), note=note)
+
+
 def fit(
     leads: str | Path | None = None,
     opportunities: str | Path | None = None,
@@ -215,9 +225,24 @@ def fit(
         current["sla"]["first_response"] = f"{policy.first_response_h:.2f}h"
     if policy.max_attempts is not None:
         current["sla"]["max_attempts"] = policy.max_attempts
-    doc, _ = scenario_document(name, currency, sources, market, policy.hours, current)
+    reps = _reps(lead_t)
+    if reps is not None:
+        rows.append(reps)
+    doc, _ = scenario_document(
+        name,
+        currency,
+        sources,
+        market,
+        policy.hours,
+        current,
+        None if reps is None else int(reps.value),
+    )
     validate(doc, f"{name} (fitted)")
-    rows += [est.Estimate(p, np.nan, source="default", note=n) for p, n in NOT_IDENTIFIED]
+    rows += [
+        est.Estimate(p, np.nan, source="default", note=n)
+        for p, n in NOT_IDENTIFIED
+        if not (p == "team.reps" and reps is not None)
+    ]
     files = {k: str(v) for k, v in (("leads", leads), ("opportunities", opportunities)) if v}
     return FitResult(
         scenario_document=doc,

@@ -31,6 +31,7 @@ LEAD_FIELDS: dict[str, tuple[str, bool, str]] = {
     "reached": ("time", False, "the reach rate and the contact decay curve"),
     "sql": ("time", False, "qualification (SQL) rates"),
     "opportunity": ("text", False, "linking deals to their lead's source and rating"),
+    "owner": ("text", False, "the number of reps (distinct owners of worked leads)"),
 }
 """Lead fields: (kind, required, what it is needed for)."""
 

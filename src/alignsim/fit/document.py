@@ -66,6 +66,7 @@ def scenario_document(
     market: dict[str, list[Estimate]],
     team_hours: dict | None,
     current: dict[str, Any],
+    reps: int | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The scenario document and its [uncertainty] table.
 
@@ -129,6 +130,8 @@ def scenario_document(
     doc["team"] = copy.deepcopy(base["team"])
     if team_hours is not None:
         doc["team"]["hours"] = team_hours
+    if reps is not None:
+        doc["team"]["reps"] = reps
     policies = copy.deepcopy(base["policies"])
     observed = policies["current"]
     observed["description"] = (
