@@ -219,6 +219,17 @@ def test_a_user_map_with_its_own_columns_dates_and_time_zone(
     assert result.loc["market.sources.web.rate", "n"] == preset.loc["market.sources.web.rate", "n"]
 
 
+def test_source_names_with_spaces_make_a_valid_scenario_and_uncertainty(
+    export: tuple[Path, Path], tmp_path: Path
+) -> None:
+    leads, deals = _frames(export)
+    leads["LeadSource"] = leads["LeadSource"].replace({"web": "Paid Search (EU)"})
+    out = alignsim.fit(*_write(tmp_path, leads, deals)).write_scenario(tmp_path / "s.toml")
+    scenario = alignsim.load(out)
+    assert "Paid Search (EU)" in scenario.market.sources
+    assert 'market.sources."Paid Search (EU)".rate' in tomllib.loads(out.read_text())["uncertainty"]
+
+
 def test_reps_are_the_distinct_owners_of_worked_leads(
     export: tuple[Path, Path], tmp_path: Path
 ) -> None:

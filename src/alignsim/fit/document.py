@@ -10,16 +10,25 @@ The `[uncertainty]` table gives each data estimate a normal law with its standar
 from __future__ import annotations
 
 import copy
+import json
 import math
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from alignsim.batch.paths import format_path
 from alignsim.fit.estimates import Estimate
 from alignsim.scenario import TEMPERATURES
 
 DEFAULTS = Path(__file__).with_name("defaults.toml")
+
+
+_BARE = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def format_path(parts: tuple[str, ...]) -> str:
+    """A dotted path as [uncertainty] keys are written: odd keys (a source "Paid Search") quoted."""
+    return ".".join(p if _BARE.fullmatch(p) else json.dumps(p) for p in parts)
 
 
 def defaults() -> dict[str, Any]:
