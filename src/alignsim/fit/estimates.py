@@ -1,7 +1,7 @@
 """The market's estimates from an export, each with its standard error.
 
-Arrivals are a Poisson count per source over the observed weeks (rate n / T, standard error
-sqrt(n) / T). Shares (temperature mix, win, qualification) are binomial (se sqrt(p(1-p)/n)).
+Arrivals are a Poisson count per source over the observed weeks, from the first lead's
+creation to the export (rate n / T, standard error sqrt(n) / T). Shares (temperature mix, win, qualification) are binomial (se sqrt(p(1-p)/n)).
 Deal value is lognormal by maximum likelihood on log amounts (median and P90 by the delta
 method). The sales cycle is lognormal with open deals right-censored at the export date,
 fitted with lifelines (its standard errors from the observed information); open deals are
@@ -50,9 +50,9 @@ def _share(k: float, n: int) -> tuple[float, float]:
     return p, float(np.sqrt(p * (1 - p) / n)) if n else float("nan")
 
 
-def weeks_observed(as_of: float) -> float:
-    """Weeks from Monday 00:00 of the first lead's week to the export."""
-    return as_of / 168.0
+def weeks_observed(first: float, as_of: float) -> float:
+    """Weeks from the first lead's creation to the export (an export may start mid-week)."""
+    return (as_of - first) / 168.0
 
 
 def business_hours_only(created: np.ndarray, calendar: object) -> bool:
@@ -77,7 +77,7 @@ def weekly_profile(created: np.ndarray, days: tuple[int, ...]) -> list[float] | 
 
 def arrivals(leads: pd.DataFrame, as_of: float, calendar: object) -> dict[str, dict]:
     """Per source: rate (per week) with its error, arrivals mode, weekly profile."""
-    weeks = weeks_observed(as_of)
+    weeks = weeks_observed(float(leads["created"].min()), as_of)
     out: dict[str, dict] = {}
     for name, group in leads.groupby("source", sort=True, observed=True):
         created = group["created"].to_numpy(float)
