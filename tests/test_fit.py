@@ -230,6 +230,20 @@ def test_source_names_with_spaces_make_a_valid_scenario_and_uncertainty(
     assert 'market.sources."Paid Search (EU)".rate' in tomllib.loads(out.read_text())["uncertainty"]
 
 
+def test_semicolons_and_a_byte_order_mark_read_like_commas(
+    export: tuple[Path, Path], tmp_path: Path
+) -> None:
+    leads, _ = _frames(export)
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + leads.to_csv(index=False, sep=";").encode())
+    same = alignsim.fit(export[0]).estimates.set_index("parameter")
+    table = alignsim.fit(path).estimates.set_index("parameter")
+    assert (
+        table.loc["market.sources.web.rate", "value"]
+        == same.loc["market.sources.web.rate", "value"]
+    )
+
+
 def test_reps_are_the_distinct_owners_of_worked_leads(
     export: tuple[Path, Path], tmp_path: Path
 ) -> None:

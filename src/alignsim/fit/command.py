@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from alignsim.cli import BadInput, _load, app
@@ -38,6 +39,11 @@ def fit_command(
         str | None, typer.Option(help="Time zone of the business (default: the map's).")
     ] = None,
     currency: Annotated[str, typer.Option(help="Currency of the amounts.")] = "EUR",
+    name: Annotated[str, typer.Option(help="Name of the written scenario.")] = "fitted",
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="Export date, e.g. 2026-03-31 (default: the latest time in it)."),
+    ] = None,
     replications: Annotated[
         int, typer.Option(help="Replications for the report's revenue lost.", min=0)
     ] = 10,
@@ -50,8 +56,21 @@ def fit_command(
     for option, path in (("--out", out), ("--report", report)):
         if path is not None and path.is_dir():
             raise BadInput(f"{option}: {path} is a folder; give a file name")
+    if as_of is not None:
+        try:
+            pd.Timestamp(as_of)
+        except ValueError:
+            raise BadInput(f"--as-of: expected a date like 2026-03-31 (got {as_of!r})") from None
     try:
-        result = fit(leads, opportunities, mapping, timezone=timezone, currency=currency)
+        result = fit(
+            leads,
+            opportunities,
+            mapping,
+            name=name,
+            timezone=timezone,
+            currency=currency,
+            as_of=as_of,
+        )
     except FitInputError as error:
         raise BadInput(*error.problems) from None
     written = result.write_scenario(out)

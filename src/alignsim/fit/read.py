@@ -11,6 +11,7 @@ lead was created: that time is not used), outliers (kept, counted).
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,12 +122,28 @@ def _check(
     return [name for name, column in columns.items() if column in frame.columns]
 
 
+def _separator(path: Path) -> str:
+    """The field separator (comma, semicolon as European spreadsheets write, tab or bar)."""
+    with path.open(encoding="utf-8-sig", errors="replace") as handle:
+        sample = handle.read(65536)
+    try:
+        return csv.Sniffer().sniff(sample.splitlines()[0] if sample else ",", ",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
 def read_csv(path: str | Path) -> pd.DataFrame:
-    """Every cell as stripped text; blank cells NaN."""
+    """Every cell as stripped text; blank cells NaN. A byte-order mark (Excel) is skipped."""
     path = Path(path)
     try:
         frame = pd.read_csv(
-            path, dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True
+            path,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            skipinitialspace=True,
+            sep=_separator(path),
+            encoding="utf-8-sig",
         )
     except FileNotFoundError:
         raise FitInputError(f"{path}: no such file") from None
