@@ -28,14 +28,26 @@ from alignsim.ledger import write_atomically
 from alignsim.scenario import TEMPERATURES, validate
 
 NOT_IDENTIFIED = (
-    ("market.patience", "buyer patience beyond the export's horizon: default.toml's mixtures"),
-    ("market.warming", "spontaneous warming of not-ready buyers (needs years of re-engagement)"),
+    (
+        "market.patience",
+        "buyer patience beyond the export's horizon: default.toml's mixtures; "
+        "the long windows' means ranged in [uncertainty]",
+    ),
+    (
+        "market.warming",
+        "spontaneous warming of not-ready buyers (needs years of re-engagement); "
+        "ranged in [uncertainty]",
+    ),
     ("market.sources.*.fit", "fit with the ideal customer profile: beta(3, 3)"),
-    ("policies.*.definition", "definition noise and thresholds (no export shows the true score)"),
+    (
+        "policies.*.definition",
+        "definition noise and thresholds (no export shows the true score); "
+        "current's noise ranged 0.10-0.40 in [uncertainty]",
+    ),
     ("policies.current.queue", "queue discipline: default.toml's current (lifo)"),
     ("policies.current.sla.attempt_spacing", "spacing of attempts (needs per-attempt times)"),
     ("policies.current.goals", "team goals: none (an export does not show pay plans)"),
-    ("team.reps", "reps: default.toml's 4 (no owner column in the export)"),
+    ("team.reps", "reps: default.toml's 4, ranged 3-5 in [uncertainty] (no owner column)"),
     ("team.attempt_time, team.qualify_time", "rep time per call: default.toml's"),
 )
 """What an export cannot pin down: kept at documented defaults, listed in every fit."""

@@ -23,6 +23,24 @@ from alignsim.scenario import TEMPERATURES
 DEFAULTS = Path(__file__).with_name("defaults.toml")
 
 
+DEFAULT_RANGES: dict[str, dict[str, Any]] = {
+    "policies.current.definition.marketing_noise": {
+        "dist": "pert", "min": 0.10, "mode": 0.25, "max": 0.40,
+    },
+    "policies.current.definition.sales_noise": {"dist": "pert", "min": 0.10, "mode": 0.25, "max": 0.40},
+    "market.patience.hot.components[2].mean": {"dist": "pert", "min": "1w", "mode": "3w", "max": "6w"},
+    "market.patience.warm.components[2].mean": {"dist": "pert", "min": "2w", "mode": "6w", "max": "12w"},
+    "market.warming.cold_to_warm.mean": {"dist": "pert", "min": "8w", "mode": "16w", "max": "32w"},
+    "market.warming.warm_to_hot.mean": {"dist": "pert", "min": "5w", "mode": "10w", "max": "20w"},
+}  # fmt: skip
+"""Ranges (assumptions, around default.toml's values) for what no export pins down, put in the
+written [uncertainty] table so the batch's interval includes them: subjective definitions
+(noise 0.10-0.40 around the default's 0.25), buyers' long windows (a third to twice the
+default's) and warming (half to twice)."""
+
+REPS_RANGE = {"dist": "discrete", "values": [3, 4, 5], "weights": [0.25, 0.5, 0.25]}
+"""The number of reps when the export has no owner column: default.toml's 4, give or take one."""
+
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -151,6 +169,8 @@ def scenario_document(
     observed.update({k: v for k, v in current.items() if k != "sla"})
     observed["sla"].update(current.get("sla", {}))
     doc["policies"] = {"current": observed, "aligned": policies["aligned"]}
-    if uncertainty:
-        doc["uncertainty"] = uncertainty
+    uncertainty.update(copy.deepcopy(DEFAULT_RANGES))
+    if reps is None:
+        uncertainty["team.reps"] = copy.deepcopy(REPS_RANGE)
+    doc["uncertainty"] = uncertainty
     return doc, uncertainty
