@@ -290,6 +290,7 @@ def test_cli_fit_writes_a_valid_scenario_with_uncertainty_and_a_report(
     assert "Revenue (bookings) lost per year" in text
     assert "Estimated but not yet used by the model" in text
     assert "contact_decay.time_constant" in text
+    assert "Does the fitted scenario reproduce the export?" in text
     assert "http" not in text.replace("http-equiv", "")  # self-contained
     assert _cli("validate", str(out)).returncode == 0
 

@@ -226,6 +226,69 @@ def revenue_lost(result: FitResult, replications: int) -> str:
     )
 
 
+def _funnel(leads: pd.DataFrame, deals: pd.DataFrame | None, weeks: float) -> dict[str, float]:
+    """The statistics the check compares, from canonical leads (an export's or a ledger's)."""
+
+    def share(a: str, b: str | None) -> float:
+        if a not in leads or (b is not None and b not in leads):
+            return math.nan
+        base = leads[b].notna() if b is not None else pd.Series(True, index=leads.index)
+        return float(leads.loc[base, a].notna().mean()) if base.any() else math.nan
+
+    out = {
+        "leads a week": len(leads) / weeks,
+        "MQL share of leads": share("mql", None),
+        "attempted share of leads": share("first_attempt", None),
+        "reached share of attempted leads": share("reached", "first_attempt"),
+        "SQL share of reached leads": share("sql", "reached"),
+        "median hours from MQL to first attempt": math.nan,
+        "win share of closed deals": math.nan,
+    }
+    if {"mql", "first_attempt"} <= set(leads):
+        out["median hours from MQL to first attempt"] = float(
+            (leads["first_attempt"] - leads["mql"]).median()
+        )
+    if deals is not None:
+        closed = deals[deals["state"] != "open"]
+        out["win share of closed deals"] = float((closed["state"] == "won").mean())
+    return out
+
+
+def funnel_check(result: FitResult) -> str:
+    """The fitted scenario's current policy, simulated over the export's span, against the
+    export: where the defaults (definitions, patience) do not fit this company, it shows."""
+    if result.leads is None:
+        return ""
+    from alignsim.scenario import validate
+    from alignsim.simulation import simulate
+
+    first = float(result.leads["created"].min())
+    span = max(result.as_of_h - first, 168.0)
+    scenario = validate(result.scenario_document, "fitted")
+    frames = [simulate(scenario, "current", replication=r, horizon=span).frame for r in range(3)]
+    frame = pd.concat(frames, ignore_index=True)
+    sim_deals = frame[frame["sql"].notna()].assign(
+        state=lambda f: (
+            f["outcome"].astype(str).map({"won": "won", "lost_deal": "lost"}).fillna("open")
+        )
+    )
+    observed = _funnel(result.leads, result.deals, span / 168)
+    fitted = _funnel(frame, sim_deals, 3 * span / 168)
+    rows = pd.DataFrame(
+        {
+            "statistic": list(observed),
+            "export": [_fmt(v) for v in observed.values()],
+            "fitted scenario, current": [_fmt(fitted[k]) for k in observed],
+        }
+    )
+    return (
+        "<h2>Does the fitted scenario reproduce the export?</h2><p>The fitted scenario's "
+        f"current policy simulated over the export's {span / 168:.1f} weeks. A gap points at "
+        "a default that does not fit this company (definitions for the MQL share; patience "
+        "and the queue for the response and reach).</p>" + _table(rows)
+    )
+
+
 def fit_report(result: FitResult, path: str | Path, replications: int = 10) -> Path:
     """Write the fit report as one self-contained HTML file, atomically."""
     currency = result.scenario_document.get("currency", "EUR")
@@ -252,6 +315,7 @@ def fit_report(result: FitResult, path: str | Path, replications: int = 10) -> P
             else ""
         ),
         "<h2>Defaults (the data cannot say)</h2>" + _table(default_rows),
+        funnel_check(result),
         "<h2>Data quality</h2>"
         + (_table(result.quality) if len(result.quality) else "<p>No problems found.</p>"),
     ]
