@@ -107,26 +107,46 @@ def _row(e: est.Estimate) -> dict[str, Any]:
     }
 
 
-def _value_laws(leads: pd.DataFrame | None, deals: pd.DataFrame | None, names: list[str]) -> dict:
-    """Deal value per source (linked deals >= 30), else pooled, else the default."""
+def _value_laws(
+    leads: pd.DataFrame | None, deals: pd.DataFrame | None, owners: dict[str, str]
+) -> dict:
+    """Deal value per source (>= MIN_DEALS_PER_SOURCE linked deals), else pooled over the
+    sources of the same owner (sales' own deals are often bigger), else over every deal, else
+    the default."""
     base = defaults()["source"]["value"]
     default = [
         est.Estimate("value.median", base["median"], source="default", note="no opportunities"),
         est.Estimate("value.p90", base["p90"], source="default", note="no opportunities"),
     ]
     if deals is None or deals["amount"].gt(0).sum() < 5:
-        return {n: default for n in names}
+        return {n: default for n in owners}
     pooled = est.lognormal_value(deals["amount"].to_numpy(float), "value")
-    out = {n: pooled for n in names}
-    if leads is not None and "opportunity" in leads:
-        source = deals["id"].map(
-            leads.dropna(subset=["opportunity"]).set_index("opportunity")["source"].to_dict()
-        )
-        for name in names:
-            amount = deals.loc[source == name, "amount"].to_numpy(float)
-            if (amount > 0).sum() >= est.MIN_DEALS_PER_SOURCE:
-                out[name] = est.lognormal_value(amount, "value")
+    out = {n: pooled for n in owners}
+    if leads is None or "opportunity" not in leads:
+        return out
+    linked = leads.dropna(subset=["opportunity"]).set_index("opportunity")["source"].to_dict()
+    source = deals["id"].map(linked)
+    for owner in set(owners.values()):
+        names = [n for n, o in owners.items() if o == owner]
+        amount = deals.loc[source.isin(names), "amount"].to_numpy(float)
+        if (amount > 0).sum() >= 5:
+            same = est.lognormal_value(amount, "value")
+            out |= {
+                n: [replace(e, note=f"pooled over {owner} sources") for e in same] for n in names
+            }
+    for name in owners:
+        amount = deals.loc[source == name, "amount"].to_numpy(float)
+        if (amount > 0).sum() >= est.MIN_DEALS_PER_SOURCE:
+            out[name] = est.lognormal_value(amount, "value")
     return out
+
+
+def _owner(group: pd.DataFrame) -> str:
+    """sales for a source whose leads were worked but never marketing-qualified (no MQL dates)."""
+    if "mql" not in group or "first_attempt" not in group:
+        return "marketing"
+    worked = group["first_attempt"].notna().any()
+    return "sales" if group["mql"].isna().all() and worked else "marketing"
 
 
 def _sources(result: dict, leads: pd.DataFrame | None, deals: pd.DataFrame | None,
@@ -140,17 +160,14 @@ def _sources(result: dict, leads: pd.DataFrame | None, deals: pd.DataFrame | Non
         sources = {"inbound": info}
     else:
         sources = est.arrivals(leads, as_of, calendar)
-    values = _value_laws(leads, deals, list(sources))
+        for name, info in sources.items():
+            info["owner"] = _owner(leads[leads["source"] == name])
+    values = _value_laws(leads, deals, {n: i["owner"] for n, i in sources.items()})
     for name, info in sources.items():
         prefix = f"market.sources.{name}"
         group = leads[leads["source"] == name] if leads is not None else pd.DataFrame()
         info["temperature"] = est.temperature_mix(group, prefix, base["temperature"])
         info["value"] = [replace(v, parameter=f"{prefix}.{v.parameter}") for v in values[name]]
-        if "owner" not in info:
-            info["owner"] = "marketing"
-        if leads is not None and "mql" in leads:
-            worked = group["first_attempt"].notna().any() if "first_attempt" in group else False
-            info["owner"] = "sales" if group["mql"].isna().all() and worked else "marketing"
         rows += [info["rate"], *info["temperature"], *info["value"]]
     return sources, rows
 

@@ -20,8 +20,10 @@ from scipy import stats
 from alignsim.scenario import TEMPERATURES
 
 Z90 = float(stats.norm.ppf(0.9))
-MIN_DEALS_PER_SOURCE = 30
-"""Sources with fewer linked deals share the pooled deal-value law."""
+MIN_DEALS_PER_SOURCE = 10
+"""Sources with fewer linked deals share the deal-value law pooled over their owner's sources
+(a source's own law from fewer deals has a standard error wider than its spread between
+sources)."""
 
 
 @dataclass(frozen=True)
