@@ -83,6 +83,7 @@ __all__ = [
     "__version__",
     "apply_overrides",
     "compare",
+    "fit",
     "load",
     "metrics",
     "monte_carlo",

@@ -12,7 +12,18 @@ from __future__ import annotations
 
 import typer
 
-from alignsim.cli import batch, compare, report, run, schema, sweep, validate, warm, workshop
+from alignsim.cli import (
+    batch,
+    compare,
+    fit,
+    report,
+    run,
+    schema,
+    sweep,
+    validate,
+    warm,
+    workshop,
+)
 from alignsim.cli.common import run_app
 
 __all__ = ["app", "main"]
@@ -35,6 +46,8 @@ app.command("sensitivity")(batch.sensitivity_command)
 app.command("report")(report.report_command)
 app.command("workshop")(workshop.workshop_command)
 app.command("warm")(warm.warm_command)
+app.command("fit")(fit.fit_command)
+app.command("example-export")(fit.example_export)
 
 
 def main() -> None:

@@ -1,0 +1,176 @@
+"""The fitted scenario document: defaults.toml with every number the data pinned replaced.
+
+`market` (sources, reach, qualify, win, cycle), `team.hours` and the `current` policy's
+handoff, SLA and attempts come from the data; the rest from `defaults.toml` (the default
+scenario's values). `aligned` is the default scenario's aligned policy, to compare against.
+The `[uncertainty]` table gives each data estimate a normal law with its standard error
+(truncated to the field's range), so `alignsim batch` carries the estimation uncertainty.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from alignsim.fit.estimates import Estimate
+from alignsim.scenario import TEMPERATURES
+
+DEFAULTS = Path(__file__).with_name("defaults.toml")
+
+
+DEFAULT_RANGES: dict[str, dict[str, Any]] = {
+    "policies.current.definition.marketing_noise": {
+        "dist": "pert", "min": 0.10, "mode": 0.25, "max": 0.40,
+    },
+    "policies.current.definition.sales_noise": {"dist": "pert", "min": 0.10, "mode": 0.25, "max": 0.40},
+    "market.patience.hot.components[2].mean": {"dist": "pert", "min": "1w", "mode": "3w", "max": "6w"},
+    "market.patience.warm.components[2].mean": {"dist": "pert", "min": "2w", "mode": "6w", "max": "12w"},
+    "market.warming.cold_to_warm.mean": {"dist": "pert", "min": "8w", "mode": "16w", "max": "32w"},
+    "market.warming.warm_to_hot.mean": {"dist": "pert", "min": "5w", "mode": "10w", "max": "20w"},
+}  # fmt: skip
+"""Ranges (assumptions, around default.toml's values) for what no export pins down, put in the
+written [uncertainty] table so the batch's interval includes them: subjective definitions
+(noise 0.10-0.40 around the default's 0.25), buyers' long windows (a third to twice the
+default's) and warming (half to twice)."""
+
+REPS_RANGE = {"dist": "discrete", "values": [3, 4, 5], "weights": [0.25, 0.5, 0.25]}
+"""The number of reps when the export has no owner column: default.toml's 4, give or take one."""
+
+_BARE = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def format_path(parts: tuple[str, ...]) -> str:
+    """A dotted path as [uncertainty] keys are written: odd keys (a source "Paid Search") quoted."""
+    return ".".join(p if _BARE.fullmatch(p) else json.dumps(p) for p in parts)
+
+
+def defaults() -> dict[str, Any]:
+    """The values a fit falls back on (the default scenario's)."""
+    return tomllib.loads(DEFAULTS.read_text(encoding="utf-8"))
+
+
+def midpoint(value: Any) -> float:
+    """A chance written as a number or a line [at fit 0, at fit 1]: its middle."""
+    return float(sum(value) / 2) if isinstance(value, list) else float(value)
+
+
+def _sig(x: float, digits: int = 4) -> float:
+    return float(f"{x:.{digits}g}")
+
+
+def _shares(rows: list[Estimate]) -> dict[str, float]:
+    """Rounded shares that still add up to 1 exactly."""
+    values = [round(r.value, 4) for r in rows]
+    values[-1] = round(1 - sum(values[:-1]), 4)
+    if values[-1] < 0:  # rounding can push the last below 0: give it to the largest
+        big = max(range(len(values)), key=values.__getitem__)
+        values[big] += values[-1]
+        values[-1] = 0.0
+    return {t: v for t, v in zip(TEMPERATURES, values, strict=True)}
+
+
+def _law(row: Estimate, low: float, high: float, unit: str = "") -> dict[str, Any] | None:
+    """A normal law for an uncertain input, truncated to [low, high] (None without an error)."""
+    se = row.std_error
+    if row.source != "data" or not math.isfinite(se) or se <= 0 or not low < row.value < high:
+        return None
+
+    def q(x: float) -> Any:
+        return f"{_sig(x, 6)}{unit}" if unit else _sig(x, 6)
+
+    return {"dist": "normal", "mean": q(row.value), "sd": q(se), "min": q(low), "max": q(high)}
+
+
+def scenario_document(
+    name: str,
+    currency: str,
+    sources: dict[str, dict[str, Any]],
+    market: dict[str, list[Estimate]],
+    team_hours: dict | None,
+    current: dict[str, Any],
+    reps: int | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The scenario document and its [uncertainty] table.
+
+    `sources`: name -> {"rate": Estimate, "arrivals", "weekly_profile", "owner",
+    "temperature": [Estimate], "value": [Estimate] (median, p90)}. `market`: "reach",
+    "qualify", "win", "cycle" -> estimates (a default row keeps the default's value).
+    """
+    base = defaults()
+    doc: dict[str, Any] = {
+        "name": name,
+        "description": "Fitted from a CRM export by `alignsim fit`; see the fit report for "
+        "what came from the data and what is a default.",
+        "currency": currency,
+        "horizon": "52w",
+        "seed": 1,
+        "baseline": "aligned",
+    }
+    uncertainty: dict[str, Any] = {}
+    doc_sources: dict[str, Any] = {}
+    for src, info in sources.items():
+        rate: Estimate = info["rate"]
+        path = format_path(("market", "sources", src, "rate"))
+        entry: dict[str, Any] = {
+            "rate": f"{_sig(rate.value, 6)}/week",
+            "arrivals": info["arrivals"],
+            "owner": info["owner"],
+            "fit": copy.deepcopy(base["source"]["fit"]),
+            "temperature": _shares(info["temperature"]),
+        }
+        if info["weekly_profile"] is not None:
+            entry["weekly_profile"] = info["weekly_profile"]
+        median, p90 = info["value"]
+        entry["value"] = {"dist": "lognormal", "median": _sig(median.value), "p90": _sig(p90.value)}
+        doc_sources[src] = entry
+        law = _law(rate, rate.value / 100, rate.value + 8 * rate.std_error, "/week")
+        if law:
+            uncertainty[path] = law
+        law = _law(median, median.value / 100, entry["value"]["p90"] * 0.999)
+        if law:
+            uncertainty[format_path(("market", "sources", src, "value", "median"))] = law
+    m = copy.deepcopy(base["market"])
+    m["sources"] = doc_sources
+    for key in ("reach", "qualify", "win"):
+        for row in market.get(key, []):
+            t = row.parameter.rsplit(".", 1)[1]
+            if row.source != "data" or t not in TEMPERATURES:
+                continue
+            m[key][t] = _sig(min(max(row.value, 0.0), 1.0))
+            law = _law(row, 0.0, 1.0)
+            if law:
+                uncertainty[f"market.{key}.{t}"] = law
+    cycle = {r.parameter.rsplit(".", 1)[1]: r for r in market.get("cycle", [])}
+    if cycle:
+        median, p90 = cycle["median"], cycle["p90"]
+        m["cycle"] = {"dist": "lognormal", "median": f"{_sig(median.value)}d",
+                      "p90": f"{_sig(p90.value)}d"}  # fmt: skip
+        law = _law(median, median.value / 100, _sig(p90.value) * 0.999, "d")
+        if law:
+            uncertainty["market.cycle.median"] = law
+    doc["market"] = m
+    doc["team"] = copy.deepcopy(base["team"])
+    if team_hours is not None:
+        doc["team"]["hours"] = team_hours
+    if reps is not None:
+        doc["team"]["reps"] = reps
+    policies = copy.deepcopy(base["policies"])
+    observed = policies["current"]
+    observed["description"] = (
+        "As observed in the export: handoff, response and attempts from the data; definitions, "
+        "queue and nurture at the defaults"
+    )
+    observed["goals"] = {"marketing": "none", "sales": "none"}
+    observed.update({k: v for k, v in current.items() if k != "sla"})
+    observed["sla"].update(current.get("sla", {}))
+    doc["policies"] = {"current": observed, "aligned": policies["aligned"]}
+    uncertainty.update(copy.deepcopy(DEFAULT_RANGES))
+    if reps is None:
+        uncertainty["team.reps"] = copy.deepcopy(REPS_RANGE)
+    doc["uncertainty"] = uncertainty
+    return doc, uncertainty
