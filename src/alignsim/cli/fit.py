@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from alignsim.cli.common import BadInput, load_scenario
+from alignsim.cli.common import BadInput, hours_option, load_scenario
 
 MapOption = Annotated[
     str,
@@ -101,7 +101,6 @@ def example_export(
     policy: Annotated[str, typer.Option(help="Policy whose ledger is exported.")] = "current",
 ) -> None:
     """Simulate a scenario and write its ledger as a CRM export (what `fit` reads)."""
-    from alignsim.cli import _hours
     from alignsim.fit import PRESETS
     from alignsim.fit.export import write_export
     from alignsim.simulation import simulate
@@ -113,7 +112,7 @@ def example_export(
     sc = load_scenario(scenario)
     if policy not in sc.policies:
         raise BadInput(f"--policy: {scenario.name} has no policy {policy!r}")
-    hours = _hours(horizon, "--horizon")
+    hours = hours_option(horizon, "--horizon")
     ledger = simulate(sc, policy, seed=seed, horizon=hours)
     for path in write_export(ledger, folder, preset):
         typer.echo(f"wrote {path}")

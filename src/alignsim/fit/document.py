@@ -25,13 +25,13 @@ DEFAULTS = Path(__file__).with_name("defaults.toml")
 
 DEFAULT_RANGES: dict[str, dict[str, Any]] = {
     "policies.current.definition.marketing_noise": {
-        "dist": "pert", "min": 0.10, "mode": 0.25, "max": 0.40,
+        "dist": "pert", "low": 0.10, "mode": 0.25, "high": 0.40,
     },
-    "policies.current.definition.sales_noise": {"dist": "pert", "min": 0.10, "mode": 0.25, "max": 0.40},
-    "market.patience.hot.components[2].mean": {"dist": "pert", "min": "1w", "mode": "3w", "max": "6w"},
-    "market.patience.warm.components[2].mean": {"dist": "pert", "min": "2w", "mode": "6w", "max": "12w"},
-    "market.warming.cold_to_warm.mean": {"dist": "pert", "min": "8w", "mode": "16w", "max": "32w"},
-    "market.warming.warm_to_hot.mean": {"dist": "pert", "min": "5w", "mode": "10w", "max": "20w"},
+    "policies.current.definition.sales_noise": {"dist": "pert", "low": 0.10, "mode": 0.25, "high": 0.40},
+    "market.patience.hot.components[2].mean": {"dist": "pert", "low": "1w", "mode": "3w", "high": "6w"},
+    "market.patience.warm.components[2].mean": {"dist": "pert", "low": "2w", "mode": "6w", "high": "12w"},
+    "market.warming.cold_to_warm.mean": {"dist": "pert", "low": "8w", "mode": "16w", "high": "32w"},
+    "market.warming.warm_to_hot.mean": {"dist": "pert", "low": "5w", "mode": "10w", "high": "20w"},
 }  # fmt: skip
 """Ranges (assumptions, around default.toml's values) for what no export pins down, put in the
 written [uncertainty] table so the batch's interval includes them: subjective definitions
@@ -83,7 +83,7 @@ def _law(row: Estimate, low: float, high: float, unit: str = "") -> dict[str, An
     def q(x: float) -> Any:
         return f"{_sig(x, 6)}{unit}" if unit else _sig(x, 6)
 
-    return {"dist": "normal", "mean": q(row.value), "sd": q(se), "min": q(low), "max": q(high)}
+    return {"dist": "normal", "mean": q(row.value), "sd": q(se), "low": q(low), "high": q(high)}
 
 
 def scenario_document(
