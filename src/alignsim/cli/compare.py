@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -25,6 +24,7 @@ from alignsim.cli.common import (
     check_size,
     hours_option,
     interval_text,
+    json_text,
     load_scenario,
     money,
 )
@@ -101,6 +101,6 @@ def compare_command(
         sc, baseline, policy, replications=replications, seed=seed, horizon=hours, engine=engine
     )
     if as_json:
-        typer.echo(json.dumps(result.summary(), indent=2))
+        typer.echo(json_text(result.summary()))
         return
     _print_comparison(result)
