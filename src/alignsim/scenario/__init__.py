@@ -13,7 +13,7 @@ sentences) and `files` (reading a file, its `extends` chain, validating).
 from __future__ import annotations
 
 from alignsim.scenario.errors import ScenarioError
-from alignsim.scenario.files import MAX_EXTENDS, load, read_document, validate
+from alignsim.scenario.files import MAX_EXTENDS, MAX_FILE_BYTES, load, read_document, validate
 from alignsim.scenario.models import (
     DISCIPLINES,
     MAX_ATTEMPTS,
@@ -53,6 +53,7 @@ __all__ = [
     "MAX_ATTEMPTS",
     "MAX_EXPECTED_LEADS",
     "MAX_EXTENDS",
+    "MAX_FILE_BYTES",
     "MAX_HORIZON_WEEKS",
     "MAX_NURTURE_TOUCHES",
     "MAX_RECYCLES",
