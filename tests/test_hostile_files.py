@@ -155,3 +155,37 @@ def test_usage_errors_are_one_line_naming_the_option(
     code, err = _main(args, monkeypatch, capsys)
     assert code == 2 and len(err) == 1
     assert line in err[0]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "line"),
+    [
+        (
+            ("market", "sources", "content", "weekly_profile", 2),
+            1.7e308,
+            "market.sources.content.weekly_profile[2]: expected a number at most 1000000.0 "
+            "(got 1.7e+308)",
+        ),
+        (
+            ("market", "sources", "content", "value"),
+            {"dist": "lognormal", "median": 1000, "p90": 1e308},
+            "market.sources.content.value: deal values must stay under 1e+12 (this law gives "
+            "inf once in a million leads)",
+        ),
+        (
+            ("market", "sources", "content", "campaigns"),
+            [{"start": "1w", "duration": "1w", "multiplier": 100}] * 3,
+            "the sources would create about",
+        ),
+    ],
+)
+def test_what_the_arithmetic_cannot_hold_is_refused_at_validation(
+    path: tuple[str | int, ...], value: object, line: str
+) -> None:
+    doc = read_document(DEFAULT)
+    doc["market"]["sources"]["content"]["weekly_profile"] = [1.0] * 7
+    assign(doc, path, value)
+    with pytest.raises(ScenarioError) as caught:
+        validate(doc, "child.toml")
+    assert len(caught.value.problems) == 1
+    assert caught.value.problems[0].startswith(f"child.toml: {line}")

@@ -29,7 +29,7 @@ from alignsim.scenario import (
     MAX_HORIZON_WEEKS,
     Scenario,
     ScenarioError,
-    expected_leads,
+    candidate_leads,
     load,
     read_document,
     validate,
@@ -173,8 +173,8 @@ def check_size(scenario: Scenario, path: Path, hours: float | None) -> None:
     """The scenario's cap on leads per run also holds for a longer --horizon."""
     if hours is None:
         return
-    expected = expected_leads(scenario) / scenario.horizon * hours
-    if expected > MAX_EXPECTED_LEADS:
+    expected = candidate_leads(scenario, hours)
+    if not expected <= MAX_EXPECTED_LEADS:
         raise BadInput(
             f"--horizon: {path.name} would create about {expected:,.0f} leads over it "
             f"(at most {MAX_EXPECTED_LEADS:,} per run)"

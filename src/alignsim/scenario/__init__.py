@@ -43,6 +43,7 @@ from alignsim.scenario.models import (
     TeamOverride,
     TemperatureMix,
     Warming,
+    candidate_leads,
     expected_leads,
     schema,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "TemperatureMix",
     "Uncertainty",
     "Warming",
+    "candidate_leads",
     "expected_leads",
     "load",
     "read_document",
