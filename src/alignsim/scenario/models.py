@@ -509,9 +509,9 @@ class Scenario(StrictModel):
         expected = candidate_leads(self, self.horizon)
         if not expected <= MAX_EXPECTED_LEADS:
             raise ValueError(
-                f"the sources would create about {expected:,.0f} leads over the horizon, "
-                "counting the peaks of weekly profiles and campaigns "
-                f"(at most {MAX_EXPECTED_LEADS:,} per run)"
+                f"the sources would create about {expected:,.0f} leads over the horizon "
+                f"(at most {MAX_EXPECTED_LEADS:,} per run), counting the peaks of weekly "
+                "profiles and campaigns"
             )
         return self
 
