@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import signal
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
@@ -139,7 +140,7 @@ def _executor(workers: int | None, scheduler: str | None) -> Iterator[Executor]:
     with process_pool(count) as pool:
         try:
             yield pool
-        except Interrupted:
+        except (Interrupted, KeyboardInterrupt):
             _stop_workers(pool)
             raise
 
@@ -317,6 +318,8 @@ def batch_command(
             raise BadInput(*error.problems) from None
         except Interrupted as stop:
             raise Interrupted(stop.signum, _saved(out, runs)) from None
+        except KeyboardInterrupt:  # a worker's Ctrl+C, come back through its future
+            raise Interrupted(signal.SIGINT, _saved(out, runs)) from None
     summary = result.summary()
     if as_json:
         typer.echo(json_text(summary))

@@ -269,6 +269,8 @@ def _run(app: typer.Typer) -> None:
         sys.exit(EXIT_BAD_INPUT)
     except Exception as error:
         _failed(error)
+    if code == EXIT_INTERRUPTED:  # typer's own answer to a KeyboardInterrupt
+        typer.echo("interrupted", err=True)
     if isinstance(code, int) and code:
         sys.exit(code)
 
