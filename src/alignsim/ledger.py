@@ -178,15 +178,43 @@ class Ledger:
         return write_atomically(path, lambda tmp: pq.write_table(table, tmp))
 
 
+class WriteError(OSError):
+    """An output could not be written (a full disk, no permission, a read-only file system).
+
+    Its text is one sentence naming the file and the reason: "cannot write out/runs.parquet
+    (No space left on device)". The temporary file is already removed.
+    """
+
+    def __init__(self, path: Path, error: BaseException) -> None:
+        reason = getattr(error, "strerror", None)
+        number = getattr(error, "errno", None)
+        if not reason and number:
+            reason = os.strerror(number)
+        super().__init__(number or 0, reason or str(error) or type(error).__name__, str(path))
+        self.path = path
+
+    def __str__(self) -> str:
+        return f"cannot write {self.path} ({self.strerror})"
+
+
 def write_atomically(path: Path, write: object) -> Path:
-    """Write through a temporary file in the same folder, then rename: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
+    """Write through a temporary file in the same folder, then rename: never a half-written file.
+
+    Raises WriteError naming `path` when the operating system refuses (ENOSPC, EACCES, ...).
+    """
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        os.close(fd)
         write(tmp)  # type: ignore[operator]
         os.replace(tmp, path)
+    except OSError as error:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise WriteError(path, error) from error
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise
     return path

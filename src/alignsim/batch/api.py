@@ -248,7 +248,9 @@ class MonteCarlo:
             "alignsim.scenario_hash": self.scenario_hash,
             "alignsim.seed": str(self.seed),
             "alignsim.design": self.design,
-            "alignsim.batch": json.dumps(self.context() | {"precision": self.precision}),
+            "alignsim.batch": json.dumps(
+                self.context() | {"precision": self.precision}, allow_nan=False
+            ),
         }
         return {k.encode(): v.encode() for k, v in items.items()}
 

@@ -26,6 +26,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from alignsim.ledger import WriteError
+
 __all__ = ["OUTPUTS", "PINNED", "Checkpoint", "FolderError", "atomic_write"]
 
 PINNED = (
@@ -53,21 +55,29 @@ def _umask() -> int:
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Call write(temporary path) in path's folder, then rename it to path."""
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
+    """Call write(temporary path) in path's folder, then rename it to path.
+
+    Raises WriteError naming `path` when the operating system refuses (ENOSPC, EACCES, ...).
+    """
+    temp = None
     try:
+        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(handle)
         write(Path(temp))
         os.chmod(temp, 0o666 & ~_umask())  # mkstemp's 0600 is for secrets, not results
         os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
+    except BaseException as error:
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+        if isinstance(error, OSError) and not isinstance(error, WriteError):
+            raise WriteError(path, error) from error
         raise
 
 
 def _write_json(path: Path, data: Any) -> None:
-    atomic_write(path, lambda p: p.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8"))
+    text = json.dumps(data, indent=2, allow_nan=False) + "\n"
+    atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
 class FolderError(ValueError):

@@ -126,7 +126,7 @@ def flatten(summary: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any
                 rest = {k: v for k, v in item.items() if k not in ("input", "name")}
                 out.extend(flatten(rest, f"{name}.{label}"))
         elif isinstance(value, list):
-            out.append((name, json.dumps(value)))
+            out.append((name, json.dumps(value, allow_nan=False)))
         else:
             out.append((name, value))
     return out

@@ -8,9 +8,9 @@ before any run starts.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -23,6 +23,7 @@ from alignsim.cli.common import (
     BaselineOption,
     EngineOption,
     HorizonOption,
+    Interrupted,
     PolicyOption,
     SeedOption,
     SetOption,
@@ -30,6 +31,7 @@ from alignsim.cli.common import (
     check_pair,
     check_size,
     hours_option,
+    json_text,
     money,
 )
 from alignsim.overrides import apply_overrides
@@ -37,7 +39,7 @@ from alignsim.scenario import ScenarioError, read_document, validate
 from alignsim.units import format_duration
 
 if TYPE_CHECKING:
-    from concurrent.futures import Executor
+    from concurrent.futures import Executor, ProcessPoolExecutor
 
     from alignsim.batch.setup import Setup
 
@@ -136,7 +138,41 @@ def _executor(workers: int | None, scheduler: str | None) -> Iterator[Executor]:
         yield SerialExecutor()
         return
     with process_pool(count) as pool:
-        yield pool
+        try:
+            yield pool
+        except (Interrupted, KeyboardInterrupt):
+            _stop_workers(pool)
+            raise
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End a pool's workers now, in the middle of their chunks (the batch was interrupted)."""
+    # ProcessPoolExecutor has no public way to stop running calls before Python 3.14
+    # (`terminate_workers`); its processes are in `_processes` (until shutdown clears it).
+    processes = dict(getattr(pool, "_processes", None) or {})
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes.values():
+        with contextlib.suppress(OSError, ValueError):
+            process.terminate()
+    for process in processes.values():
+        with contextlib.suppress(OSError, ValueError, AssertionError):
+            process.join(timeout=5)
+
+
+def _saved(out: Path | None, runs: int) -> str:
+    """The line an interrupted batch ends with: what its folder keeps."""
+    if out is None:
+        return "interrupted; no runs saved (without --out a batch keeps nothing)"
+    if (out / "runs.parquet").exists() and not (out / "chunks").exists():
+        return f"interrupted; the batch in {out} was already complete"
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    count = 0
+    for chunk in (out / "chunks").glob("chunk-*.parquet"):
+        with contextlib.suppress(OSError, pa.ArrowException):
+            count += pq.read_metadata(chunk).num_rows
+    return f"interrupted; {count:,} of {runs:,} runs saved in {out}, resume with --resume"
 
 
 def _print_summary(s: dict[str, Any], folder: Path | None, xlsx: bool) -> None:
@@ -290,9 +326,13 @@ def batch_command(
             raise BadInput(f"--out: {error}") from None
         except ScenarioError as error:
             raise BadInput(*error.problems) from None
+        except Interrupted as stop:
+            raise Interrupted(stop.signum, _saved(out, runs)) from None
+        except KeyboardInterrupt:  # a worker's Ctrl+C, come back through its future
+            raise Interrupted(signal.SIGINT, _saved(out, runs)) from None
     summary = result.summary()
     if as_json:
-        typer.echo(json.dumps(summary, indent=2))
+        typer.echo(json_text(summary))
         return
     _print_summary(summary, out, xlsx)
 
@@ -344,7 +384,7 @@ def sensitivity_command(
         "horizon_h": float(setup.base.horizon if hours is None else hours),
     }
     if as_json:
-        typer.echo(json.dumps(out, indent=2))
+        typer.echo(json_text(out))
         return
     from rich.console import Console
     from rich.table import Table

@@ -1,27 +1,35 @@
 """What every `alignsim` command shares: bad input, the common options, loading a scenario,
-checking durations, sizes and output paths, writing money, and the exit codes.
+checking durations, sizes and output paths, writing money and JSON, and the exit codes.
 
-Exit codes: 0 ok, 1 failure, 2 bad input. A command raises `BadInput` (one line per problem);
-`run_app` prints it and exits with 2, never with a traceback.
+Exit codes: 0 ok, 1 failure (a bug: "internal error"), 2 bad input or an output that cannot be
+written (a full disk, a folder without write permission), 130 interrupted by SIGINT (Ctrl+C),
+143 stopped by SIGTERM. A command raises `BadInput` (one line per problem); `run_app` prints
+it and exits with 2, never with a traceback. A signal raises `Interrupted` (not an Exception,
+so no `except Exception` swallows it) wherever the command is; temporary files are removed on
+the way out and `run_app` prints one line.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from alignsim.engines import DEFAULT_ENGINE, ENGINES
+from alignsim.ledger import WriteError
 from alignsim.overrides import apply_overrides
 from alignsim.scenario import (
     MAX_EXPECTED_LEADS,
     MAX_HORIZON_WEEKS,
     Scenario,
     ScenarioError,
-    expected_leads,
+    candidate_leads,
     load,
     read_document,
     validate,
@@ -32,12 +40,15 @@ __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_FAILURE",
     "EXIT_INTERRUPTED",
+    "EXIT_TERMINATED",
     "HOURS_PER_YEAR",
+    "MAX_PROBLEMS",
     "SET_HELP",
     "BadInput",
     "BaselineOption",
     "EngineOption",
     "HorizonOption",
+    "Interrupted",
     "PolicyOption",
     "SeedOption",
     "SetOption",
@@ -46,6 +57,7 @@ __all__ = [
     "check_size",
     "hours_option",
     "interval_text",
+    "json_text",
     "load_scenario",
     "money",
     "output_folder",
@@ -55,6 +67,10 @@ __all__ = [
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+MAX_PROBLEMS = 20
+"""Most problems printed; the rest are counted ("and 12 more")."""
 
 HOURS_PER_YEAR = 8736.0
 """52 weeks: what "per year" scales a horizon's figures to."""
@@ -84,6 +100,28 @@ SetOption = Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)]
 
 class BadInput(Exception):
     """A user error: printed as one line per problem, exit code 2."""
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived: the command stops, with one line saying what was kept."""
+
+    def __init__(self, signum: int, message: str = "interrupted") -> None:
+        super().__init__(message)
+        self.signum = signum
+        self.message = message
+
+    @property
+    def exit_code(self) -> int:
+        """128 + the signal's number, as a shell reports a process a signal ended."""
+        return EXIT_TERMINATED if self.signum == signal.SIGTERM else EXIT_INTERRUPTED
+
+
+def json_text(data: object, default: Callable[[Any], Any] | None = None) -> str:
+    """JSON as the commands print it: indented, and never NaN or infinity (not JSON)."""
+    try:
+        return json.dumps(data, indent=2, allow_nan=False, default=default)
+    except ValueError as error:  # a figure that is not finite: a bug, validation prevents it
+        raise RuntimeError(f"an output figure is NaN or infinite ({error})") from None
 
 
 def check_engine(engine: str | None) -> None:
@@ -135,8 +173,8 @@ def check_size(scenario: Scenario, path: Path, hours: float | None) -> None:
     """The scenario's cap on leads per run also holds for a longer --horizon."""
     if hours is None:
         return
-    expected = expected_leads(scenario) / scenario.horizon * hours
-    if expected > MAX_EXPECTED_LEADS:
+    expected = candidate_leads(scenario, hours)
+    if not expected <= MAX_EXPECTED_LEADS:
         raise BadInput(
             f"--horizon: {path.name} would create about {expected:,.0f} leads over it "
             f"(at most {MAX_EXPECTED_LEADS:,} per run)"
@@ -167,27 +205,95 @@ def output_folder(path: Path, option: str, hint: str = "") -> None:
         raise BadInput(f"{option}: cannot create the folder of {path} ({reason})") from None
 
 
-def run_app(app: typer.Typer) -> None:
-    """Run the app, turning bad input into one line per problem and exit code 2."""
+def _raise_interrupted(signum: int, _frame: object) -> None:
+    # Later signals are ignored: the first one's cleanup (removing temporary files, stopping
+    # workers) runs to its end.
+    for name in ("SIGINT", "SIGTERM"):
+        signal.signal(getattr(signal, name), signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
+def _catch_signals() -> dict[int, Any]:
+    """Turn SIGINT and SIGTERM into `Interrupted`; the handlers they had before."""
+    before: dict[int, Any] = {}
     try:
-        app(standalone_mode=False)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            before[signum] = signal.signal(signum, _raise_interrupted)
+    except ValueError:  # not the main thread (an embedding program): leave its handlers be
+        pass
+    return before
+
+
+def _print_problems(lines: tuple[str, ...] | list[str]) -> None:
+    for line in lines[:MAX_PROBLEMS]:
+        typer.echo(line, err=True)
+    if len(lines) > MAX_PROBLEMS:
+        typer.echo(f"and {len(lines) - MAX_PROBLEMS:,} more", err=True)
+
+
+def _usage_line(error: Exception) -> str:
+    """A click usage error as one line: 'alignsim run: Invalid value for '--seed': ...'."""
+    ctx = getattr(error, "ctx", None)
+    where = ctx.command_path if ctx is not None else "alignsim"
+    message = error.format_message() if hasattr(error, "format_message") else str(error)
+    return f"{where}: {' '.join(message.split())}"
+
+
+def run_app(app: typer.Typer) -> None:
+    """Run the app: bad input is one line per problem and exit code 2, a signal one line and
+    128 + its number, an output that cannot be written one sentence and 2."""
+    before = _catch_signals()
+    try:
+        _run(app)
+    finally:  # a caller in this process (a test, a notebook) gets its own handlers back
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+
+
+def _run(app: typer.Typer) -> None:
+    try:
+        code = app(standalone_mode=False)
     except BadInput as error:
-        for line in error.args:
-            typer.echo(line, err=True)
+        _print_problems(error.args)
         sys.exit(EXIT_BAD_INPUT)
+    except Interrupted as stop:
+        typer.echo(stop.message, err=True)
+        sys.exit(stop.exit_code)
     except typer.Exit as done:
         sys.exit(done.exit_code)
     except (typer.Abort, KeyboardInterrupt):
         typer.echo("interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    except WriteError as error:
+        typer.echo(f"alignsim: {error}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
     except Exception as error:
-        # Usage errors (click's, or the copy of click that recent typer ships): they know how
-        # to show themselves and their exit code (2).
-        show, code = getattr(error, "show", None), getattr(error, "exit_code", None)
-        if callable(show) and isinstance(code, int):
+        _failed(error)
+    if code == EXIT_INTERRUPTED:  # typer's own answer to a KeyboardInterrupt
+        typer.echo("interrupted", err=True)
+    if isinstance(code, int) and code:
+        sys.exit(code)
+
+
+def _failed(error: Exception) -> None:
+    """Exit for an error no command caught: a usage error (2), an OS error (2) or a bug (1)."""
+    show, code = getattr(error, "show", None), getattr(error, "exit_code", None)
+    if callable(show) and isinstance(code, int):
+        # Usage errors (click's, or the copy of click that recent typer ships): one line
+        # naming the option, except `alignsim` alone, which shows the help.
+        if type(error).__name__ == "NoArgsIsHelpError":
             show()
-            sys.exit(code)
-        if os.environ.get("ALIGNSIM_DEBUG"):
-            raise
-        typer.echo(f"alignsim: internal error: {type(error).__name__}: {error}", err=True)
-        sys.exit(EXIT_FAILURE)
+        else:
+            typer.echo(_usage_line(error), err=True)
+        sys.exit(code)
+    if isinstance(error, OSError) and not os.environ.get("ALIGNSIM_DEBUG"):
+        # Reading or writing outside the outputs alignsim writes atomically (stdout on a full
+        # disk, a folder that vanished): one sentence, the file and the reason.
+        reason = error.strerror or (os.strerror(error.errno) if error.errno else str(error))
+        where = f"{error.filename}: " if error.filename else ""
+        typer.echo(f"alignsim: {where}{reason or type(error).__name__}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    if os.environ.get("ALIGNSIM_DEBUG"):
+        raise error
+    typer.echo(f"alignsim: internal error: {type(error).__name__}: {error}", err=True)
+    sys.exit(EXIT_FAILURE)

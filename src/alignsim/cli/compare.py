@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -23,6 +22,7 @@ from alignsim.cli.common import (
     check_size,
     hours_option,
     interval_text,
+    json_text,
     load_scenario,
     money,
 )
@@ -163,6 +163,6 @@ def compare_command(
         lever_replications=lever_replications,
     )
     if as_json:
-        typer.echo(json.dumps(result.summary(), indent=2))
+        typer.echo(json_text(result.summary()))
         return
     _print_comparison(result)

@@ -3,7 +3,6 @@ speed to lead, or write the ledgers."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -19,6 +18,7 @@ from alignsim.cli.common import (
     check_engine,
     check_size,
     hours_option,
+    json_text,
     load_scenario,
     money,
     output_folder,
@@ -111,7 +111,7 @@ def run_command(
                 "seed": ledgers[names[0]].seed,
                 "policies": summaries,
             }
-        typer.echo(json.dumps(out, indent=2))
+        typer.echo(json_text(out))
         return
     _print_side_by_side(sc, ledgers, summaries)
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import typer
 
+from alignsim.cli.common import json_text
 from alignsim.scenario import schema
 
 __all__ = ["schema_command"]
@@ -13,4 +12,4 @@ __all__ = ["schema_command"]
 
 def schema_command() -> None:
     """Print the JSON Schema of the scenario format (for editors)."""
-    typer.echo(json.dumps(schema(), indent=2))
+    typer.echo(json_text(schema()))

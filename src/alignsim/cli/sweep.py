@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +19,7 @@ from alignsim.cli.common import (
     check_size,
     hours_option,
     interval_text,
+    json_text,
     money,
 )
 from alignsim.overrides import apply_overrides, split_assignment, split_values
@@ -118,7 +118,7 @@ def sweep_command(
     if as_json:
         keys = ("scenario", "set", "baseline", "policy", "replications", "seed", "currency", "unit")
         out = {k: first[k] for k in keys} | {"horizon_h": first["horizon_h"], "rows": rows}
-        typer.echo(json.dumps(out, indent=2, default=str))
+        typer.echo(json_text(out, default=str))
         return
     from rich.console import Console
     from rich.table import Table

@@ -124,7 +124,7 @@ def workshop_command(
     child = subprocess.Popen(command, env=env)
     try:
         code = child.wait()
-    except KeyboardInterrupt:
+    except BaseException:  # Interrupted (Ctrl+C, SIGTERM): the server stops with alignsim
         child.terminate()
         child.wait()
         raise

@@ -13,7 +13,7 @@ sentences) and `files` (reading a file, its `extends` chain, validating).
 from __future__ import annotations
 
 from alignsim.scenario.errors import ScenarioError
-from alignsim.scenario.files import MAX_EXTENDS, load, read_document, validate
+from alignsim.scenario.files import MAX_EXTENDS, MAX_FILE_BYTES, load, read_document, validate
 from alignsim.scenario.models import (
     DISCIPLINES,
     MAX_ATTEMPTS,
@@ -43,6 +43,7 @@ from alignsim.scenario.models import (
     TeamOverride,
     TemperatureMix,
     Warming,
+    candidate_leads,
     expected_leads,
     schema,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "MAX_ATTEMPTS",
     "MAX_EXPECTED_LEADS",
     "MAX_EXTENDS",
+    "MAX_FILE_BYTES",
     "MAX_HORIZON_WEEKS",
     "MAX_NURTURE_TOUCHES",
     "MAX_RECYCLES",
@@ -80,6 +82,7 @@ __all__ = [
     "TemperatureMix",
     "Uncertainty",
     "Warming",
+    "candidate_leads",
     "expected_leads",
     "load",
     "read_document",

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
+import types
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -19,7 +21,14 @@ from alignsim.distributions import DIST_NAMES
 from alignsim.scenario.models import Scenario
 from alignsim.scenario.paths import Segment, format_path
 
-__all__ = ["ScenarioError", "non_finite", "problems"]
+__all__ = [
+    "HINT_CUTOFF",
+    "ScenarioError",
+    "fields_at",
+    "non_finite",
+    "numbers_as_text",
+    "problems",
+]
 
 
 class ScenarioError(ValueError):
@@ -57,6 +66,72 @@ def _known_fields() -> set[str]:
 
 _KNOWN = _known_fields()
 
+HINT_CUTOFF = 0.75
+"""Similarity (difflib's ratio) a field name needs to be offered as "did you mean": enough
+for a typo ("max_attemps"), not for a word that merely shares letters ("notes", "times")."""
+
+_MAX_HINTED = 100
+"""Unknown keys given a "did you mean" (at most 20 problems are printed; a file of 100,000
+unknown keys must not cost 100,000 searches)."""
+
+_MAX_KEY = 80
+"""Longest key a message echoes; a longer one is cut."""
+
+
+def _branches(tp: Any) -> list[Any]:
+    """The concrete types a field's annotation may hold (unions and Annotated unwrapped)."""
+    origin = get_origin(tp)
+    if origin is Annotated:
+        return _branches(get_args(tp)[0])
+    if origin is Union or origin is types.UnionType:
+        return [b for arg in get_args(tp) for b in _branches(arg)]
+    return [tp]
+
+
+def _children(tp: Any, item: Any) -> list[Any]:
+    """The types one step below `tp` at key or index `item` (empty if there is no such step)."""
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        for name, field in tp.model_fields.items():
+            if item in (name, field.alias):
+                return _branches(field.annotation)
+        return []
+    origin, args = get_origin(tp), get_args(tp)
+    if origin is dict and isinstance(item, str) and len(args) == 2:
+        return _branches(args[1])
+    if origin in (list, tuple) and isinstance(item, int):
+        return [b for arg in args if arg is not Ellipsis for b in _branches(arg)]
+    return []
+
+
+def fields_at(loc: tuple[Any, ...]) -> set[str]:
+    """The field names the table at a pydantic location accepts (empty if unknown)."""
+    current = _branches(Scenario)
+    for item in loc:
+        below = [b for tp in current for b in _children(tp, item)]
+        if below:
+            current = below
+            continue
+        # A union member's tag (a distribution's name): keep the members it names.
+        tagged = [
+            tp
+            for tp in current
+            if isinstance(tp, type)
+            and issubclass(tp, BaseModel)
+            and "dist" in tp.model_fields
+            and item in getattr(tp.model_fields["dist"].annotation, "__args__", ())
+        ]
+        current = tagged or current
+    names: set[str] = set()
+    for tp in current:
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            names.update(field.alias or name for name, field in tp.model_fields.items())
+    return names
+
+
+def _key(key: str) -> str:
+    """A key as a message echoes it: cut to 80 characters."""
+    return key if len(key) <= _MAX_KEY else key[: _MAX_KEY - 3] + "..."
+
 
 _TYPE_ERRORS = {
     "bool_parsing": "true or false",
@@ -93,13 +168,13 @@ def _walk(loc: tuple[Any, ...], data: Any, kind: str = "") -> tuple[str, int | N
         is_index = isinstance(item, int) and not isinstance(item, bool)
         if isinstance(node, Mapping):
             if not is_index and item in node:
-                parts.append(str(item))
+                parts.append(_key(str(item)))
                 node = node[item]
                 continue
             if node.get("dist") == item:
                 continue  # a discriminator tag, not a key
             if index == len(loc) - 1 and kind == "missing":
-                parts.append(str(item))
+                parts.append(_key(str(item)))
                 return format_path(tuple(parts)), tag, None
             tag = index if tag is None else tag  # a union member's name
             continue
@@ -132,19 +207,25 @@ def _clipped(message: str, got: Any) -> str:
     return message.replace("\r", "\\r").replace("\n", "\\n")
 
 
-def _message(err: Mapping[str, Any]) -> str:
+def _unknown_field(loc: tuple[Any, ...], hinted: bool) -> str:
+    """An unknown key's sentence: where it belongs, or the field of this table it resembles."""
+    key = str(loc[-1])
+    if key in _KNOWN:
+        return f'unknown field here ("{_key(key)}" belongs in another table)'
+    if not hinted or len(key) > _MAX_KEY:
+        return "unknown field"
+    close = difflib.get_close_matches(key, fields_at(loc[:-1]), n=1, cutoff=HINT_CUTOFF)
+    return f'unknown field (did you mean "{close[0]}"?)' if close else "unknown field"
+
+
+def _message(err: Mapping[str, Any], hinted: bool = True) -> str:
     """What was expected, as one sentence without the file and path."""
     kind = err["type"]
     msg = str(err["msg"])
     ctx = err.get("ctx") or {}
     got = err.get("input")
     if kind == "extra_forbidden":
-        key = str(err["loc"][-1])
-        if key in _KNOWN:
-            return f'unknown field here ("{key}" belongs in another table)'
-        close = difflib.get_close_matches(key, _KNOWN, n=1, cutoff=0.6)
-        hint = f' (did you mean "{close[0]}"?)' if close else ""
-        return f"unknown field{hint}"
+        return _unknown_field(tuple(err["loc"]), hinted)
     if kind == "missing":
         return "missing required field"
     if kind == "union_tag_invalid":
@@ -190,10 +271,12 @@ def problems(label: str, error: ValidationError, data: Any) -> list[str]:
     """One line per problem, in the order of the fields: `label: dotted.path: what was expected`."""
     entries: list[str | tuple[Any, ...]] = []  # a line, or the key of a union's errors
     unions: dict[tuple[Any, ...], list[tuple[str, Mapping[str, Any]]]] = {}
+    unknown = 0
     for err in error.errors():
         loc = tuple(err["loc"])
         path, tag, node = _walk(loc, data, err["type"])
-        message = _message(err)
+        unknown += err["type"] == "extra_forbidden"
+        message = _message(err, hinted=unknown <= _MAX_HINTED)
         if err["type"] == "value_error" and isinstance(node, Mapping):
             # A check on a whole table whose sentence starts with one of its keys ("open must be
             # before close"): name that key in the path.
@@ -239,3 +322,55 @@ def non_finite(node: Any, at: tuple[Segment, ...] = ()) -> list[tuple[str, float
         for index, value in enumerate(node):
             out += non_finite(value, (*at, index))
     return out
+
+
+_NUMBER_TEXT = re.compile(r"\s*[-+]?(\d[\d_]*(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+def _texts(node: Any, at: tuple[Segment, ...] = ()) -> Iterable[tuple[tuple[Segment, ...], str]]:
+    """Paths of the strings in a document that spell a plain number ("6", "0.3", "1e5")."""
+    if isinstance(node, str) and _NUMBER_TEXT.fullmatch(node):
+        yield at, node
+    elif isinstance(node, Mapping):
+        for key, value in node.items():
+            yield from _texts(value, (*at, str(key)))
+    elif isinstance(node, list | tuple):
+        for index, value in enumerate(node):
+            yield from _texts(value, (*at, index))
+
+
+def _validated_at(scenario: BaseModel, at: tuple[Segment, ...]) -> tuple[bool, Any]:
+    """The validated value at a document path: (found, value)."""
+    node: Any = scenario
+    for part in at:
+        if isinstance(node, BaseModel):
+            names = [n for n, f in type(node).model_fields.items() if part in (n, f.alias)]
+            if not names:
+                return False, None
+            node = getattr(node, names[0])
+        elif (isinstance(node, Mapping) and part in node) or (
+            isinstance(node, list | tuple) and isinstance(part, int) and part < len(node)
+        ):
+            node = node[part]
+        else:
+            return False, None
+    return True, node
+
+
+def numbers_as_text(label: str, data: Any, scenario: BaseModel) -> list[str]:
+    """One line per number written as a string where a number is expected (`reps = "4"`).
+
+    pydantic reads "4" as 4; a scenario file says what it means, so it is refused with the
+    fix. Text that is a field's value (`name = "2024"`) and durations and rates ("45d",
+    "120/week") are not numbers and stay strings.
+    """
+    lines = []
+    for at, text in _texts(data):
+        found, value = _validated_at(scenario, at)
+        if found and not isinstance(value, str):
+            shown = text.strip()
+            lines.append(
+                f"{label}: {format_path(at)}: expected a number; write {_key(shown)}, "
+                f'not "{_key(shown)}"'
+            )
+    return lines

@@ -43,6 +43,15 @@ MAX_ATTEMPTS = 12
 
 MAX_HORIZON_WEEKS = 520
 MAX_EXPECTED_LEADS = 20_000_000
+"""Most leads a run may create; the stream draws up to (peak intensity / mean) times more
+candidates before thinning by the weekly profile and campaigns, and those count too."""
+
+MAX_DEAL_VALUE = 1e12
+"""Largest deal value a law may give (at its one-in-a-million quantile): sums over 20 million
+leads stay exact to the cent in a float and print as money."""
+
+MAX_PROFILE_WEIGHT = 1e6
+"""Largest weight of a weekly profile (weights are relative: only their ratios matter)."""
 
 Probability = Annotated[float, Field(ge=0, le=1)]
 Rate = Annotated[
@@ -142,7 +151,7 @@ class Source(StrictModel):
     fit: AmountDist = Field(description="Fit with the ideal customer profile, in [0, 1].")
     temperature: TemperatureMix
     value: AmountDist = Field(description="Deal value in the scenario's currency.")
-    weekly_profile: list[Annotated[float, Field(ge=0)]] | None = Field(
+    weekly_profile: list[Annotated[float, Field(ge=0, le=MAX_PROFILE_WEIGHT)]] | None = Field(
         None, description="Relative arrival weights Monday..Sunday (7 numbers)."
     )
     campaigns: list[Campaign] = []
@@ -160,7 +169,27 @@ class Source(StrictModel):
     def _value_positive(cls, dist: Any) -> Any:
         if dist.support()[0] < 0:
             raise ValueError("deal values must not be negative")
+        with np.errstate(all="ignore"):
+            top = float(dist.from_uniform(np.array([1 - 1e-6]))[0])
+        if not top <= MAX_DEAL_VALUE:  # NaN too
+            raise ValueError(
+                f"deal values must stay under {MAX_DEAL_VALUE:.0e} (this law gives {top:.3g} "
+                "once in a million leads)"
+            )
         return dist
+
+    def peak(self, days: tuple[int, ...] | None = None) -> float:
+        """Highest arrival intensity over the mean (weekly profile times campaigns), as the
+        stream bounds it; `days` are the business days when arrivals are in business hours."""
+        bound = 1.0
+        if self.weekly_profile is not None:
+            open_days = list(range(7)) if days is None else list(days)
+            weights = [self.weekly_profile[d] for d in open_days]
+            if sum(weights) > 0:
+                bound = max(weights) * len(weights) / sum(weights)
+        for campaign in self.campaigns:
+            bound *= max(1.0, campaign.multiplier)
+        return bound
 
     @field_validator("weekly_profile")
     @classmethod
@@ -477,11 +506,12 @@ class Scenario(StrictModel):
             )
         if not 0 < self.horizon <= MAX_HORIZON_WEEKS * 168:
             raise ValueError(f"horizon must be positive and at most {MAX_HORIZON_WEEKS}w")
-        expected = sum(s.rate for s in self.market.sources.values()) * self.horizon
-        if expected > MAX_EXPECTED_LEADS:
+        expected = candidate_leads(self, self.horizon)
+        if not expected <= MAX_EXPECTED_LEADS:
             raise ValueError(
                 f"the sources would create about {expected:,.0f} leads over the horizon "
-                f"(at most {MAX_EXPECTED_LEADS:,} per run)"
+                f"(at most {MAX_EXPECTED_LEADS:,} per run), counting the peaks of weekly "
+                "profiles and campaigns"
             )
         return self
 
@@ -527,3 +557,16 @@ def schema() -> dict[str, Any]:
 def expected_leads(scenario: Scenario) -> float:
     """Mean number of leads a run creates (ignores weekly profiles and campaigns)."""
     return sum(s.rate for s in scenario.market.sources.values()) * scenario.horizon
+
+
+def candidate_leads(scenario: Scenario, hours: float) -> float:
+    """Leads the stream draws over `hours` before thinning: each source's mean rate times its
+    peak intensity (weekly profile and campaigns), on the calendar that shapes it."""
+    calendars: list[tuple[int, ...] | None] = [scenario.team.hours.days] + [
+        scenario.team_for(name).hours.days for name in scenario.policies
+    ]
+    total = 0.0
+    for src in scenario.market.sources.values():
+        days = [None] if src.arrivals == "always" else calendars
+        total += src.rate * hours * max(src.peak(d) for d in days)
+    return total

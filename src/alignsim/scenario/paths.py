@@ -66,7 +66,7 @@ def format_path(parts: tuple[Segment, ...]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            key = part if _BARE.fullmatch(part) else json.dumps(part)
+            key = part if _BARE.fullmatch(part) else json.dumps(part, ensure_ascii=False)
             out += f".{key}" if out else key
     return out
 
