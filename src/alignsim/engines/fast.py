@@ -55,40 +55,33 @@ from numba import njit
 
 from alignsim.calendar import WEEK
 from alignsim.compiled import prefetch as _prefetch
+from alignsim.engines import rules
 from alignsim.engines.fast_calendar import (
-    add_business_hours,
     calendar_arrays,
     next_clock_time,
     next_open,
     open_through,
 )
 from alignsim.engines.plan import Plan
-from alignsim.ledger import OUTCOMES, LedgerBook
-from alignsim.scenario import DISCIPLINES, OWNERS, READINESS
-
-# Outcomes by this module's numbering; the ledger's codes are passed in (`Rules.codes`), so a
-# reordering of OUTCOMES can never be frozen into the compiled cache.
-_OUTCOME_NAMES = (
-    "won",
-    "lost_deal",
-    "open_opportunity",
-    "lost_to_competitor",
-    "unreached",
-    "rejected",
-    "disqualified",
-    "not_mql",
-    "in_nurture",
-    "nurture_expired",
-    "in_queue",
+from alignsim.engines.rules import (
+    can_nurture,
+    feedback_learns,
+    learned_noise,
+    marketing_calls_it_mql,
+    next_threshold,
+    next_warming,
+    nurtures_not_ready,
+    opportunity_outcome,
+    qualifies,
+    queue_key,
+    reaches,
+    sales_accepts,
+    true_score,
+    unreached_outcome,
+    warm,
 )
-WON, LOST_DEAL, OPEN_OPPORTUNITY, LOST_TO_COMPETITOR, UNREACHED = 0, 1, 2, 3, 4
-REJECTED, DISQUALIFIED, NOT_MQL, IN_NURTURE, NURTURE_EXPIRED, IN_QUEUE = 5, 6, 7, 8, 9, 10
-
-_DISCIPLINE_NAMES = ("fifo", "lifo", "value", "sla", "cherry-pick")
-FIFO, LIFO, VALUE, SLA, CHERRY_PICK = 0, 1, 2, 3, 4
-
-HOT = 2
-"""Temperature code of a hot buyer (cold 0, warm 1, hot 2)."""
+from alignsim.ledger import LedgerBook, Outcome
+from alignsim.scenario import OWNERS
 
 # Where a lead's process continues when its next event comes (pc[lead]).
 LIFE = 0  # LeadFlow.life: the lead is created now
@@ -169,7 +162,6 @@ class Rules(NamedTuple):
     days: np.ndarray
     day_length: float
     week_length: float
-    readiness: np.ndarray
     mql_threshold: float
     marketing_noise: float
     sales_noise: float
@@ -190,7 +182,6 @@ class Rules(NamedTuple):
     nurture_not_ready: bool
     rejected_nurture: bool
     weeks: int
-    codes: np.ndarray
 
 
 class Book(NamedTuple):
@@ -263,11 +254,13 @@ def _rules(plan: Plan) -> Rules:
     policy, team = plan.policy, plan.team
     d, goals, feedback, nurture = policy.definition, policy.goals, policy.feedback, policy.nurture
     cal = calendar_arrays(plan.calendar)
-    learns = feedback is not None and feedback.enabled and feedback.floor < d.marketing_noise
+    learns = feedback is not None and feedback_learns(
+        feedback.enabled, feedback.floor, d.marketing_noise
+    )
     return Rules(
         horizon=float(plan.horizon),
         reps=int(team.reps),
-        discipline=_DISCIPLINE_NAMES.index(DISCIPLINES[plan.discipline]),
+        discipline=int(plan.discipline),
         skip_lost=bool(team.skip_lost_leads),
         batch=policy.handoff.mode == "batch",
         clocks=np.array(sorted({float(c) for c in policy.handoff.times})),
@@ -280,7 +273,6 @@ def _rules(plan: Plan) -> Rules:
         days=cal.days,
         day_length=cal.length,
         week_length=cal.per_week,
-        readiness=_frozen(READINESS),
         mql_threshold=float(d.mql_threshold),
         marketing_noise=float(d.marketing_noise),
         sales_noise=float(d.sales_noise),
@@ -301,7 +293,6 @@ def _rules(plan: Plan) -> Rules:
         nurture_not_ready=bool(nurture is not None and nurture.not_ready),
         rejected_nurture=policy.rejected == "nurture",
         weeks=int(plan.horizon // WEEK) + 2,
-        codes=np.array([OUTCOMES.index(name) for name in _OUTCOME_NAMES], dtype=np.int8),
     )
 
 
@@ -417,13 +408,9 @@ def _threshold(
     """Marketing.threshold: the MQL threshold in force in a week, moved each Monday by the goal."""
     while known[0] <= week:
         done = known[0] - 1
-        threshold = thresholds[done]
-        if mql_volume:
-            if mqls[done] < weekly_target:
-                threshold = max(0.0, threshold - step)
-            elif mqls[done] > weekly_target:
-                threshold = min(1.0, threshold + step)
-        thresholds[known[0]] = threshold
+        thresholds[known[0]] = next_threshold(
+            thresholds[done], mqls[done], weekly_target, step, mql_volume
+        )
         known[0] += 1
     return thresholds[week]
 
@@ -452,37 +439,11 @@ def _noise(
         while heard[0] < week:
             heard[1] += verdicts[heard[0]]
             heard[0] += 1
-        # half (0.5) comes in at run time: with a constant base LLVM rewrites pow(0.5, x) into
-        # an exp2 that rounds differently from CPython's pow, and the engines would part ways.
-        said[0] = floor + (sigma - floor) * half ** (heard[1] / half_life)
+        said[0] = learned_noise(sigma, floor, heard[1], half_life, half)
     return said[0]
 
 
 # ---------------------------------------------------------------------------- the event loop
-
-
-@njit(cache=True, _nrt=False)
-def _warm(
-    lead: int,
-    t: float,
-    temperature: np.ndarray,
-    born_as: np.ndarray,
-    warms_at: np.ndarray,
-    closes: np.ndarray,
-    warming: np.ndarray,
-    repatience: np.ndarray,
-    speed: float,
-) -> None:
-    """LeadFlow.nurture at a touch at time t: each warming due opens a new window."""
-    warmed = temperature[lead] - born_as[lead]
-    while warms_at[lead] <= t:
-        temperature[lead] += 1
-        closes[lead] = warms_at[lead] + repatience[lead, warmed]
-        warmed += 1
-        if warmed < 2:
-            warms_at[lead] = warms_at[lead] + speed * warming[lead, warmed]
-        else:
-            warms_at[lead] = math.inf
 
 
 @njit(cache=True)
@@ -519,7 +480,7 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
     )
     closed, ended, outcome, revenue = book.closed, book.ended, book.outcome, book.revenue
     rep_hours, recycles, touches = book.rep_hours, book.recycles, book.touches
-    clocks, sla_targets, readiness, codes = r.clocks, r.sla_targets, r.readiness, r.codes
+    clocks, sla_targets = r.clocks, r.sla_targets
     starts, ends, cum, days = r.starts, r.ends, r.cum, r.days
     learns, sigma_m, noise_floor, half, half_life = (
         r.learns,
@@ -709,8 +670,8 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
                 if k == 0:
                     first_attempt[lead] = now
                 attempts[lead] += 1
-                reaching[lead] = (
-                    now < closes[lead] and u_reach[lead, k] < reach[lead, temperature[lead]]
+                reaching[lead] = reaches(
+                    now, closes[lead], u_reach[lead, k], reach[lead, temperature[lead]]
                 )
                 hours = attempt_time[lead, k]  # spend_rep_time
                 rep_hours[lead] += max(0.0, min(now + hours, horizon) - now)
@@ -742,7 +703,7 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
                 continue  # taken before its window closed: the timeout no longer matters
             ticket_of[lead] = -1  # SalesFloor.withdraw
             waiting -= 1
-            outcome[lead] = codes[LOST_TO_COMPETITOR]
+            outcome[lead] = Outcome.LOST_TO_COMPETITOR
             ended[lead] = now
             pc[lead] = DONE
             continue
@@ -767,24 +728,20 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
                 sigma = _noise(
                     week, verdicts, heard, said, learns, sigma_m, noise_floor, half, half_life
                 )
-                z = 0.5 * fit[lead] + 0.5 * readiness[temperature[lead]]
-                seen = z + sigma * eps_m[lead, touches[lead]]
+                z = true_score(fit[lead], temperature[lead])
                 bar = _threshold(week, thresholds, known, mqls, mql_volume, mql_target, goal_step)
-                if seen >= bar:
+                if marketing_calls_it_mql(z, sigma, eps_m[lead, touches[lead]], bar):
                     mqls[week] += 1
                     if math.isnan(mql[lead]):
                         mql[lead] = now
                     step = TO_SALES
                     continue
-                if (  # policy.nurture.not_mql and can_nurture
-                    r.nurtures
-                    and r.nurture_not_mql
-                    and touches[lead] < r.touches
-                    and recycles[lead] < r.max_recycles
+                if r.nurture_not_mql and can_nurture(
+                    r.nurtures, touches[lead], r.touches, recycles[lead], r.max_recycles
                 ):
                     step = NURTURE
                     continue
-                outcome[lead] = codes[NOT_MQL]
+                outcome[lead] = Outcome.NOT_MQL
                 ended[lead] = now
                 step = DONE
                 break
@@ -792,17 +749,21 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
             if step == TO_SALES:
                 route = recycles[lead]
                 routing[lead] = route
-                outcome[lead] = codes[IN_QUEUE]
+                outcome[lead] = Outcome.IN_QUEUE
                 if route == 0:
                     deadline[lead] = plan_due[lead]
-                else:  # engines.plan.response_due for an MQL made now
-                    target = sla_targets[temperature[lead]]
-                    if r.sla_wall_clock:
-                        deadline[lead] = now + target
-                    else:
-                        deadline[lead] = add_business_hours(
-                            now, target, starts, ends, cum, r.day_length, r.week_length
-                        )
+                else:
+                    deadline[lead] = rules.response_due(
+                        now,
+                        temperature[lead],
+                        sla_targets,
+                        r.sla_wall_clock,
+                        starts,
+                        ends,
+                        cum,
+                        r.day_length,
+                        r.week_length,
+                    )
                 if r.batch:  # hand_off
                     wake = now + (next_clock_time(now, clocks, days) - now)
                 else:
@@ -819,19 +780,14 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
                 # sales_accepts
                 verdicts[week] += 1
                 route = routing[lead]
-                seen = (
-                    0.5 * fit[lead] + 0.5 * readiness[temperature[lead]]
-                ) + r.sales_noise * eps_s[lead, route]
-                if not seen >= r.accept_threshold:
-                    if (  # rejected = "nurture" and can_nurture
-                        r.rejected_nurture
-                        and r.nurtures
-                        and touches[lead] < r.touches
-                        and recycles[lead] < r.max_recycles
+                z = true_score(fit[lead], temperature[lead])
+                if not sales_accepts(z, r.sales_noise, eps_s[lead, route], r.accept_threshold):
+                    if r.rejected_nurture and can_nurture(
+                        r.nurtures, touches[lead], r.touches, recycles[lead], r.max_recycles
                     ):
                         step = NURTURE
                         continue
-                    outcome[lead] = codes[REJECTED]
+                    outcome[lead] = Outcome.REJECTED
                     ended[lead] = now
                     step = DONE
                     break
@@ -848,22 +804,14 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
             if step == ATTEMPT:
                 window = closes[lead]
                 if r.skip_lost and now >= window:
-                    outcome[lead] = codes[LOST_TO_COMPETITOR]
+                    outcome[lead] = Outcome.LOST_TO_COMPETITOR
                     ended[lead] = now
                     step = DONE
                     break
                 # SalesFloor.wait_for_rep, with queue_key
-                if r.discipline == FIFO:
-                    key, key2 = now, 0.0
-                elif r.discipline == LIFO:
-                    key, key2 = -now, 0.0
-                elif r.discipline == VALUE:
-                    key, key2 = -value[lead], 0.0
-                elif r.discipline == SLA:
-                    key, key2 = deadline[lead], 0.0
-                else:
-                    key = 0.0 if sales_owned[lead] else 1.0
-                    key2 = -value[lead]
+                key, key2 = queue_key(
+                    r.discipline, now, value[lead], deadline[lead], sales_owned[lead]
+                )
                 ticket_of[lead] = tickets
                 # What the dispatch that hands it a rep will read, fetched while it waits.
                 k = attempts[lead]
@@ -892,8 +840,7 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
                 dispatch = True
                 window = closes[lead]
                 if attempt[lead] == attempts_allowed[lead] - 1:
-                    lost = called_at[lead] >= window
-                    outcome[lead] = codes[LOST_TO_COMPETITOR if lost else UNREACHED]
+                    outcome[lead] = unreached_outcome(called_at[lead], window)
                     ended[lead] = now
                     step = DONE
                     break
@@ -913,7 +860,7 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
                 continue
 
             if step == GONE:
-                outcome[lead] = codes[LOST_TO_COMPETITOR]
+                outcome[lead] = Outcome.LOST_TO_COMPETITOR
                 ended[lead] = now
                 step = DONE
                 break
@@ -930,44 +877,34 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
                 dispatch = True
                 heat = temperature[lead]
                 route = routing[lead]
-                if not u_qualify[lead, route] < qualify[lead, heat]:
-                    # not ready and can_nurture (sales' own prospects are not nurtured)
-                    if (
-                        heat < HOT
-                        and r.nurture_not_ready
-                        and not sales_owned[lead]
-                        and r.nurtures
-                        and touches[lead] < r.touches
-                        and recycles[lead] < r.max_recycles
+                if not qualifies(u_qualify[lead, route], qualify[lead, heat]):
+                    if nurtures_not_ready(
+                        r.nurture_not_ready, heat, sales_owned[lead]
+                    ) and can_nurture(
+                        r.nurtures, touches[lead], r.touches, recycles[lead], r.max_recycles
                     ):
                         step = NURTURE
                         continue
-                    outcome[lead] = codes[DISQUALIFIED]
+                    outcome[lead] = Outcome.DISQUALIFIED
                     ended[lead] = now
                     step = DONE
                     break
                 sql[lead] = now
                 close = now + cycle[lead]
                 closed[lead] = close
-                if close >= horizon:
-                    outcome[lead] = codes[OPEN_OPPORTUNITY]  # decided after the horizon
-                elif u_win[lead] < win[lead, heat]:
-                    outcome[lead] = codes[WON]
+                result = opportunity_outcome(close, horizon, u_win[lead], win[lead, heat])
+                outcome[lead] = result
+                if result != Outcome.OPEN_OPPORTUNITY:  # else decided after the horizon
                     ended[lead] = close
+                if result == Outcome.WON:
                     revenue[lead] = value[lead]
-                else:
-                    outcome[lead] = codes[LOST_DEAL]
-                    ended[lead] = close
                 step = DONE
                 break
 
             if step == NURTURE:
-                outcome[lead] = codes[IN_NURTURE]
+                outcome[lead] = Outcome.IN_NURTURE
                 warmed = temperature[lead] - born_as[lead]
-                if warmed < 2:
-                    warms_at[lead] = now + r.speed * warming[lead, warmed]
-                else:
-                    warms_at[lead] = math.inf
+                warms_at[lead] = next_warming(now, r.speed, warming, lead, warmed)
                 step = TOUCH_WAIT
                 continue
 
@@ -991,7 +928,7 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
                     at_touch = t + r.every
                     if at_touch >= horizon:
                         break
-                    _warm(
+                    warm(
                         lead,
                         at_touch,
                         temperature,
@@ -1002,7 +939,7 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
                         repatience,
                         r.speed,
                     )
-                    z = 0.5 * fit[lead] + 0.5 * readiness[temperature[lead]]
+                    z = true_score(fit[lead], temperature[lead])
                     eps = eps_m[lead, touches[lead] + 1]
                     while at_touch >= next_week:  # int(at_touch // WEEK) - week, without fmod
                         ahead += 1
@@ -1011,7 +948,7 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
                     if mql_volume and ahead > 0:  # a step a week, but kept within [0, 1]
                         lowest = min(bar, max(0.0, min(bar, 1.0) - goal_step * ahead))
                     loudest = sigma if eps > 0 or ahead == 0 else quietest
-                    if z + loudest * eps >= lowest - MARGIN:
+                    if marketing_calls_it_mql(z, loudest, eps, lowest - MARGIN):
                         wake = at_touch
                         break
                     touches[lead] += 1
@@ -1019,7 +956,7 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
                 if wake < math.inf:
                     step = TOUCH
                 elif touches[lead] == r.touches:
-                    outcome[lead] = codes[NURTURE_EXPIRED]
+                    outcome[lead] = Outcome.NURTURE_EXPIRED
                     ended[lead] = t
                     step = DONE
                 else:
@@ -1027,7 +964,7 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
                 break
 
             if step == TOUCH:
-                _warm(
+                warm(
                     lead, now, temperature, born_as, warms_at, closes, warming, repatience, r.speed
                 )
                 touches[lead] += 1
@@ -1035,10 +972,9 @@ def _run(leads: Leads, r: Rules, book: Book) -> None:
                 sigma = _noise(
                     week, verdicts, heard, said, learns, sigma_m, noise_floor, half, half_life
                 )
-                z = 0.5 * fit[lead] + 0.5 * readiness[temperature[lead]]
-                seen = z + sigma * eps_m[lead, touches[lead]]
+                z = true_score(fit[lead], temperature[lead])
                 bar = _threshold(week, thresholds, known, mqls, mql_volume, mql_target, goal_step)
-                if seen >= bar:
+                if marketing_calls_it_mql(z, sigma, eps_m[lead, touches[lead]], bar):
                     mqls[week] += 1
                     if math.isnan(mql[lead]):
                         mql[lead] = now
