@@ -25,14 +25,23 @@ normal = st.floats(-5.0, 5.0)
 temperature = st.integers(0, 2)
 hours = st.floats(0.0, 2000.0)
 
-MODEL_OUTCOMES = (
-    "won lost_deal open_opportunity lost_to_competitor unreached rejected disqualified "
-    "not_mql in_nurture nurture_expired in_queue"
-).split()
+MODEL_OUTCOMES = [
+    "won",
+    "lost_deal",
+    "open_opportunity",
+    "lost_to_competitor",
+    "unreached",
+    "rejected",
+    "disqualified",
+    "not_mql",
+    "in_nurture",
+    "nurture_expired",
+    "in_queue",
+]
 
 
 def test_outcomes_and_disciplines_have_one_definition() -> None:
-    assert OUTCOMES == tuple(MODEL_OUTCOMES)
+    assert tuple(MODEL_OUTCOMES) == OUTCOMES
     assert [int(o) for o in Outcome] == list(range(len(OUTCOMES)))
     assert [DISCIPLINES[d] for d in rules.Discipline] == [
         "fifo",
@@ -162,10 +171,7 @@ def test_a_qualification_call_makes_an_sql_iff_its_uniform_is_below_the_rate(
 def test_an_opportunity_is_won_lost_or_open_at_the_horizon(
     close: float, horizon: float, u: float, rate: float
 ) -> None:
-    if close >= horizon:
-        expected = "open_opportunity"
-    else:
-        expected = "won" if u < rate else "lost_deal"
+    expected = "open_opportunity" if close >= horizon else "won" if u < rate else "lost_deal"
     assert OUTCOMES[rules.opportunity_outcome(close, horizon, u, rate)] == expected
 
 
