@@ -212,3 +212,8 @@ def test_nurture_warms_the_buyer_sooner_and_each_warming_opens_a_new_window() ->
     rules.warm(0, 1e6, temperature, born_as, warms_at, closes, warming, repatience, speed)
     assert temperature[0] == 2 and closes[0] == 85.0 + speed * 300.0 + 70.0
     assert warms_at[0] == math.inf
+
+
+def test_the_weekly_target_and_the_nurture_speed() -> None:
+    assert rules.weekly_mql_target(0.25) == 0.25 * 168.0  # MQLs an hour, over a week's hours
+    assert rules.nurture_speed(0.25) == 0.75  # lift 0.25 makes warming a quarter sooner

@@ -22,6 +22,7 @@ from enum import IntEnum
 import numpy as np
 from numba import njit
 
+from alignsim.calendar import WEEK
 from alignsim.engines import compile_cache  # noqa: F401  (keys the cache before compiling)
 from alignsim.engines.fast_calendar import add_business_hours
 from alignsim.ledger import Outcome
@@ -84,6 +85,12 @@ def next_threshold(
         if mqls > weekly_target:
             return min(1.0, threshold + step)
     return threshold
+
+
+@njit(cache=True, _nrt=False)
+def weekly_mql_target(mql_target: float) -> float:
+    """The MQLs a week the volume goal asks for, from `goals.mql_target` (MQLs an hour)."""
+    return mql_target * WEEK
 
 
 @njit(cache=True, _nrt=False)
@@ -214,6 +221,12 @@ def nurtures_not_ready(not_ready: bool, temperature: int, sales_owned: bool) -> 
     """A disqualified lead goes to nurture (`nurture.not_ready`) only if not yet hot and
     marketing's: nurture is marketing's track, sales' own prospects end at disqualification."""
     return not_ready and temperature < HOT and not sales_owned
+
+
+@njit(cache=True, _nrt=False)
+def nurture_speed(lift: float) -> float:
+    """How much nurture shortens the market's warming times: 1 - nurture.lift."""
+    return 1.0 - lift
 
 
 @njit(cache=True, _nrt=False)

@@ -130,7 +130,7 @@ class Marketing:
         """The MQL threshold in force at time t."""
         goals, week = self.policy.goals, self.week(t)
         volume = goals.marketing == "mql_volume"
-        target = float(goals.mql_target * WEEK) if goals.mql_target is not None else 0.0
+        target = rules.weekly_mql_target(goals.mql_target) if goals.mql_target else 0.0
         while len(self._thresholds) <= week:
             done = len(self._thresholds) - 1  # the week that just ended
             self._thresholds.append(
@@ -282,7 +282,7 @@ class LeadFlow:
         nurture, s, book = self.policy.nurture, self.s, self.book
         assert nurture is not None
         book.mark(lead, "in_nurture")
-        speed = 1.0 - nurture.lift
+        speed = rules.nurture_speed(nurture.lift)
         warmed = int(self.temperature[lead] - s.temperature[lead])  # warmings so far
         self.warms_at[lead] = rules.next_warming(self.env.now, speed, s.warming, lead, warmed)
         while book.touches[lead] < nurture.touches:

@@ -14,7 +14,7 @@ import numpy as np
 from alignsim.calendar import WEEK
 from alignsim.engines.fast_calendar import calendar_arrays
 from alignsim.engines.plan import Plan
-from alignsim.engines.rules import feedback_learns
+from alignsim.engines.rules import feedback_learns, nurture_speed, weekly_mql_target
 from alignsim.ledger import LedgerBook
 from alignsim.scenario import OWNERS
 
@@ -179,13 +179,13 @@ def params(plan: Plan) -> Params:
         noise_floor=float(feedback.floor) if feedback is not None else 0.0,
         half=0.5,
         mql_volume=goals.marketing == "mql_volume",
-        weekly_target=float(goals.mql_target * WEEK) if goals.mql_target is not None else 0.0,
+        weekly_target=weekly_mql_target(goals.mql_target) if goals.mql_target else 0.0,
         goal_step=float(goals.step),
         nurtures=bool(policy.nurtures),
         touches=int(nurture.touches) if nurture is not None else 0,
         max_recycles=int(nurture.max_recycles) if nurture is not None else 0,
         every=float(nurture.every) if nurture is not None else 1.0,
-        speed=1.0 - nurture.lift if nurture is not None else 1.0,
+        speed=nurture_speed(nurture.lift) if nurture is not None else 1.0,
         nurture_not_mql=bool(nurture is not None and nurture.not_mql),
         nurture_not_ready=bool(nurture is not None and nurture.not_ready),
         rejected_nurture=policy.rejected == "nurture",

@@ -66,11 +66,8 @@ def noise(
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def calls_it_mql(
-    ld: Leads, p: Params, bk: Book, st: State, lead: int, now: float, week: int
-) -> bool:
-    """LeadFlow.marketing_calls_it_mql: marketing scores the lead at its `touches`-th scoring
-    (0 at creation, then one per touch); an MQL is counted in its week and dated."""
+def in_force(p: Params, st: State, week: int) -> tuple[float, float]:
+    """Marketing.noise and Marketing.threshold: (sigma_m, the MQL threshold) in a week."""
     sigma = noise(
         week,
         st.verdicts,
@@ -82,10 +79,20 @@ def calls_it_mql(
         p.half,
         p.half_life,
     )
-    z = true_score(ld.fit[lead], st.temperature[lead])
     bar = threshold(
         week, st.thresholds, st.known, st.mqls, p.mql_volume, p.weekly_target, p.goal_step
     )
+    return sigma, bar
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def calls_it_mql(
+    ld: Leads, p: Params, bk: Book, st: State, lead: int, now: float, week: int
+) -> bool:
+    """LeadFlow.marketing_calls_it_mql: marketing scores the lead at its `touches`-th scoring
+    (0 at creation, then one per touch); an MQL is counted in its week and dated."""
+    sigma, bar = in_force(p, st, week)
+    z = true_score(ld.fit[lead], st.temperature[lead])
     if not marketing_calls_it_mql(z, sigma, ld.eps_m[lead, bk.touches[lead]], bar):
         return False
     st.mqls[week] += 1

@@ -14,7 +14,7 @@ from numba import njit
 from alignsim.calendar import WEEK
 from alignsim.engines import rules
 from alignsim.engines.fast.inputs import Book, Leads, Params
-from alignsim.engines.fast.marketing import calls_it_mql, noise, threshold
+from alignsim.engines.fast.marketing import calls_it_mql, in_force
 from alignsim.engines.fast.state import DONE, GO, TO_SALES, TOUCH, TOUCH_WAIT, State
 from alignsim.ledger import Outcome
 
@@ -60,20 +60,7 @@ def nurture_touches(
     bar outside it is brought at once; the noise never rises). The lead wakes (TOUCH) at the
     first touch that passes or may pass; the ones before are counted here.
     """
-    sigma = noise(
-        week,
-        st.verdicts,
-        st.heard,
-        st.said,
-        p.learns,
-        p.marketing_noise,
-        p.noise_floor,
-        p.half,
-        p.half_life,
-    )
-    bar = threshold(
-        week, st.thresholds, st.known, st.mqls, p.mql_volume, p.weekly_target, p.goal_step
-    )
+    sigma, bar = in_force(p, st, week)
     quietest = p.noise_floor if p.learns else p.marketing_noise
     t = now  # when the last touch counted happened
     ahead, next_week = 0, week_end  # weeks from this one to the touch's, and the start of the
