@@ -1,6 +1,9 @@
 """The reference engine: each lead's life is a simpy process that reads like MODEL.md section 3.
 
 It is written to be read, not to be fast. The fast engine is held to its ledger lead by lead.
+The processes, events and the sales floor are written here; every formula they apply (scores,
+queue keys, deadlines, nurture, outcomes) is a function of alignsim.engines.rules, the same
+compiled code the fast engine runs, called from Python.
 
 Order within one instant (MODEL.md): arrivals, routings, window closings and reps coming free
 are applied first; only then do free reps pick work. SimPy processes events at one time by
