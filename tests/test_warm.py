@@ -114,14 +114,13 @@ AFTER_WARM = """
 import json, sys
 from pathlib import Path
 import alignsim
-from alignsim import compiled
-from alignsim.engines import fast, fast_calendar
 from alignsim.warm import warm
 
 def loaded():
     return sum(
         len(getattr(value, "overloads", {}))
-        for module in (compiled, fast, fast_calendar)
+        for name, module in list(sys.modules.items())
+        if name.startswith("alignsim.") and module is not None
         for value in vars(module).values()
         if hasattr(value, "py_func") and hasattr(value, "overloads")
     )

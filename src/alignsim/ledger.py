@@ -11,6 +11,7 @@ import functools
 import os
 import tempfile
 from dataclasses import dataclass, field
+from enum import IntEnum
 from pathlib import Path
 
 import numpy as np
@@ -23,22 +24,29 @@ from alignsim.scenario import OWNERS, TEMPERATURES
 from alignsim.stream import LeadStream
 from alignsim.version import __version__
 
-OUTCOMES = (
-    "won",
-    "lost_deal",
-    "open_opportunity",
-    "lost_to_competitor",
-    "unreached",
-    "rejected",
-    "disqualified",
-    "not_mql",
-    "in_nurture",
-    "nurture_expired",
-    "in_queue",
-)
-"""Every lead ends the horizon in exactly one of these."""
 
-IN_QUEUE = OUTCOMES.index("in_queue")
+class Outcome(IntEnum):
+    """Where a lead ends the horizon: every lead ends in exactly one (MODEL.md section 3).
+
+    The one definition of the outcomes: the value is the ledger's code (its `outcome` column),
+    the lower-case name is the outcome's name (OUTCOMES). Both engines write these codes.
+    """
+
+    WON = 0
+    LOST_DEAL = 1
+    OPEN_OPPORTUNITY = 2
+    LOST_TO_COMPETITOR = 3
+    UNREACHED = 4
+    REJECTED = 5
+    DISQUALIFIED = 6
+    NOT_MQL = 7
+    IN_NURTURE = 8
+    NURTURE_EXPIRED = 9
+    IN_QUEUE = 10
+
+
+OUTCOMES = tuple(outcome.name.lower() for outcome in Outcome)
+"""Every lead ends the horizon in exactly one of these (the ledger's code is the index)."""
 
 COLUMNS = {
     "lead": "lead id: its row in the lead stream",
@@ -79,7 +87,7 @@ class LedgerBook:
             setattr(self, name, np.full(n, np.nan))
         self.response_due = np.full(n, np.nan)
         self.attempts = np.zeros(n, dtype=np.int32)
-        self.outcome = np.full(n, IN_QUEUE, dtype=np.int8)
+        self.outcome = np.full(n, Outcome.IN_QUEUE, dtype=np.int8)
         self.revenue = np.zeros(n)
         self.rep_hours = np.zeros(n)
         self.recycles = np.zeros(n, dtype=np.int32)

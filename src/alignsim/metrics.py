@@ -19,13 +19,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alignsim.ledger import OUTCOMES, Ledger, LedgerBook
+from alignsim.ledger import OUTCOMES, Ledger, LedgerBook, Outcome
 from alignsim.scenario import OWNERS
 
 FUNNEL_STAGES = ("leads", "mql", "routed", "sal", "reached", "sql", "won")
 """Stages of the funnel, in order."""
 
-_WON = OUTCOMES.index("won")
+_WON = Outcome.WON
 
 _STAGE_COLUMN = {
     "mql": "mql",
@@ -82,7 +82,7 @@ def revenue(ledger: Ledger | LedgerBook) -> float:
 def pipeline(ledger: Ledger) -> float:
     """Value of the opportunities still open at the horizon (currency, unweighted)."""
     book = ledger.book
-    return float(book.stream.value[book.outcome == OUTCOMES.index("open_opportunity")].sum())
+    return float(book.stream.value[book.outcome == Outcome.OPEN_OPPORTUNITY].sum())
 
 
 def _none_if_nan(x: float) -> float | None:

@@ -13,7 +13,7 @@ import numpy as np
 
 from alignsim.calendar import BusinessCalendar
 from alignsim.distributions import DurationDist
-from alignsim.scenario import DISCIPLINES, OWNERS, READINESS, Policy, Team
+from alignsim.scenario import DISCIPLINES, OWNERS, Policy, Team
 from alignsim.stream import LeadStream, block_widths
 
 
@@ -26,8 +26,6 @@ class Plan:
     policy: Policy
     horizon: float
     calendar: BusinessCalendar
-    true_score: np.ndarray
-    """z = 0.5 fit + 0.5 readiness at creation, per lead."""
     attempt_time: np.ndarray
     """Rep hours of each attempt (leads x attempts the stream holds, at least the policy's)."""
     qualify_time: np.ndarray
@@ -67,7 +65,6 @@ def make_plan(stream: LeadStream, team: Team, policy: Policy, horizon: float | N
         policy=policy,
         horizon=stream.horizon if horizon is None else float(horizon),
         calendar=team.hours.calendar,
-        true_score=0.5 * stream.fit + 0.5 * READINESS[stream.temperature],
         attempt_time=_hours(stream, "u_attempt_time", team.attempt_time),
         qualify_time=_hours(stream, "u_qualify_time", team.qualify_time),
         routing_delay=policy.handoff.routing_delay.from_uniform(stream.u_routing),
@@ -96,20 +93,17 @@ def _hours(stream: LeadStream, field: str, law: DurationDist) -> np.ndarray:
 def response_due(
     policy: Policy, calendar: BusinessCalendar, start: np.ndarray, temperature: np.ndarray
 ) -> np.ndarray:
-    """When a first response falls due for leads that became MQLs (or sales' own) at `start`.
-
-    In business hours, `BusinessCalendar.add_business_hours_array` computed by the compiled
-    calendar the fast engine uses for later routings (the same values, tested bit for bit).
-    """
-    target = policy.sla.target_hours()[temperature]
-    if policy.sla.measured_in == "wall_clock":
-        return start + target
-    from alignsim.compiled.calendar import add_business_hours_each, calendar_arrays
+    """When a first response falls due for leads that became MQLs (or sales' own) at `start`:
+    `alignsim.engines.rules.response_due` of each lead."""
+    from alignsim.compiled.calendar import calendar_arrays
+    from alignsim.engines.rules import response_due_each
 
     cal = calendar_arrays(calendar)
-    return add_business_hours_each(
+    return response_due_each(
         np.ascontiguousarray(start, dtype=float),
-        np.ascontiguousarray(target, dtype=float),
+        np.ascontiguousarray(temperature, dtype=np.int64),
+        np.ascontiguousarray(policy.sla.target_hours(), dtype=float),
+        policy.sla.measured_in == "wall_clock",
         cal.starts,
         cal.ends,
         cal.cum,

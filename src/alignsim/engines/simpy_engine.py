@@ -1,6 +1,9 @@
 """The reference engine: each lead's life is a simpy process that reads like MODEL.md section 3.
 
 It is written to be read, not to be fast. The fast engine is held to its ledger lead by lead.
+The processes, events and the sales floor are written here; every formula they apply (scores,
+queue keys, deadlines, nurture, outcomes) is a function of alignsim.engines.rules, the same
+compiled code the fast engine runs, called from Python.
 
 Order within one instant (MODEL.md): arrivals, routings, window closings and reps coming free
 are applied first; only then do free reps pick work. SimPy processes events at one time by
@@ -21,15 +24,16 @@ import simpy
 from simpy.events import Event
 
 from alignsim.calendar import WEEK
-from alignsim.engines.plan import Plan, response_due
-from alignsim.ledger import LedgerBook
-from alignsim.scenario import DISCIPLINES, READINESS, Policy
+from alignsim.compiled.calendar import calendar_arrays
+from alignsim.engines import rules
+from alignsim.engines.plan import Plan
+from alignsim.ledger import OUTCOMES, LedgerBook
+from alignsim.scenario import OWNERS, Policy
 
 LOW = 2
 """SimPy priority of the dispatch: after URGENT (0) and NORMAL (1) events of the same instant."""
 
-SALES = 1
-HOT = 2
+SALES = OWNERS.index("sales")
 
 
 class _AtTheEndOfTheInstant(Event):
@@ -128,26 +132,25 @@ class Marketing:
     def threshold(self, t: float) -> float:
         """The MQL threshold in force at time t."""
         goals, week = self.policy.goals, self.week(t)
+        volume = goals.marketing == "mql_volume"
+        target = rules.weekly_mql_target(goals.mql_target) if goals.mql_target else 0.0
         while len(self._thresholds) <= week:
             done = len(self._thresholds) - 1  # the week that just ended
-            threshold = self._thresholds[-1]
-            if goals.marketing == "mql_volume":
-                target = goals.mql_target * WEEK  # type: ignore[operator]
-                if self.mqls[done] < target:
-                    threshold = max(0.0, threshold - goals.step)
-                elif self.mqls[done] > target:
-                    threshold = min(1.0, threshold + goals.step)
-            self._thresholds.append(threshold)
+            self._thresholds.append(
+                rules.next_threshold(
+                    self._thresholds[-1], int(self.mqls[done]), target, goals.step, volume
+                )
+            )
         return self._thresholds[week]
 
     def noise(self, t: float) -> float:
         """Marketing's definition noise sigma_m in force at time t."""
         sigma = self.policy.definition.marketing_noise
         feedback = self.policy.feedback
-        if feedback is None or not feedback.enabled or feedback.floor >= sigma:
+        if feedback is None or not rules.feedback_learns(feedback.enabled, feedback.floor, sigma):
             return sigma
         heard = int(self.verdicts[: self.week(t)].sum())
-        return feedback.floor + (sigma - feedback.floor) * 0.5 ** (heard / feedback.half_life)
+        return rules.learned_noise(sigma, feedback.floor, heard, feedback.half_life, 0.5)
 
 
 class LeadFlow:
@@ -165,6 +168,9 @@ class LeadFlow:
         """Each buyer's temperature now: it rises as they warm up in nurture."""
         self.closes = plan.stream.created + plan.stream.patience
         """When each buyer's current window closes (a warming opens a new one)."""
+        self.warms_at = np.full(len(plan.stream), math.inf)
+        """When each buyer in nurture warms next."""
+        self.hours = calendar_arrays(plan.calendar)
 
     def run(self) -> LedgerBook:
         self.env.process(self.arrivals())
@@ -189,21 +195,27 @@ class LeadFlow:
             return
         if self.marketing_calls_it_mql(lead):
             yield from self.to_sales(lead)
-        elif self.policy.nurtures and self.policy.nurture.not_mql and self.can_nurture(lead):  # type: ignore[union-attr]
+        elif (
+            self.policy.nurture is not None
+            and self.policy.nurture.not_mql
+            and self.can_nurture(lead)
+        ):
             yield from self.nurture(lead)
         else:
             book.end(lead, "not_mql", now)
 
     def true_score(self, lead: int) -> float:
-        """z = 0.5 fit + 0.5 readiness, at the buyer's temperature now."""
-        return float(0.5 * self.s.fit[lead] + 0.5 * READINESS[self.temperature[lead]])
+        """The true score z at the buyer's temperature now."""
+        return rules.true_score(self.s.fit[lead], self.temperature[lead])
 
     def marketing_calls_it_mql(self, lead: int) -> bool:
         """Step 2, and step 9 at each nurture touch: marketing scores the lead."""
         now, book = self.env.now, self.book
         scoring = book.touches[lead]  # 0 at creation, then one per touch
-        seen = self.true_score(lead) + self.marketing.noise(now) * self.s.eps_m[lead, scoring]
-        if not seen >= self.marketing.threshold(now):
+        noise, eps = self.marketing.noise(now), self.s.eps_m[lead, scoring]
+        if not rules.marketing_calls_it_mql(
+            self.true_score(lead), noise, eps, self.marketing.threshold(now)
+        ):
             return False
         self.marketing.count_mql(now)
         if np.isnan(book.mql[lead]):
@@ -216,13 +228,17 @@ class LeadFlow:
         book.mark(lead, "in_queue")
         deadline = self.plan.response_due[lead]
         if routing > 0:
-            deadline = float(
-                response_due(
-                    self.policy,
-                    self.plan.calendar,
-                    np.array([self.env.now]),
-                    self.temperature[lead : lead + 1],
-                )[0]
+            sla, cal = self.policy.sla, self.hours
+            deadline = rules.response_due(
+                self.env.now,
+                self.temperature[lead],
+                sla.target_hours(),
+                sla.measured_in == "wall_clock",
+                cal.starts,
+                cal.ends,
+                cal.cum,
+                cal.length,
+                cal.per_week,
             )
         yield from self.hand_off(lead, routing)
         now = self.env.now
@@ -242,8 +258,8 @@ class LeadFlow:
         """Step 4: sales' view of the record; each review is a verdict marketing hears."""
         d = self.policy.definition
         self.marketing.count_verdict(self.env.now)
-        seen = self.true_score(lead) + d.sales_noise * self.s.eps_s[lead, routing]
-        return bool(seen >= d.accept_threshold)
+        eps = self.s.eps_s[lead, routing]
+        return rules.sales_accepts(self.true_score(lead), d.sales_noise, eps, d.accept_threshold)
 
     def hand_off(self, lead: int, routing: int) -> Generator[Event, Any, None]:
         """Realtime: after the routing delay. Batch: at the next export on a business day."""
@@ -255,12 +271,13 @@ class LeadFlow:
 
     def can_nurture(self, lead: int) -> bool:
         """A lead enters nurture only with touches and recycles left."""
-        nurture = self.policy.nurture
-        return bool(
-            nurture is not None
-            and nurture.enabled
-            and self.book.touches[lead] < nurture.touches
-            and self.book.recycles[lead] < nurture.max_recycles
+        nurture, book = self.policy.nurture, self.book
+        return nurture is not None and rules.can_nurture(
+            nurture.enabled,
+            book.touches[lead],
+            nurture.touches,
+            book.recycles[lead],
+            nurture.max_recycles,
         )
 
     def nurture(self, lead: int) -> Generator[Event, Any, None]:
@@ -268,17 +285,22 @@ class LeadFlow:
         nurture, s, book = self.policy.nurture, self.s, self.book
         assert nurture is not None
         book.mark(lead, "in_nurture")
-        speed = 1.0 - nurture.lift
-        step = int(self.temperature[lead] - s.temperature[lead])  # warmings so far
-        warms_at = self.env.now + speed * s.warming[lead, step] if step < 2 else math.inf
+        speed = rules.nurture_speed(nurture.lift)
+        warmed = int(self.temperature[lead] - s.temperature[lead])  # warmings so far
+        self.warms_at[lead] = rules.next_warming(self.env.now, speed, s.warming, lead, warmed)
         while book.touches[lead] < nurture.touches:
             yield self.env.timeout(nurture.every)
-            now = self.env.now
-            while warms_at <= now:  # each warming opens a new window, with a fresh patience
-                self.temperature[lead] += 1
-                self.closes[lead] = warms_at + s.repatience[lead, step]
-                step += 1
-                warms_at = warms_at + speed * s.warming[lead, step] if step < 2 else math.inf
+            rules.warm(
+                lead,
+                self.env.now,
+                self.temperature,
+                s.temperature,
+                self.warms_at,
+                self.closes,
+                s.warming,
+                s.repatience,
+                speed,
+            )
             book.touches[lead] += 1
             if self.marketing_calls_it_mql(lead):
                 book.recycles[lead] += 1
@@ -311,8 +333,7 @@ class LeadFlow:
                 yield from self.qualify(lead, routing)
                 return
             if attempt == allowed - 1:
-                outcome = "unreached" if called_at < closes else "lost_to_competitor"
-                book.end(lead, outcome, self.env.now)
+                book.end(lead, OUTCOMES[rules.unreached_outcome(called_at, closes)], self.env.now)
                 return
             if skip_lost and closes < self.env.now + sla.attempt_spacing:
                 yield self.env.timeout(max(0.0, closes - self.env.now))
@@ -323,17 +344,10 @@ class LeadFlow:
 
     def queue_key(self, lead: int, deadline: float) -> tuple[float, ...]:
         """The order in which reps take waiting leads (smallest first; lead id breaks ties)."""
-        name = DISCIPLINES[self.plan.discipline]
-        now = self.env.now
-        if name == "fifo":
-            return (now,)
-        if name == "lifo":
-            return (-now,)
-        if name == "value":
-            return (-self.s.value[lead],)
-        if name == "sla":
-            return (deadline,)
-        return (0.0 if self.s.owner[lead] == SALES else 1.0, -self.s.value[lead])  # cherry-pick
+        owned = self.s.owner[lead] == SALES
+        return rules.queue_key(
+            self.plan.discipline, self.env.now, self.s.value[lead], deadline, owned
+        )
 
     def spend_rep_time(self, lead: int, hours: float) -> simpy.Timeout:
         start = self.env.now
@@ -348,7 +362,9 @@ class LeadFlow:
             book.first_attempt[lead] = now
         book.attempts[lead] += 1
         temperature = self.temperature[lead]
-        reached = now < closes and self.s.u_reach[lead, k] < self.s.reach[lead, temperature]
+        reached = rules.reaches(
+            now, closes, self.s.u_reach[lead, k], self.s.reach[lead, temperature]
+        )
         yield self.spend_rep_time(lead, self.plan.attempt_time[lead, k])
         if reached:
             if np.isnan(book.reached[lead]):
@@ -364,25 +380,31 @@ class LeadFlow:
         yield self.spend_rep_time(lead, self.plan.qualify_time[lead, routing])
         self.floor.release()
         now = self.env.now
-        if not s.u_qualify[lead, routing] < s.qualify[lead, temperature]:
-            # Nurture is marketing's track: sales' own prospects that are not ready end here.
+        if not rules.qualifies(s.u_qualify[lead, routing], s.qualify[lead, temperature]):
             nurture = self.policy.nurture
-            not_ready = temperature < HOT and nurture is not None and nurture.not_ready
-            if not_ready and s.owner[lead] != SALES and self.can_nurture(lead):
+            owned = s.owner[lead] == SALES
+            if (
+                nurture is not None
+                and rules.nurtures_not_ready(nurture.not_ready, temperature, owned)
+                and self.can_nurture(lead)
+            ):
                 yield from self.nurture(lead)
             else:
                 book.end(lead, "disqualified", now)
             return
         book.sql[lead] = now
         closes = book.closed[lead] = now + s.cycle[lead]
-        if closes >= self.plan.horizon:
-            book.mark(lead, "open_opportunity")  # decided after the horizon
+        outcome = OUTCOMES[
+            rules.opportunity_outcome(
+                closes, self.plan.horizon, s.u_win[lead], s.win[lead, temperature]
+            )
+        ]
+        if outcome == "open_opportunity":
+            book.mark(lead, outcome)  # decided after the horizon
             return
-        if s.u_win[lead] < s.win[lead, temperature]:
-            book.end(lead, "won", closes)
+        book.end(lead, outcome, closes)
+        if outcome == "won":
             book.revenue[lead] = s.value[lead]
-        else:
-            book.end(lead, "lost_deal", closes)
 
 
 def play(plan: Plan) -> LedgerBook:
