@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 
 from alignsim.batch.api import monte_carlo
-from tests.test_batch_fixtures import tiny_document
 
 distributed = pytest.importorskip("distributed")
 
@@ -45,7 +44,7 @@ def kill_a_busy_worker(cluster: Any, killed: list[int], stop: threading.Event) -
         time.sleep(0.05)
 
 
-def test_a_worker_killed_mid_batch_changes_no_byte(tmp_path: Path) -> None:
+def test_a_worker_killed_mid_batch_changes_no_byte(tmp_path: Path, tiny_document) -> None:
     monte_carlo(tiny_document(), out=tmp_path / "serial", **OPTIONS)
     killed: list[int] = []
     stop = threading.Event()

@@ -20,7 +20,6 @@ import pyarrow.parquet as pq
 import pytest
 
 from alignsim import cli
-from tests.test_batch_fixtures import tiny_file
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "scenarios" / "default.toml"
@@ -86,7 +85,7 @@ def _wait_until(condition: object, process: subprocess.Popen[bytes]) -> None:
 
 @pytest.mark.parametrize(("sent", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_an_interrupted_batch_says_what_it_kept_and_stops_its_workers(
-    tmp_path: Path, sent: signal.Signals, code: int
+    tmp_path: Path, sent: signal.Signals, code: int, tiny_file
 ) -> None:
     scenario = tiny_file(tmp_path)
     out = tmp_path / "out"
@@ -153,7 +152,10 @@ def _full_disk(*_args: object, **_kwargs: object) -> None:
 
 
 def test_a_full_disk_during_a_batch_is_one_sentence_and_the_checkpoint_resumes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tiny_file,
 ) -> None:
     import alignsim.batch.checkpoint as checkpoint
 
@@ -191,7 +193,7 @@ def test_an_output_that_cannot_be_written_names_the_file_and_the_reason(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, number: int
 ) -> None:
     from alignsim.batch.checkpoint import atomic_write
-    from alignsim.ledger import WriteError, write_atomically
+    from alignsim.writing import WriteError, write_atomically
 
     def refused(_path: object) -> None:
         raise OSError(number, os.strerror(number))

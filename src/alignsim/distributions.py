@@ -494,3 +494,31 @@ AmountDist = Annotated[
 DIST_NAMES = frozenset(
     {"fixed", "never", "uniform", "exponential", "gamma", "lognormal", "weibull", "beta", "mixture"}
 )
+
+
+Z_ONE_IN_A_MILLION = 4.753424308817087
+"""The standard normal's quantile at 1 - 1e-6 (scipy.special.ndtri(1 - 1e-6), tested)."""
+
+
+def rare_upper_bound(dist: Any) -> float:
+    """A value the law exceeds at most once in a million draws (exact where the quantile has a
+    closed form, else Cantelli's bound mean + 1000 sd), in plain Python: validation uses it to
+    keep deal values inside what outputs can print, without loading scipy or numba."""
+    if isinstance(dist, Fixed):
+        return float(dist.value)  # type: ignore[arg-type]
+    if isinstance(dist, Uniform):
+        return float(max(dist.low, dist.high))  # type: ignore[type-var]
+    if isinstance(dist, Exponential):
+        return dist.mean() * math.log(1e6)
+    if isinstance(dist, Lognormal):
+        return float(dist.median) * math.exp(dist.sigma * Z_ONE_IN_A_MILLION)  # type: ignore[arg-type]
+    if isinstance(dist, Weibull):
+        return float(dist.scale) * math.log(1e6) ** (1 / dist.shape)  # type: ignore[arg-type]
+    if isinstance(dist, Gamma):
+        return dist.mean() * (1 + 1000 * dist.cv)
+    if isinstance(dist, _Mixture):
+        # P(X > t) = sum w_i P(X_i > t) <= max_i P(X_i > t): the largest component bound holds.
+        return max(rare_upper_bound(c) for c in dist.components)
+    if isinstance(dist, Beta):
+        return 1.0
+    return math.inf

@@ -8,8 +8,6 @@ and plots are computed from it.
 from __future__ import annotations
 
 import functools
-import os
-import tempfile
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
@@ -23,6 +21,7 @@ from alignsim.calendar import BusinessCalendar
 from alignsim.scenario import OWNERS, TEMPERATURES
 from alignsim.stream import LeadStream
 from alignsim.version import __version__
+from alignsim.writing import write_atomically
 
 
 class Outcome(IntEnum):
@@ -184,45 +183,3 @@ class Ledger:
         metadata.update({f"alignsim.{k}".encode(): str(v).encode() for k, v in context.items()})
         table = table.replace_schema_metadata(metadata)
         return write_atomically(path, lambda tmp: pq.write_table(table, tmp))
-
-
-class WriteError(OSError):
-    """An output could not be written (a full disk, no permission, a read-only file system).
-
-    Its text is one sentence naming the file and the reason: "cannot write out/runs.parquet
-    (No space left on device)". The temporary file is already removed.
-    """
-
-    def __init__(self, path: Path, error: BaseException) -> None:
-        reason = getattr(error, "strerror", None)
-        number = getattr(error, "errno", None)
-        if not reason and number:
-            reason = os.strerror(number)
-        super().__init__(number or 0, reason or str(error) or type(error).__name__, str(path))
-        self.path = path
-
-    def __str__(self) -> str:
-        return f"cannot write {self.path} ({self.strerror})"
-
-
-def write_atomically(path: Path, write: object) -> Path:
-    """Write through a temporary file in the same folder, then rename: never a half-written file.
-
-    Raises WriteError naming `path` when the operating system refuses (ENOSPC, EACCES, ...).
-    """
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        os.close(fd)
-        write(tmp)  # type: ignore[operator]
-        os.replace(tmp, path)
-    except OSError as error:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        raise WriteError(path, error) from error
-    except BaseException:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        raise
-    return path

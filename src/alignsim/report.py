@@ -25,13 +25,14 @@ from matplotlib.axes import Axes
 from alignsim import metrics, plots
 from alignsim.batch.api import MonteCarlo
 from alignsim.comparison import Comparison, run
-from alignsim.ledger import Ledger, write_atomically
+from alignsim.ledger import Ledger
 from alignsim.levers import LEVER_LABELS
 from alignsim.paired import Pairing
 from alignsim.plots.style import STAGE_LABELS, figure_png, money, per_year
 from alignsim.scenario import Scenario
 from alignsim.units import format_duration
 from alignsim.version import __version__
+from alignsim.writing import write_atomically
 
 __all__ = ["batch_report", "comparison_report", "scenario_report", "write_report"]
 

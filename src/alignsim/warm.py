@@ -113,7 +113,7 @@ _SCENARIO: dict[str, Any] = {
                     {"weight": 0.8, "dist": "exponential", "mean": "3w"},
                 ],
             },
-            "warm": {"dist": "gamma", "mean": "2w", "cv": 1.5},
+            "warm": {"dist": "exponential", "mean": "2w"},
             "cold": {
                 "dist": "mixture",
                 "components": [

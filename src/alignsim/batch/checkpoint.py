@@ -26,7 +26,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from alignsim.ledger import WriteError
+from alignsim.writing import WriteError
 
 __all__ = ["OUTPUTS", "PINNED", "Checkpoint", "FolderError", "atomic_write"]
 

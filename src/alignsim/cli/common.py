@@ -22,7 +22,6 @@ from typing import Annotated, Any
 import typer
 
 from alignsim.engines import DEFAULT_ENGINE, ENGINES
-from alignsim.ledger import WriteError
 from alignsim.overrides import apply_overrides
 from alignsim.scenario import (
     MAX_EXPECTED_LEADS,
@@ -35,6 +34,7 @@ from alignsim.scenario import (
     validate,
 )
 from alignsim.units import parse_duration
+from alignsim.writing import WriteError
 
 __all__ = [
     "EXIT_BAD_INPUT",

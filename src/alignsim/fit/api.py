@@ -24,8 +24,8 @@ from alignsim.fit.decay import DecayFit, fit_decay
 from alignsim.fit.document import defaults, midpoint, scenario_document
 from alignsim.fit.policy import ObservedPolicy, observe
 from alignsim.fit.read import read_exports
-from alignsim.ledger import write_atomically
 from alignsim.scenario import TEMPERATURES, validate
+from alignsim.writing import write_atomically
 
 NOT_IDENTIFIED = (
     (

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from alignsim.fit.columns import load_map
-from alignsim.ledger import Ledger, write_atomically
+from alignsim.ledger import Ledger
+from alignsim.writing import write_atomically
 
 EPOCH = pd.Timestamp("2026-01-05 00:00")
 """The model's t = 0 in the export (a Monday)."""

@@ -21,7 +21,6 @@ import pandas as pd
 from scipy import stats
 
 from alignsim.fit.api import NOT_YET_USED
-from alignsim.ledger import write_atomically
 from alignsim.plots.style import (
     OKABE_ITO,
     TEMPERATURE_COLOURS,
@@ -31,6 +30,7 @@ from alignsim.plots.style import (
     tidy,
     titled,
 )
+from alignsim.writing import write_atomically
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

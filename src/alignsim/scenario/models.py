@@ -25,7 +25,13 @@ from pydantic import (
 )
 
 from alignsim.calendar import BusinessCalendar, parse_clock, parse_days
-from alignsim.distributions import AmountDist, Duration, DurationDist, StrictModel
+from alignsim.distributions import (
+    AmountDist,
+    Duration,
+    DurationDist,
+    StrictModel,
+    rare_upper_bound,
+)
 from alignsim.scenario.uncertainty import Uncertainty
 from alignsim.units import parse_rate
 
@@ -169,8 +175,10 @@ class Source(StrictModel):
     def _value_positive(cls, dist: Any) -> Any:
         if dist.support()[0] < 0:
             raise ValueError("deal values must not be negative")
-        with np.errstate(all="ignore"):
-            top = float(dist.from_uniform(np.array([1 - 1e-6]))[0])
+        try:
+            top = rare_upper_bound(dist)
+        except OverflowError:
+            top = math.inf
         if not top <= MAX_DEAL_VALUE:  # NaN too
             raise ValueError(
                 f"deal values must stay under {MAX_DEAL_VALUE:.0e} (this law gives {top:.3g} "
