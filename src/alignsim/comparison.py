@@ -93,6 +93,9 @@ class Comparison:
     """The split by lever of lifetime value and gross profit lost: replication, figure
     (lifetime_value_lost, gross_profit_lost), lever, amount (currency over the horizon)."""
 
+    economics_years: int = 3
+    """The scenario's economics.years: the horizon of programme_cost, npv and the curves."""
+
     @property
     def replications(self) -> int:
         return len(self.rows)
@@ -418,6 +421,7 @@ def collect(pairing: Pairing, runs: Iterable[PairedRun]) -> Comparison:
         if levers
         else pd.DataFrame(columns=_LEVER_COLUMNS),
         money_rows=pd.DataFrame(money_rows),
+        economics_years=pairing.scenario.economics.years,
         curves=np.array(curves),
         money_levers=pd.concat(money_levers, ignore_index=True)
         if money_levers

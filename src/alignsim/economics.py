@@ -41,9 +41,11 @@ __all__ = [
     "PairMoney",
     "PolicyMoney",
     "ReturnOnAligning",
+    "cfo_sentence",
     "pair_money",
     "policy_money",
     "returns",
+    "three_figures",
 ]
 
 HOURS_PER_YEAR = RATE_PERIODS["year"]
@@ -69,7 +71,7 @@ LABELS = {
     "lifetime_value_lost": "Lifetime value lost (discounted)",
     "gross_profit_lost": "Gross profit lost (net of reps, leads, nurture)",
     "programme_cost": "Programme cost (present value)",
-    "payback_months": "Payback of aligning (months)",
+    "payback_months": "Payback of aligning",
     "roi": "ROI of aligning (NPV over programme cost)",
     "npv": "NPV of aligning (profit)",
 }
@@ -231,3 +233,54 @@ def pair_money(
         "npv": back.npv,
     }
     return PairMoney(figures, back)
+
+
+def three_figures(amount: float, currency: str) -> str:
+    """Money to 3 significant figures with its currency: 'EUR 17.8M', 'EUR 150k', 'EUR 950'."""
+    sign, x = ("-" if amount < 0 else ""), abs(float(amount))
+    for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        if float(f"{x:.3g}") >= size:
+            return f"{sign}{currency} {float(f'{x / size:.3g}'):g}{suffix}"
+    return f"{sign}{currency} {float(f'{x:.3g}'):g}"
+
+
+def _span(figure: dict[str, float | None], text: object) -> str:
+    low, high = figure.get("ci_low"), figure.get("ci_high")
+    if low is None or high is None:
+        return ""
+    return f" (95% interval {text(low)} to {text(high)})"  # type: ignore[operator]
+
+
+def cfo_sentence(
+    figures: dict[str, dict[str, float | None]],
+    currency: str,
+    years: int,
+    moving_to: str,
+    not_paid_back: int = 0,
+) -> str:
+    """One line a CFO reads: what moving to `moving_to` returns a year in gross profit, what
+    the programme costs and when it pays back, each with its 95% interval (figures: the
+    `money` object of Comparison.summary; not_paid_back: replications whose payback did not
+    come within `years`)."""
+    gain, cost, back = (
+        figures["gross_profit_lost"],
+        figures["programme_cost"],
+        figures["payback_months"],
+    )
+
+    def cash(x: float) -> str:
+        return three_figures(x, currency)
+
+    def months(x: float) -> str:
+        return f"{x:.3g}"
+
+    line = (
+        f"Moving to {moving_to} returns {cash(gain['mean'])} a year in gross profit"  # type: ignore[arg-type]
+        f"{_span(gain, cash)}, costs {cash(cost['mean'])} over {years} years"  # type: ignore[arg-type]
+        " (programme, present value)"
+    )
+    if back["mean"] is None:
+        return line + (
+            f", and does not pay back within {years} years in {not_paid_back} of the replications."
+        )
+    return line + f", pays back in {months(back['mean'])} months{_span(back, months)}."
