@@ -226,3 +226,35 @@ def test_a_lead_cost_of_an_unknown_source_is_one_clear_line(tiny_document) -> No
     assert caught.value.problems == [
         "tiny.toml: economics.lead_cost.nowhere: not a source of the market (web)"
     ]
+
+
+@pytest.fixture(scope="module")
+def played(default) -> Any:
+    return compare(default, replications=3, horizon=6 * 168.0, lever_replications=0)
+
+
+def test_the_payback_curve_draws_the_mean_and_its_band(played) -> None:
+    ax = alignsim.plots.payback(played)
+    mean = played.curves.mean(axis=0)
+    line = ax.get_lines()[0]
+    assert np.allclose(line.get_ydata(), mean)
+    assert len(line.get_xdata()) == 12 * played.economics_years + 1
+    assert len(ax.collections) == 1  # the interval band
+
+
+def test_the_lifetime_value_waterfall_closes_on_gross_profit(played) -> None:
+    ax = alignsim.plots.lifetime_value(played)
+    figures = played.money().set_index("figure")["mean"]
+    bars = ax.patches
+    assert len(bars) == 6
+    assert bars[0].get_height() == pytest.approx(abs(figures["bookings_lost"]))
+    assert bars[2].get_height() == pytest.approx(abs(figures["lifetime_value_lost"]))
+    assert bars[5].get_height() == pytest.approx(abs(figures["gross_profit_lost"]))
+
+
+def test_the_report_has_a_money_section(played) -> None:
+    from alignsim.report import comparison_report
+
+    text = comparison_report(played)
+    assert "Money: bookings, lifetime value, profit and the return on aligning" in text
+    assert "Moving to aligned returns" in text and "Payback of aligning" in text

@@ -63,6 +63,8 @@ def test_a_scenario_report_holds_the_headline_causes_and_funnels(
     assert_self_contained(text)
     assert list(images(text)) == [
         "Waterfall of revenue a year from aligned to current, by lever",
+        "Cumulative gross profit of aligning minus its cost",
+        "From bookings lost to gross profit lost",
         "Waterfall of revenue a year from aligned to current, by leak",
         "The two funnels stage by stage",
         "Speed to lead of each policy",

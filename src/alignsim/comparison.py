@@ -95,6 +95,8 @@ class Comparison:
 
     economics_years: int = 3
     """The scenario's economics.years: the horizon of programme_cost, npv and the curves."""
+    gross_margin: float = 0.75
+    """The scenario's economics.gross_margin (lifetime value to gross profit)."""
 
     @property
     def replications(self) -> int:
@@ -258,8 +260,9 @@ class Comparison:
                 c: float(a) * k for c, a in zip(leaks["cause"], leaks["amount"], strict=True)
             },
             "funnels": funnels,
-            "money": self._money_summary(),
         }
+        if not self.money_rows.empty:
+            out["money"] = self._money_summary()
         if not self.levers.empty:
             levers = self.by_lever()
             out["by_lever"] = {
@@ -422,6 +425,7 @@ def collect(pairing: Pairing, runs: Iterable[PairedRun]) -> Comparison:
         else pd.DataFrame(columns=_LEVER_COLUMNS),
         money_rows=pd.DataFrame(money_rows),
         economics_years=pairing.scenario.economics.years,
+        gross_margin=pairing.scenario.economics.gross_margin,
         curves=np.array(curves),
         money_levers=pd.concat(money_levers, ignore_index=True)
         if money_levers
