@@ -258,3 +258,20 @@ def test_the_report_has_a_money_section(played) -> None:
     text = comparison_report(played)
     assert "Money: bookings, lifetime value, profit and the return on aligning" in text
     assert "Moving to aligned returns" in text and "Payback of aligning" in text
+
+
+@pytest.mark.parametrize(
+    ("amount", "text"),
+    [
+        (17_849_000, "EUR 17.8M"),
+        (26_000_000, "EUR 26.0M"),
+        (999_999, "EUR 1.00M"),
+        (150_000, "EUR 150k"),
+        (950, "EUR 950"),
+        (-3_434, "-EUR 3.43k"),
+        (0.0, "EUR 0"),
+        (2.5e9, "EUR 2.50bn"),
+    ],
+)
+def test_money_reads_to_three_significant_figures(amount: float, text: str) -> None:
+    assert economics.three_figures(amount, "EUR") == text

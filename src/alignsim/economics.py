@@ -236,12 +236,15 @@ def pair_money(
 
 
 def three_figures(amount: float, currency: str) -> str:
-    """Money to 3 significant figures with its currency: 'EUR 17.8M', 'EUR 150k', 'EUR 950'."""
+    """Money to 3 significant figures with its currency: 'EUR 17.8M', 'EUR 26.0M',
+    'EUR 150k', 'EUR 950', '-EUR 3.43k'."""
     sign, x = ("-" if amount < 0 else ""), abs(float(amount))
-    for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
-        if float(f"{x:.3g}") >= size:
-            return f"{sign}{currency} {float(f'{x / size:.3g}'):g}{suffix}"
-    return f"{sign}{currency} {float(f'{x:.3g}'):g}"
+    rounded = float(f"{x:.3g}")  # round first, so 999,999 reads 1.00M, not 1000k
+    size, suffix = next(
+        ((s, u) for s, u in ((1e9, "bn"), (1e6, "M"), (1e3, "k")) if rounded >= s), (1.0, "")
+    )
+    digits = f"{rounded / size:#.3g}".rstrip(".") if rounded else "0"
+    return f"{sign}{currency} {digits}{suffix}"
 
 
 def _span(figure: dict[str, float | None], text: object) -> str:
