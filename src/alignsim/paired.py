@@ -164,14 +164,25 @@ def play_pair(
     return PairedRun(replication, stream, base, other, amount, leads, kept)
 
 
-def money(pairing: Pairing, paired: PairedRun) -> economics.PairMoney:
+def money(
+    pairing: Pairing,
+    paired: PairedRun,
+    *,
+    mask: np.ndarray | None = None,
+    window_h: float | None = None,
+) -> economics.PairMoney:
     """One replication's money figures (alignsim.economics.FIGURES): what the policy loses a
     year against the baseline in bookings, lifetime value and gross profit, and the return on
-    moving to the baseline (the programme's cost counts when the two policies differ)."""
+    moving to the baseline (the programme's cost counts when the two policies differ).
+
+    mask: the leads to count (default all, e.g. a steady-state cohort); window_h: the hours
+    the figures cover, which are scaled to a year and for which the reps are paid (default the
+    stream's horizon)."""
     sc = pairing.scenario
+    window = paired.stream.horizon if window_h is None else window_h
     sides = [
-        economics.policy_money(sc, name, side.book, paired.stream)
+        economics.policy_money(sc, name, side.book, paired.stream, window_h=window, mask=mask)
         for name, side in ((pairing.baseline, paired.baseline), (pairing.policy, paired.policy))
     ]
     differ = sc.policies[pairing.baseline] != sc.policies[pairing.policy]
-    return economics.pair_money(sc, *sides, paired.stream.horizon, programme=differ)
+    return economics.pair_money(sc, *sides, window, programme=differ)
