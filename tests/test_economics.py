@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import alignsim
 from alignsim import economics
@@ -275,3 +277,30 @@ def test_the_report_has_a_money_section(played) -> None:
 )
 def test_money_reads_to_three_significant_figures(amount: float, text: str) -> None:
     assert economics.three_figures(amount, "EUR") == text
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    low=st.floats(0.0, 1.0),
+    high=st.floats(0.0, 1.0),
+    years=st.integers(1, 6),
+    values=st.lists(st.floats(0.0, 1e6), min_size=1, max_size=30),
+)
+def test_lifetime_value_rises_with_retention_between_its_bounds(
+    tiny_scenario, tiny_stream, low: float, high: float, years: int, values: list[float]
+) -> None:
+    """On the same renewal draws a higher retention keeps every customer a lower one keeps;
+    without expansion the lifetime value lies between bookings and bookings x the annuity."""
+    low, high = sorted((low, high))
+    stream = tiny_stream([float(t + 1) for t in range(len(values))])
+    book = _book(stream, dict(enumerate(values)), [0] * len(values))
+    eco = ECONOMICS | {"years": years, "expansion": 0.0}
+    worse, better = (
+        economics.policy_money(tiny_scenario(economics=eco | {"retention": r}), "p", book, stream)
+        for r in (low, high)
+    )
+    assert (worse.by_year <= better.by_year).all()
+    bookings = sum(values)
+    annuity = sum(1.1**-k for k in range(years))
+    assert bookings * (1 - 1e-12) <= worse.lifetime_value
+    assert better.lifetime_value <= bookings * annuity * (1 + 1e-12)
