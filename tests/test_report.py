@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import alignsim
+from alignsim import economics
 from alignsim.batch import monte_carlo
 from alignsim.comparison import CAUSES
 from alignsim.levers import LEVER_LABELS
@@ -117,6 +118,9 @@ def test_a_batch_report_holds_the_distribution_percentiles_and_tornado(
     for cause in CAUSES:
         assert f"<td>{cause}</td>" in text
     assert "chance of losing more" in text
+    assert "Money: bookings, lifetime value, profit and the return on aligning" in text
+    profit = mc.summary()["money"]["gross_profit_lost"]["p50"]
+    assert f"<td>{economics.three_figures(profit, 'EUR')}</td>" in text
 
 
 @pytest.mark.parametrize(

@@ -370,6 +370,46 @@ def _thresholds(mc: MonteCarlo, lost: np.ndarray) -> list[float]:
     return sorted(picks | set(mc.thresholds)) or [0.0]
 
 
+def _batch_money(mc: MonteCarlo) -> str:
+    """The money figures over the runs of a batch: mean, P5, P50, P95 and the share of runs
+    in which aligning gains (or pays back within the contract years)."""
+    cur = mc.currency
+    figures = mc.summary()["money"]
+    years_note = "within the contract years"
+    rows = []
+    for name in economics.FIGURES:
+        f = figures[name]
+        unit = " a year" if name in economics.PER_YEAR else ""
+
+        def text(x: float | None, name: str = name) -> str:
+            if x is None or not math.isfinite(x):
+                return "-"
+            if name == "payback_months":
+                return f"{x:.3g} months"
+            return f"{x:.3g}" if name == "roi" else economics.three_figures(x, cur)
+
+        if name == "payback_months":
+            share = f"{f['finite_share']:.0%} pay back {years_note}"
+        else:
+            share = f"{f['prob_exceeds']['0']:.0%} above 0"
+        rows.append(
+            [economics.LABELS[name] + unit]
+            + [text(f.get(key)) for key in ("mean", "p5", "p50", "p95")]
+            + [share]
+        )
+    return section(
+        "Money: bookings, lifetime value, profit and the return on aligning",
+        paragraph(
+            _MONEY_NOTE.replace(
+                "Intervals are paired 95% t intervals over the replications.",
+                "Percentiles are over the runs, each with its own draw of the uncertain inputs.",
+            ),
+            "note",
+        ),
+        table(["figure", "mean", "P5", "P50", "P95", "runs"], rows),
+    )
+
+
 def batch_report(batch: MonteCarlo | str | os.PathLike[str]) -> str:
     """The report of a Monte Carlo batch (the object or its output folder), as one HTML document.
 
@@ -438,6 +478,8 @@ def batch_report(batch: MonteCarlo | str | os.PathLike[str]) -> str:
             image(plots.distribution(mc), "Histogram and exceedance curve of revenue lost"),
         )
     )
+    if mc.summary()["money"]:
+        body.append(_batch_money(mc))
     tornado = mc.tornado()
     if not tornado.empty:
         tornado_rows = [

@@ -186,8 +186,11 @@ MONEY_THRESHOLDS = {"payback_months": (12.0, 24.0, 36.0), "roi": (0.0, 1.0), "np
 
 
 def money_summary(runs: pd.DataFrame, thresholds: Sequence[float]) -> dict[str, Any]:
-    """Each money figure's statistics and exceedance over the runs (see the module's `money`)."""
+    """Each money figure's statistics and exceedance over the runs (see the module's `money`);
+    empty for the runs of a batch written before alignsim priced money."""
     out: dict[str, Any] = {}
+    if not set(FIGURES) <= set(runs.columns):
+        return out
     for name in FIGURES:
         values = runs[name].to_numpy(float)
         finite = values[np.isfinite(values)]
