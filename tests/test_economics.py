@@ -304,3 +304,10 @@ def test_lifetime_value_rises_with_retention_between_its_bounds(
     annuity = sum(1.1**-k for k in range(years))
     assert bookings * (1 - 1e-12) <= worse.lifetime_value
     assert better.lifetime_value <= bookings * annuity * (1 + 1e-12)
+
+
+def test_the_workshop_shows_the_cfo_line(played) -> None:
+    from alignsim.workshop import figures
+
+    line = figures.money_line(played)
+    assert line.startswith("Moving to aligned returns ") and "gross profit" in line
