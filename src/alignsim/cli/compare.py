@@ -12,7 +12,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from alignsim import economics
 from alignsim.cli.common import (
     HOURS_PER_YEAR,
     BadInput,
@@ -91,6 +90,8 @@ def _print_comparison(result: Comparison) -> None:
 
 def _print_money(console: Console, result: Comparison) -> None:
     """The money table (MODEL.md 6.5) and the line a CFO reads."""
+    from alignsim import economics  # with the comparison's libraries, not at start-up
+
     cur, years = result.currency, result.economics_years
     table = Table(
         title=f"Money: what {result.policy} loses against {result.baseline}, and the return "
