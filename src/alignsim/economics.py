@@ -70,7 +70,7 @@ LABELS = {
     "bookings_lost": "Bookings lost (first-year contracts)",
     "lifetime_value_lost": "Lifetime value lost (discounted)",
     "gross_profit_lost": "Gross profit lost (net of reps, leads, nurture)",
-    "programme_cost": "Programme cost (present value)",
+    "programme_cost": "Programme cost (profit, present value)",
     "payback_months": "Payback of aligning",
     "roi": "ROI of aligning (NPV over programme cost)",
     "npv": "NPV of aligning (profit)",
