@@ -130,7 +130,7 @@ def test_unknown_policies_are_refused(tiny_document) -> None:
 def test_the_shipped_finance_scenario_prepares(finance_toml) -> None:
     doc = read_document(finance_toml)
     setup = prepare(doc, "finance-uncertainty.toml")
-    assert setup.writers == ("float", "float", "rate", "rate", "duration", "int")
+    assert setup.writers == ("float", "float", "rate", "rate", "duration", "int") + ("float",) * 4
     assert setup.baseline == "aligned" and setup.policy == "current"
 
 

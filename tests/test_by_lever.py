@@ -74,7 +74,14 @@ def test_coalitions_are_valid_policies_and_the_full_one_is_the_policy(
 ) -> None:
     for base, other in itertools.permutations(scenario.policies.values(), 2):
         players = differing(base, other)
-        assert set(players) == {"response", "persistence", "definitions", "nurture", "goals"}
+        assert set(players) == {
+            "response",
+            "persistence",
+            "definitions",
+            "nurture",
+            "goals",
+            "post_sale",
+        }
         for size in range(len(players) + 1):
             for groups in itertools.combinations(players, size):
                 _check_model_validators(coalition(base, other, set(groups)))

@@ -24,6 +24,7 @@ SUMMARY_KEYS = {
     "currency",
     "unit",
     "horizon_h",
+    "money",
     "revenue",
     "revenue_lost",
     "by_leak",

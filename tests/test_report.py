@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import alignsim
+from alignsim import economics
 from alignsim.batch import monte_carlo
 from alignsim.comparison import CAUSES
 from alignsim.levers import LEVER_LABELS
@@ -63,6 +64,8 @@ def test_a_scenario_report_holds_the_headline_causes_and_funnels(
     assert_self_contained(text)
     assert list(images(text)) == [
         "Waterfall of revenue a year from aligned to current, by lever",
+        "Cumulative gross profit of aligning minus its cost",
+        "From bookings lost to gross profit lost",
         "Waterfall of revenue a year from aligned to current, by leak",
         "The two funnels stage by stage",
         "Speed to lead of each policy",
@@ -115,6 +118,9 @@ def test_a_batch_report_holds_the_distribution_percentiles_and_tornado(
     for cause in CAUSES:
         assert f"<td>{cause}</td>" in text
     assert "chance of losing more" in text
+    assert "Money: bookings, lifetime value, profit and the return on aligning" in text
+    profit = mc.summary()["money"]["gross_profit_lost"]["p50"]
+    assert f"<td>{economics.three_figures(profit, 'EUR')}</td>" in text
 
 
 @pytest.mark.parametrize(

@@ -22,11 +22,12 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from alignsim import metrics
+from alignsim import economics, metrics
 from alignsim.leaks import CAUSE_OF_OUTCOME, CAUSES, LET_GO, attribute, attribution
 from alignsim.ledger import Ledger
 from alignsim.levers import GROUPS, LeverSplit
 from alignsim.paired import PairedRun, Pairing, play_pair
+from alignsim.paired import money as pair_money
 from alignsim.scenario import Scenario
 from alignsim.units import RATE_PERIODS
 
@@ -46,6 +47,7 @@ __all__ = [
 HOURS_PER_YEAR = RATE_PERIODS["year"]
 """A year of 52 weeks: what per-year figures scale a run's to."""
 _LEVER_COLUMNS = ["replication", "lever", "amount"]
+_MONEY_LEVER_COLUMNS = ["replication", "figure", "lever", "amount"]
 _RENAMED = "Comparison.{} is renamed {}; the old name goes in the next release"
 
 
@@ -81,6 +83,22 @@ class Comparison:
     levers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_LEVER_COLUMNS))
     """One row per replication of the split by lever and lever group: replication, lever,
     amount (its Shapley value; empty without the split)."""
+    money_rows: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """One row per replication: replication and alignsim.economics.FIGURES (per year where
+    economics.PER_YEAR says so)."""
+    curves: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
+    """Per replication (rows): the cumulative gross profit of aligning minus the programme's
+    cost, months 0..12 * years (currency; alignsim.economics.ReturnOnAligning)."""
+    money_levers: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=_MONEY_LEVER_COLUMNS)
+    )
+    """The split by lever of lifetime value and gross profit lost: replication, figure
+    (lifetime_value_lost, gross_profit_lost), lever, amount (currency over the horizon)."""
+
+    economics_years: int = 3
+    """The scenario's economics.years: the horizon of programme_cost, npv and the curves."""
+    gross_margin: float = 0.75
+    """The scenario's economics.gross_margin (lifetime value to gross profit)."""
 
     @property
     def replications(self) -> int:
@@ -163,6 +181,56 @@ class Comparison:
         frame.attrs.update(replications=len(per), revenue_lost=_interval(lost.to_numpy(float)))
         return frame
 
+    def money(self) -> pd.DataFrame:
+        """The money figures (alignsim.economics.FIGURES) as rows: figure, label, unit
+        ("per_year", "total" over economics.years, "months" or "ratio"), mean, ci_low,
+        ci_high (the 95% paired t interval over replications; None with one replication or
+        when a replication never pays back or has an undefined ROI)."""
+        records = []
+        for name in economics.FIGURES:
+            values = self.money_rows[name].to_numpy(float)
+            span = (
+                _interval(values)
+                if np.isfinite(values).all()
+                else {"mean": None, "ci_low": None, "ci_high": None}
+            )
+            records.append(
+                {
+                    "figure": name,
+                    "label": economics.LABELS[name],
+                    "unit": _money_unit(name),
+                    "mean": span["mean"],
+                    "ci_low": span["ci_low"],
+                    "ci_high": span["ci_high"],
+                }
+            )
+        frame = pd.DataFrame(records)
+        frame.attrs["not_paid_back"] = int((~np.isfinite(self.money_rows["payback_months"])).sum())
+        return frame
+
+    def money_by_lever(self) -> pd.DataFrame:
+        """Bookings, lifetime value and gross profit lost a year by lever group (exact Shapley
+        values): figure, lever, amount, ci_low, ci_high. Bookings are the revenue split of
+        `by_lever`."""
+        if self.levers.empty:
+            raise ValueError(
+                "this comparison was played without the split by lever (lever_replications=0)"
+            )
+        k = HOURS_PER_YEAR / self.horizon_h
+        per = {"bookings_lost": self.levers}
+        for name in ("lifetime_value_lost", "gross_profit_lost"):
+            per[name] = self.money_levers[self.money_levers["figure"] == name]
+        rows = []
+        for name, frame in per.items():
+            table = frame.pivot(index="replication", columns="lever", values="amount")
+            for group in GROUPS:
+                span = _interval(table[group].to_numpy(float) * k)
+                rows.append(
+                    {"figure": name, "lever": group}
+                    | {"amount": span["mean"], "ci_low": span["ci_low"], "ci_high": span["ci_high"]}
+                )
+        return pd.DataFrame(rows)
+
     def summary(self, unit: Literal["per_year", "per_run"] = "per_year") -> dict[str, Any]:
         """The comparison's headline figures as plain JSON-ready data.
 
@@ -195,6 +263,8 @@ class Comparison:
             },
             "funnels": funnels,
         }
+        if not self.money_rows.empty:
+            out["money"] = self._money_summary()
         if not self.levers.empty:
             levers = self.by_lever()
             out["by_lever"] = {
@@ -207,6 +277,29 @@ class Comparison:
                 },
             }
         return out
+
+    def _money_summary(self) -> dict[str, Any]:
+        """The `money` object of `summary`: each figure's mean, ci_low, ci_high and unit."""
+        out: dict[str, Any] = {
+            row["figure"]: {m: _finite(row[m]) for m in ("mean", "ci_low", "ci_high")}
+            | {"unit": row["unit"]}
+            for row in self.money().to_dict(orient="records")
+        }
+        if not self.levers.empty:
+            out["by_lever"] = {
+                name: {
+                    row["lever"]: {m: _finite(row[m]) for m in ("amount", "ci_low", "ci_high")}
+                    for row in group.to_dict(orient="records")
+                }
+                for name, group in self.money_by_lever().groupby("figure", sort=False)
+            }
+        return out
+
+
+def _money_unit(name: str) -> str:
+    if name in economics.PER_YEAR:
+        return "per_year"
+    return {"payback_months": "months", "roi": "ratio"}.get(name, "total")
 
 
 def _finite(x: float) -> float | None:
@@ -261,9 +354,12 @@ def run(
             return play_pair(pairing, r, ledgers=ledgers and r == 0)
         stream = pairing.stream(r, split.widths)
         paired = play_pair(pairing, r, stream=stream, ledgers=ledgers and r == 0)
-        amounts = dict(zip(split.players, split.values(pairing, paired), strict=True))
+        books = split.books(pairing, paired)
+        amounts = dict(zip(split.players, split.values(pairing, paired, books), strict=True))
         by_lever = np.array([amounts.get(g, 0.0) for g in GROUPS])
-        return dataclasses.replace(paired, by_lever=by_lever)
+        money = dict(zip(split.players, split.money(books, stream).T, strict=True))
+        by_money = np.array([money.get(g, np.zeros(2)) for g in GROUPS]).T
+        return dataclasses.replace(paired, by_lever=by_lever, money_by_lever=by_money)
 
     return collect(pairing, (one(r) for r in range(pairing.replications)))
 
@@ -275,6 +371,9 @@ def collect(pairing: Pairing, runs: Iterable[PairedRun]) -> Comparison:
     leads: list[np.ndarray] = []
     kept: dict[str, Ledger] = {}
     levers: list[pd.DataFrame] = []
+    money_rows: list[dict[str, float]] = []
+    curves: list[np.ndarray] = []
+    money_levers: list[pd.DataFrame] = []
     for paired in runs:
         if paired.by_lever is not None:
             levers.append(
@@ -282,6 +381,23 @@ def collect(pairing: Pairing, runs: Iterable[PairedRun]) -> Comparison:
                     {"replication": paired.replication, "lever": GROUPS, "amount": paired.by_lever}
                 )
             )
+        if paired.money_by_lever is not None:
+            for name, shares in zip(
+                ("lifetime_value_lost", "gross_profit_lost"), paired.money_by_lever, strict=True
+            ):
+                money_levers.append(
+                    pd.DataFrame(
+                        {
+                            "replication": paired.replication,
+                            "figure": name,
+                            "lever": GROUPS,
+                            "amount": shares,
+                        }
+                    )
+                )
+        cash = pair_money(pairing, paired)
+        money_rows.append({"replication": paired.replication} | cash.figures)
+        curves.append(np.concatenate([[cash.curve.start], cash.curve.cumulative]))
         rows.append(paired.row())
         amounts.append(paired.lost_by_cause)
         leads.append(paired.leads_by_cause)
@@ -309,4 +425,11 @@ def collect(pairing: Pairing, runs: Iterable[PairedRun]) -> Comparison:
         levers=pd.concat(levers, ignore_index=True)
         if levers
         else pd.DataFrame(columns=_LEVER_COLUMNS),
+        money_rows=pd.DataFrame(money_rows),
+        economics_years=pairing.scenario.economics.years,
+        gross_margin=pairing.scenario.economics.gross_margin,
+        curves=np.array(curves),
+        money_levers=pd.concat(money_levers, ignore_index=True)
+        if money_levers
+        else pd.DataFrame(columns=_MONEY_LEVER_COLUMNS),
     )

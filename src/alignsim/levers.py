@@ -25,16 +25,18 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
-from alignsim import metrics
+from alignsim import economics, metrics
+from alignsim.ledger import LedgerBook
 from alignsim.paired import PairedRun, Pairing
 from alignsim.scenario import Policy, Scenario
 from alignsim.simulation import play
-from alignsim.stream import block_widths
+from alignsim.stream import LeadStream, block_widths
 
 __all__ = [
     "GROUPS",
     "LEVERS",
     "LEVER_LABELS",
+    "MONEY_ONLY",
     "NOT_LEVERS",
     "LeverSplit",
     "coalition",
@@ -55,18 +57,22 @@ LEVERS: dict[str, str] = {
     "rejected": "nurture",
     "goals": "goals",
     "team": "staffing",
+    "post_sale": "post_sale",
 }
 """The lever group of every field of a policy, by dotted path (a path covers the fields under
 it). Adding a policy field is one line here; tests/test_levers_split.py fails on a field no
 path covers. A model validator's fields (rejected = "nurture" needs a nurture table) sit in
 one group, so every coalition is a valid policy."""
 
+MONEY_ONLY: tuple[str, ...] = ("post_sale",)
+"""Lever groups that change no engine run, only the money of its won customers."""
+
 NOT_LEVERS: tuple[str, ...] = ("description",)
 """Policy fields that change no result."""
 
 GROUPS: tuple[str, ...] = tuple(dict.fromkeys(LEVERS.values()))
 """The lever groups in the order tables show them: response, persistence, definitions,
-nurture, goals, staffing."""
+nurture, goals, staffing, post_sale (which moves money only, not bookings)."""
 
 
 LEVER_LABELS: dict[str, str] = {
@@ -76,6 +82,7 @@ LEVER_LABELS: dict[str, str] = {
     "nurture": "nurture (nurture, rejected leads)",
     "goals": "goals (MQL volume, quota)",
     "staffing": "staffing (reps, hours)",
+    "post_sale": "post-sale (joint retention work)",
 }
 """How tables name each lever group."""
 
@@ -159,22 +166,48 @@ class LeverSplit:
         widths = (max(n[0] for n in needs), max(n[1] for n in needs), max(n[2] for n in needs))
         return cls(players, tuple(coalitions), widths)
 
-    def values(self, pairing: Pairing, paired: PairedRun) -> np.ndarray:
-        """The players' Shapley values on one replication (currency over the horizon).
-
-        The empty and the full coalition are the baseline's and the policy's runs, so the
-        values add up to the replication's revenue lost; the stream must be `widths` wide.
-        """
+    def books(self, pairing: Pairing, paired: PairedRun) -> list[LedgerBook]:
+        """Every coalition's book on one replication, by mask (the empty and the full
+        coalition are the baseline's and the policy's runs); the stream must be `widths` wide.
+        A group of MONEY_ONLY changes no engine run, so coalitions that differ only in it
+        share one book."""
         top = len(self.coalitions) - 1
-        revenue = np.empty(len(self.coalitions))
-        revenue[0], revenue[top] = paired.baseline.revenue, paired.policy.revenue
-        for mask in range(1, top):
-            book = play(
-                self.coalitions[mask],
-                "coalition",
-                paired.stream,
-                horizon=pairing.horizon,
-                engine=pairing.engine,
-            )
-            revenue[mask] = metrics.revenue(book)
-        return shapley(revenue)
+        drop = sum(1 << i for i, p in enumerate(self.players) if p in MONEY_ONLY)
+        played = {0: paired.baseline.book, top & ~drop: paired.policy.book}
+        out = []
+        for mask in range(top + 1):
+            key = mask & ~drop
+            if key not in played:
+                played[key] = play(
+                    self.coalitions[key],
+                    "coalition",
+                    paired.stream,
+                    horizon=pairing.horizon,
+                    engine=pairing.engine,
+                )
+            out.append(played[key])
+        return out
+
+    def values(
+        self, pairing: Pairing, paired: PairedRun, books: list[LedgerBook] | None = None
+    ) -> np.ndarray:
+        """The players' Shapley values of revenue lost on one replication (currency over the
+        horizon); they add up to the replication's revenue lost. books: `self.books(...)`
+        when already played."""
+        books = self.books(pairing, paired) if books is None else books
+        return shapley(np.array([metrics.revenue(b) for b in books]))
+
+    def money(self, books: list[LedgerBook], stream: LeadStream) -> np.ndarray:
+        """The players' Shapley values of lifetime value lost (row 0) and gross profit lost
+        (row 1) on one replication (currency over the horizon): each coalition's money with its
+        own retention (post-sale work) and team (alignsim.economics)."""
+        sides = [
+            economics.policy_money(c, "coalition", b, stream)
+            for c, b in zip(self.coalitions, books, strict=True)
+        ]
+        return np.array(
+            [
+                shapley(np.array([m.lifetime_value for m in sides])),
+                shapley(np.array([m.gross_profit for m in sides])),
+            ]
+        )

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from alignsim import metrics
+from alignsim import economics, metrics
 from alignsim.leaks import attribution
 from alignsim.ledger import Ledger, LedgerBook
 from alignsim.scenario import Scenario
 from alignsim.simulation import ledger, play
 from alignsim.stream import LeadStream, sample
 
-__all__ = ["PairedRun", "Pairing", "Side", "play_pair", "play_side"]
+__all__ = ["PairedRun", "Pairing", "Side", "money", "play_pair", "play_side"]
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,9 @@ class PairedRun:
     """The baseline's and the policy's ledgers, when asked for."""
     by_lever: np.ndarray | None = None
     """Revenue lost by lever group (order of alignsim.levers.GROUPS), when split."""
+    money_by_lever: np.ndarray | None = None
+    """Lifetime value lost (row 0) and gross profit lost (row 1) by lever group, currency
+    over the horizon, when split."""
 
     @property
     def revenue_lost(self) -> float:
@@ -159,3 +162,27 @@ def play_pair(
             ledger(sc, pairing.policy, other.book, stream, horizon=hours, engine=engine),
         )
     return PairedRun(replication, stream, base, other, amount, leads, kept)
+
+
+def money(
+    pairing: Pairing,
+    paired: PairedRun,
+    *,
+    mask: np.ndarray | None = None,
+    window_h: float | None = None,
+) -> economics.PairMoney:
+    """One replication's money figures (alignsim.economics.FIGURES): what the policy loses a
+    year against the baseline in bookings, lifetime value and gross profit, and the return on
+    moving to the baseline (the programme's cost counts when the two policies differ).
+
+    mask: the leads to count (default all, e.g. a steady-state cohort); window_h: the hours
+    the figures cover, which are scaled to a year and for which the reps are paid (default the
+    stream's horizon)."""
+    sc = pairing.scenario
+    window = paired.stream.horizon if window_h is None else window_h
+    sides = [
+        economics.policy_money(sc, name, side.book, paired.stream, window_h=window, mask=mask)
+        for name, side in ((pairing.baseline, paired.baseline), (pairing.policy, paired.policy))
+    ]
+    differ = sc.policies[pairing.baseline] != sc.policies[pairing.policy]
+    return economics.pair_money(sc, *sides, window, programme=differ)

@@ -1,7 +1,8 @@
 """The HTML report: one self-contained file to hand around (`alignsim report`).
 
-A report holds the headline revenue lost a year with its 95% interval, the causes (table and
-waterfall), the two funnels, speed to lead and lead decay for a scenario; for a Monte Carlo
+A report holds the headline revenue lost a year with its 95% interval, the money (bookings,
+lifetime value, gross profit, the return on aligning, its payback curve and waterfall), the
+causes (table and waterfall), the two funnels, speed to lead and lead decay for a scenario; for a Monte Carlo
 batch folder, the distribution of revenue lost, its percentiles, the chance of exceeding
 thresholds and the tornado of the inputs. Figures are embedded as base64 PNG and the style
 sheet is inline, so the file opens anywhere without a network. Text is escaped with the
@@ -22,7 +23,7 @@ from string import Template
 import numpy as np
 from matplotlib.axes import Axes
 
-from alignsim import metrics, plots
+from alignsim import economics, metrics, plots
 from alignsim.batch.api import MonteCarlo
 from alignsim.comparison import Comparison, run
 from alignsim.ledger import Ledger
@@ -210,6 +211,52 @@ def _causes(result: Comparison, runs_word: str) -> str:
     )
 
 
+_MONEY_NOTE = (
+    "Revenue is not profit and a deal is not a customer (MODEL.md 6.5). Bookings are the "
+    "first-year contracts of the deals won; lifetime value follows each customer over the "
+    "scenario's contract years (renewing with the retention chance, growing by the expansion "
+    "rate, discounted from the close); gross profit is the gross margin on lifetime value net "
+    "of the reps', the leads' and the nurture touches' costs. The return on moving to the "
+    "baseline counts the programme's cost, which the baseline carries: payback in months, NPV "
+    "over the contract years, ROI as NPV over the programme's present cost. Intervals are "
+    "paired 95% t intervals over the replications."
+)
+
+
+def _money(result: Comparison) -> str:
+    """The money section: the figures with their intervals, the CFO line and the two plots."""
+    cur, years = result.currency, result.economics_years
+    frame = result.money()
+
+    def text(x: float | None, unit: str) -> str:
+        if x is None or not math.isfinite(x):
+            return "-"
+        if unit == "months":
+            return f"{x:.3g} months"
+        return f"{x:.3g}" if unit == "ratio" else economics.three_figures(x, cur)
+
+    rows = []
+    for row in frame.itertuples():
+        unit = {"per_year": " a year", "total": f" over {years} years"}.get(row.unit, "")
+        span = (
+            "-"
+            if row.ci_low is None
+            else f"{text(row.ci_low, row.unit)} to {text(row.ci_high, row.unit)}"
+        )
+        rows.append([row.label + unit, text(row.mean, row.unit), span])
+    line = economics.cfo_sentence(
+        result.summary()["money"], cur, years, result.baseline, frame.attrs["not_paid_back"]
+    )
+    return section(
+        "Money: bookings, lifetime value, profit and the return on aligning",
+        paragraph(_MONEY_NOTE, "note"),
+        paragraph(line),
+        table(["figure", "mean", "95% interval"], rows),
+        image(plots.payback(result), "Cumulative gross profit of aligning minus its cost"),
+        image(plots.lifetime_value(result), "From bookings lost to gross profit lost"),
+    )
+
+
 def _funnels(result: Comparison, runs_word: str) -> str:
     """The two funnels, as a table and a figure."""
     funnels = result.summary()["funnels"]
@@ -306,6 +353,7 @@ def comparison_report(
         f"{_e(_interval(lost['ci_low'], lost['ci_high'], cur, scale))} "
         f"({_e(runs)} scaled to 52 weeks; paired t interval over the replications)</div>",
         *([_levers(result)] if result.lever_replications else []),
+        _money(result),
         _causes(result, "replication"),
         _funnels(result, "replication"),
     ]
@@ -321,6 +369,46 @@ def _thresholds(mc: MonteCarlo, lost: np.ndarray) -> list[float]:
     runs' unit, per year)."""
     picks = {float(f"{x:.2g}") for x in np.percentile(lost, [10, 50, 90]) if x > 0}
     return sorted(picks | set(mc.thresholds)) or [0.0]
+
+
+def _batch_money(mc: MonteCarlo) -> str:
+    """The money figures over the runs of a batch: mean, P5, P50, P95 and the share of runs
+    in which aligning gains (or pays back within the contract years)."""
+    cur = mc.currency
+    figures = mc.summary()["money"]
+    years_note = "within the contract years"
+    rows = []
+    for name in economics.FIGURES:
+        f = figures[name]
+        unit = " a year" if name in economics.PER_YEAR else ""
+
+        def text(x: float | None, name: str = name) -> str:
+            if x is None or not math.isfinite(x):
+                return "-"
+            if name == "payback_months":
+                return f"{x:.3g} months"
+            return f"{x:.3g}" if name == "roi" else economics.three_figures(x, cur)
+
+        if name == "payback_months":
+            share = f"{f['finite_share']:.0%} pay back {years_note}"
+        else:
+            share = f"{f['prob_exceeds']['0']:.0%} above 0"
+        rows.append(
+            [economics.LABELS[name] + unit]
+            + [text(f.get(key)) for key in ("mean", "p5", "p50", "p95")]
+            + [share]
+        )
+    return section(
+        "Money: bookings, lifetime value, profit and the return on aligning",
+        paragraph(
+            _MONEY_NOTE.replace(
+                "Intervals are paired 95% t intervals over the replications.",
+                "Percentiles are over the runs, each with its own draw of the uncertain inputs.",
+            ),
+            "note",
+        ),
+        table(["figure", "mean", "P5", "P50", "P95", "runs"], rows),
+    )
 
 
 def batch_report(batch: MonteCarlo | str | os.PathLike[str]) -> str:
@@ -391,6 +479,8 @@ def batch_report(batch: MonteCarlo | str | os.PathLike[str]) -> str:
             image(plots.distribution(mc), "Histogram and exceedance curve of revenue lost"),
         )
     )
+    if mc.summary()["money"]:
+        body.append(_batch_money(mc))
     tornado = mc.tornado()
     if not tornado.empty:
         tornado_rows = [

@@ -48,6 +48,7 @@ _ARRIVALS, _THINNING, _FIT, _TEMPERATURE, _VALUE, _PATIENCE = 0, 1, 2, 3, 4, 5
 _WARMING, _REPATIENCE, _CYCLE, _EPS_M, _EPS_S, _U_REACH = 6, 7, 8, 9, 10, 11
 _U_ATTEMPT_TIME, _U_QUALIFY, _U_QUALIFY_TIME, _U_WIN = 12, 13, 14, 15
 _U_ROUTING = 16
+_U_RETENTION = 17
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,7 +147,7 @@ _MASK32 = 0xFFFFFFFF
 _INIT_A, _MULT_A, _INIT_B, _MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED
 _MIX_MULT_L, _MIX_MULT_R, _XSHIFT = 0xCA01F9DD, 0x4973F715, 16
 _POOL = 4
-_FIELDS = _U_ROUTING + 1
+_FIELDS = _U_RETENTION + 1
 
 
 def _words(x: int) -> list[int]:
@@ -502,3 +503,26 @@ def sample(
         temperature=temperature,
         **out,
     )
+
+
+def retention_draws(stream: LeadStream, years: int) -> np.ndarray:
+    """The renewal uniforms of a stream's leads: shape (leads, years), column k deciding
+    whether a customer won from the lead renews into contract year k + 1 (column 0 is the
+    renewal after the first year; a policy's retention chance r renews when u < r).
+
+    Drawn on demand from the stream's seed, replication and sources, with the field key
+    `_U_RETENTION`, so every other field keeps its bits (tests/test_golden.py): each source's
+    leads in creation order take its `random((years, m))`, drawn column by column, so more
+    years keep the first columns. A source's rows of the stream are its leads in creation
+    order (the stream is a stable sort of the sources' creation times). Kept in the stream's
+    cache.
+    """
+    key = ("retention", years)
+    if key not in stream.cache:
+        rng = _Generators(stream.seed, stream.replication, list(stream.sources))
+        out = np.empty((len(stream), years))
+        for code, name in enumerate(stream.sources):
+            rows = np.flatnonzero(stream.source == code)
+            out[rows] = rng(name, _U_RETENTION).random((years, len(rows))).T
+        stream.cache[key] = out
+    return stream.cache[key]

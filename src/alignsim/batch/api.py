@@ -232,6 +232,7 @@ class MonteCarlo:
             "revenue_lost": stats.interval(lost),
             "prob_exceeds": {f"{x:g}": stats.prob_exceeds(lost, x) for x in chosen},
             "by_leak": {c: float(runs[cause_column(c)].mean()) for c in CAUSES},
+            "money": stats.money_summary(runs, chosen),
             "tornado": [
                 {k: stats.number(v) if k != "input" else v for k, v in row.items()}
                 for row in self.tornado().to_dict(orient="records")

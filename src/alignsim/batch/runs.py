@@ -17,6 +17,7 @@ weeks, exactly the run's own figures for a 52-week horizon; counts of leads per 
 | `leads` | leads created in the run (both policies see the same) |
 | `baseline_<stage>`, `policy_<stage>` | marketing's funnel: leads, mql, routed, sal, reached, sql, won |
 | `lost_<cause>` | revenue lost by cause (alignsim.leaks's attribution; they add up to `revenue_lost`) |
+| `bookings_lost` ... `npv` | the money figures of alignsim.economics.FIGURES (per year for bookings, lifetime value and gross profit; programme cost and NPV over economics.years; payback in months, inf when not within them; ROI a ratio) |
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from alignsim import metrics
+from alignsim import economics, metrics
 from alignsim.batch.setup import Setup
 from alignsim.leaks import CAUSES
-from alignsim.paired import Pairing, play_pair
+from alignsim.paired import Pairing, money, play_pair
 from alignsim.units import RATE_PERIODS
 
 __all__ = ["FIGURES", "HOURS_PER_YEAR", "Chunk", "cause_column", "play", "play_chunk"]
@@ -50,6 +51,7 @@ FIGURES: tuple[str, ...] = (
     "leads",
     *(f"{role}_{stage}" for role in ("baseline", "policy") for stage in metrics.FUNNEL_STAGES),
     *(cause_column(c) for c in CAUSES),
+    *economics.FIGURES,
 )
 """The figures of a run, in column order."""
 
@@ -83,6 +85,8 @@ def play(setup: Setup, replication: int, values: np.ndarray, run: int | None = N
     for side in (base, other):
         row.extend(float(side.funnel[s]) for s in metrics.FUNNEL_STAGES)
     row.extend(float(x) * k for x in paired.lost_by_cause)
+    figures = money(pairing, paired).figures
+    row.extend(figures[name] for name in economics.FIGURES)
     return row
 
 

@@ -14,6 +14,11 @@ scaled from its horizon to 52 weeks):
   tornado. A swing comes from the same runs as the rest, so it mixes the input's effect with
   whatever the other inputs did in those runs (little, with uncorrelated inputs and many runs).
   Sorted by the size of the swing, largest first.
+- `money`: per money figure of alignsim.economics.FIGURES, the same statistics as
+  `revenue_lost` over the runs where it is finite (`finite_share`: the share of runs whose
+  payback came within economics.years, or whose ROI is defined) and `prob_exceeds` at the
+  thresholds of its unit (the batch's for money a year, 12/24/36 months for payback, 0 and 1
+  for ROI, 0 for NPV and programme cost);
 - `precision_reached`: with a precision target, whether the 95% interval's half-width came
   within it of |mean| (`half_width_rel` is the half-width over |mean| reached).
 """
@@ -30,12 +35,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from alignsim.economics import FIGURES, PER_YEAR
+
 __all__ = [
     "MIN_RUNS_FOR_PRECISION",
     "PERCENTILES",
     "flatten",
     "half_width",
     "interval",
+    "money_summary",
     "number",
     "precision_met",
     "prob_exceeds",
@@ -171,3 +179,24 @@ def write_xlsx(
     for row in runs.itertuples(index=False):
         sheet.append([v.item() if hasattr(v, "item") else v for v in row])
     book.save(path)
+
+
+MONEY_THRESHOLDS = {"payback_months": (12.0, 24.0, 36.0), "roi": (0.0, 1.0), "npv": (0.0,)}
+"""Exceedance thresholds of the money figures whose unit is not money a year."""
+
+
+def money_summary(runs: pd.DataFrame, thresholds: Sequence[float]) -> dict[str, Any]:
+    """Each money figure's statistics and exceedance over the runs (see the module's `money`);
+    empty for the runs of a batch written before alignsim priced money."""
+    out: dict[str, Any] = {}
+    if not set(FIGURES) <= set(runs.columns):
+        return out
+    for name in FIGURES:
+        values = runs[name].to_numpy(float)
+        finite = values[np.isfinite(values)]
+        chosen = (0.0, *thresholds) if name in PER_YEAR else MONEY_THRESHOLDS.get(name, (0.0,))
+        out[name] = (interval(finite) if len(finite) else {}) | {
+            "finite_share": float(len(finite) / len(values)) if len(values) else None,
+            "prob_exceeds": {f"{x:g}": prob_exceeds(values, x) for x in chosen},
+        }
+    return out

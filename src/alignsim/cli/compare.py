@@ -29,6 +29,7 @@ from alignsim.cli.common import (
 from alignsim.units import format_duration
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.table import Table
 
     from alignsim.comparison import Comparison
@@ -89,6 +90,39 @@ def _print_comparison(result: Comparison) -> None:
             )
         sentence += f"; the biggest leak is {top['cause']} ({money(top['amount'] * per_year, cur)})"
     console.print(sentence + ".")
+    _print_money(console, result)
+
+
+def _print_money(console: Console, result: Comparison) -> None:
+    """The money table (docs/model.md, money) and the line a CFO reads."""
+    import numpy as np
+
+    from alignsim import economics  # with the comparison's libraries, not at start-up
+
+    cur, years = result.currency, result.economics_years
+    table = Table(
+        title=f"Money: what {result.policy} loses against {result.baseline}, and the return "
+        f"on moving to {result.baseline} over {years} years",
+        title_justify="left",
+    )
+    for column in ("", "mean", "95% interval"):
+        table.add_column(column, justify="left" if not column else "right")
+    for row in result.money().itertuples():
+        unit = {"per_year": " a year", "total": f" over {years} years"}.get(row.unit, "")
+
+        def text(x: float | None, unit: str = row.unit) -> str:
+            if x is None or not np.isfinite(x):
+                return "-"
+            if unit == "months":
+                return f"{x:.3g} months"
+            return f"{x:.3g}" if unit == "ratio" else economics.three_figures(x, cur)
+
+        interval = "-" if row.ci_low is None else f"[{text(row.ci_low)}, {text(row.ci_high)}]"
+        table.add_row(row.label + unit, text(row.mean), interval)
+    console.print(table)
+    not_paid = result.money().attrs["not_paid_back"]
+    summary = result.summary()["money"]
+    typer.echo(economics.cfo_sentence(summary, cur, years, result.baseline, not_paid))
 
 
 def _lever_rows(table: Table, result: Comparison, per_year: float) -> None:

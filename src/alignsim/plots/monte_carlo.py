@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from alignsim import metrics
+from alignsim import economics, metrics
 from alignsim.batch.api import MonteCarlo
 from alignsim.batch.runs import HOURS_PER_YEAR, cause_column
 from alignsim.comparison import CAUSES, Comparison
@@ -85,6 +85,12 @@ def as_comparison(batch: Batch) -> Comparison:
         ],
         ignore_index=True,
     )
+    figures = ["run", *economics.FIGURES]
+    money_rows = (  # per year already; a batch written before money has none
+        runs[figures].rename(columns={"run": "replication"}).reset_index(drop=True)
+        if set(figures) <= set(runs.columns)
+        else pd.DataFrame()
+    )
     return Comparison(
         scenario=mc.scenario,
         baseline=mc.baseline,
@@ -94,6 +100,7 @@ def as_comparison(batch: Batch) -> Comparison:
         horizon_h=mc.horizon_h,
         rows=rows.reset_index(drop=True),
         causes=causes,
+        money_rows=money_rows,
     )
 
 

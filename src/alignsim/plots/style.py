@@ -69,6 +69,7 @@ LEVER_COLOURS = {
     "nurture": OKABE_ITO["bluish green"],
     "goals": OKABE_ITO["sky blue"],
     "staffing": OKABE_ITO["yellow"],
+    "post_sale": OKABE_ITO["blue"],
 }
 """One stable colour per lever group (alignsim.levers.GROUPS)."""
 

@@ -440,6 +440,19 @@ class Goals(StrictModel):
         return self
 
 
+class PostSale(StrictModel):
+    """Work after the deal (MODEL.md 6.5): with `joint = true` marketing and sales share post-sale
+    growth and retention work, which cuts the yearly churn of the policy's customers by
+    `churn_cut` (their retention chance r becomes 1 - (1 - r) * (1 - churn_cut)). The effect is
+    an assumption, grade C: the alignment surveys (MarketingProfs / Marketo) report aligned
+    firms keep customers "36% better" without saying how that was measured."""
+
+    joint: bool = False
+    churn_cut: float = Field(
+        0.25, ge=0, le=1, description="Share of the yearly churn that joint post-sale work removes."
+    )
+
+
 class Policy(StrictModel):
     """What a company chooses: definitions, handoff, SLA, queue discipline, what happens to rejects."""
 
@@ -456,6 +469,7 @@ class Policy(StrictModel):
     feedback: Feedback | None = None
     goals: Goals = Goals()
     team: TeamOverride | None = None
+    post_sale: PostSale = PostSale()
 
     @model_validator(mode="after")
     def _nurture_needed(self) -> Policy:
@@ -475,6 +489,54 @@ class Policy(StrictModel):
     def discipline(self) -> str:
         """The queue discipline in effect: a sales quota means cherry-picking."""
         return "cherry-pick" if self.goals.sales == "quota" else self.queue
+
+    def retention(self, economics: Economics) -> float:
+        """The yearly retention chance of this policy's customers (post-sale work included)."""
+        r = economics.retention
+        return 1.0 - (1.0 - r) * (1.0 - self.post_sale.churn_cut) if self.post_sale.joint else r
+
+
+# --------------------------------------------------------------------------- economics
+
+MAX_MONEY = 1e12
+"""Upper bound of every money figure of [economics] (currency)."""
+Money = Annotated[float, Field(ge=0, le=MAX_MONEY)]
+MAX_ECONOMICS_YEARS = 20
+
+
+class Programme(StrictModel):
+    """The alignment programme's cost (tooling, a RevOps hire): carried by the baseline, the
+    policy one moves TO, and counted only when the two policies differ."""
+
+    one_off: Money = Field(0.0, description="Paid once, when the programme starts (currency).")
+    yearly: Money = Field(0.0, description="Paid every year the programme runs (currency).")
+
+
+class Economics(StrictModel):
+    """Money (MODEL.md 6.5): margin, costs and the revenue cycle of a won customer.
+
+    A won deal's value is its first-year contract (bookings). The customer renews each year
+    with chance `retention` (a policy's post-sale work may raise it) and a renewed contract
+    grows by `expansion` a year, over `years` contract years; lifetime value discounts year k
+    of a deal by (1 + discount_rate)^k from its close. Every default is an assumption of a
+    typical mid-market B2B software firm except retention (SaaS Capital, grade B).
+    """
+
+    gross_margin: Probability = Field(0.75, description="Gross margin on revenue, 0..1.")
+    rep_cost: Money = Field(
+        100_000.0, description="Fully loaded cost of one rep a year (currency)."
+    )
+    lead_cost: dict[str, Money] = Field(
+        {}, description="Cost per lead by source, as marketing reports it (currency; default 0)."
+    )
+    touch_cost: Money = Field(0.0, description="Cost of one nurture touch (currency).")
+    programme: Programme = Programme()
+    discount_rate: float = Field(0.10, ge=0, le=1, description="Yearly discount rate, 0..1.")
+    years: int = Field(3, ge=1, le=MAX_ECONOMICS_YEARS, description="Contract years counted.")
+    retention: Probability = Field(0.90, description="Chance a customer renews, each year.")
+    expansion: float = Field(
+        0.0, ge=-1, le=1, description="Yearly growth of a renewed contract (0.1 = 10%)."
+    )
 
 
 # --------------------------------------------------------------------------- scenario
@@ -497,6 +559,7 @@ class Scenario(StrictModel):
         "one, else the first policy.",
     )
     uncertainty: Uncertainty | None = None
+    economics: Economics = Economics()
 
     @property
     def baseline_policy(self) -> str:
@@ -514,6 +577,12 @@ class Scenario(StrictModel):
             )
         if not 0 < self.horizon <= MAX_HORIZON_WEEKS * 168:
             raise ValueError(f"horizon must be positive and at most {MAX_HORIZON_WEEKS}w")
+        unknown = sorted(set(self.economics.lead_cost) - set(self.market.sources))
+        if unknown:  # worded as a field's line: the path, then what is wrong with it
+            raise ValueError(
+                f"economics.lead_cost.{unknown[0]}: not a source of the market "
+                f"({', '.join(self.market.sources)})"
+            )
         expected = candidate_leads(self, self.horizon)
         if not expected <= MAX_EXPECTED_LEADS:
             raise ValueError(

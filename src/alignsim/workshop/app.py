@@ -316,6 +316,7 @@ def main() -> None:
         )
     )
     st.markdown(f"**{_plain(answer.sentence)}**")
+    st.markdown(_plain(figures.money_line(result)))
     left_chart, right_chart = st.columns(2)
     left_chart.altair_chart(charts.funnel_chart(result), width="stretch")
     right_chart.altair_chart(charts.causes_chart(result), width="stretch")

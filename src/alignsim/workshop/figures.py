@@ -28,6 +28,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
+from alignsim import economics
 from alignsim.comparison import Comparison, collect
 from alignsim.overrides import apply_overrides
 from alignsim.paired import Pairing, Side, play_pair, play_side
@@ -42,6 +43,7 @@ __all__ = [
     "evaluate",
     "headline",
     "interval_per_year",
+    "money_line",
 ]
 
 HOURS_PER_YEAR = 52 * 168.0
@@ -256,6 +258,19 @@ def biggest_cause(result: Comparison) -> str:
     if low is not None and high is not None and low <= 0 <= high:
         sentence += " The interval includes zero: more replications would tell."
     return sentence
+
+
+def money_line(result: Comparison) -> str:
+    """The line a CFO reads (alignsim.economics.cfo_sentence): what moving to the baseline
+    returns a year in gross profit, what the programme costs and when it pays back."""
+    frame = result.money()
+    return economics.cfo_sentence(
+        result.summary()["money"],
+        result.currency,
+        result.economics_years,
+        result.baseline,
+        frame.attrs["not_paid_back"],
+    )
 
 
 @dataclasses.dataclass(frozen=True)
