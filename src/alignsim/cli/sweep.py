@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -56,26 +56,9 @@ def sweep_command(
         raise BadInput(f"--set: sweep takes exactly one --set PATH=V1,V2,... (got {len(sets)})")
     if as_json and as_csv:
         raise BadInput("--json and --csv: choose one")
-    try:
-        path, text = split_assignment(sets[0])
-        doc = read_document(scenario)
-    except ScenarioError as error:
-        raise BadInput(*error.problems) from None
-    values = split_values(text)
-    if any(not v for v in values):
-        raise BadInput(f"--set {path}: an empty value in {text!r}")
+    doc, path, values = _swept(scenario, sets[0])
     hours = hours_option(horizon, "--horizon")
-    scenarios: list[Scenario] = []
-    problems: list[str] = []
-    for value in values:
-        try:
-            changed = apply_overrides(doc, [f"{path}={value}"])
-            scenarios.append(validate_document(changed, f"{scenario.name} ({path}={value})"))
-        except ScenarioError as error:
-            problems.extend(error.problems)
-    if problems:
-        raise BadInput(*dict.fromkeys(problems))
-    for sc in scenarios:
+    for sc in _validated(doc, scenario, path, values):
         check_pair(sc, scenario, baseline, policy)
         check_size(sc, scenario, hours)
     from alignsim.sweeps import sweep as sweep_values
@@ -91,8 +74,6 @@ def sweep_command(
         horizon=hours,
         engine=engine,
     )
-    first = frame.attrs
-    root = first["seed"]
     if as_csv:
         typer.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
         return
@@ -101,11 +82,51 @@ def sweep_command(
         for c in frame.columns
         if c.startswith("revenue_") and c != "revenue_lost"
     ]
+    rows = _rows(frame, names)
+    first = frame.attrs
+    if as_json:
+        keys = ("scenario", "set", "baseline", "policy", "replications", "seed", "currency", "unit")
+        out = {k: first[k] for k in keys} | {"horizon_h": first["horizon_h"], "rows": rows}
+        typer.echo(json_text(out, default=str))
+        return
+    _print_sweep(first, path, replications, names, rows)
+
+
+def _swept(scenario: Path, assignment: str) -> tuple[dict[str, Any], str, list[str]]:
+    """The scenario's document, the swept path and its values (one `--set PATH=V1,V2,...`)."""
+    try:
+        path, text = split_assignment(assignment)
+        doc = read_document(scenario)
+    except ScenarioError as error:
+        raise BadInput(*error.problems) from None
+    values = split_values(text)
+    if any(not v for v in values):
+        raise BadInput(f"--set {path}: an empty value in {text!r}")
+    return doc, path, values
+
+
+def _validated(doc: dict[str, Any], scenario: Path, path: str, values: list[str]) -> list[Scenario]:
+    """The scenario once per value, validated; every problem of every value at once."""
+    scenarios: list[Scenario] = []
+    problems: list[str] = []
+    for value in values:
+        try:
+            changed = apply_overrides(doc, [f"{path}={value}"])
+            scenarios.append(validate_document(changed, f"{scenario.name} ({path}={value})"))
+        except ScenarioError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise BadInput(*dict.fromkeys(problems))
+    return scenarios
+
+
+def _rows(frame: Any, names: list[str]) -> list[dict[str, Any]]:
+    """One JSON row per value: the loss, its interval (None when not finite), each revenue."""
 
     def finite(x: float) -> float | None:
         return None if x != x else float(x)
 
-    rows = [
+    return [
         {
             "value": r["value"],
             "revenue_lost": r["revenue_lost"],
@@ -115,11 +136,16 @@ def sweep_command(
         }
         for r in frame.to_dict("records")
     ]
-    if as_json:
-        keys = ("scenario", "set", "baseline", "policy", "replications", "seed", "currency", "unit")
-        out = {k: first[k] for k in keys} | {"horizon_h": first["horizon_h"], "rows": rows}
-        typer.echo(json_text(out, default=str))
-        return
+
+
+def _print_sweep(
+    first: dict[str, Any],
+    path: str,
+    replications: int,
+    names: list[str],
+    rows: list[dict[str, Any]],
+) -> None:
+    """The sweep as a table: one row per value, per year."""
     from rich.console import Console
     from rich.table import Table
 
@@ -127,7 +153,7 @@ def sweep_command(
     table = Table(
         title=f"{first['scenario']}: {first['policy']} against {first['baseline']} as {path} "
         f"varies, per year; {replications} replications of "
-        f"{format_duration(first['horizon_h'])}, seed {root}",
+        f"{format_duration(first['horizon_h'])}, seed {first['seed']}",
         title_justify="left",
     )
     for column in (path, "revenue lost", "95% interval", *(f"revenue, {n}" for n in names)):

@@ -214,46 +214,14 @@ def fit(
         parse_clock(hours["open"]), parse_clock(hours["close"]), parse_days(hours["days"])
     )
     sources, rows = _sources({}, lead_t, deal_t, calendar, as_of_h)
-    market: dict[str, list[est.Estimate]] = {}
-    mids = {
-        k: {t: midpoint(base["market"][k][t]) for t in TEMPERATURES}
-        for k in ("reach", "qualify", "win")
-    }
-    decay = fit_decay(lead_t, as_of_h) if lead_t is not None else None
+    market, decay, cycle = _market(lead_t, deal_t, as_of_h, base)
     if decay is not None:
-        reach = decay.estimates[:-2]
-        if [r.parameter for r in reach] == ["market.reach.unrated"]:
-            reach = [replace(reach[0], parameter=f"market.reach.{t}") for t in TEMPERATURES]
-        market["reach"] = reach
         rows += decay.estimates
-    if lead_t is not None and {"reached", "sql"} <= set(lead_t):
-        market["qualify"] = est.qualify_rates(lead_t, as_of_h, mids["qualify"])
-    cycle = None
-    if deal_t is not None:
-        temp = None
-        if lead_t is not None and {"opportunity", "temperature"} <= set(lead_t):
-            linked = lead_t.dropna(subset=["opportunity"])
-            temp = pd.Series(linked["temperature"].to_numpy(), index=linked["opportunity"])
-            temp = temp[~temp.index.duplicated()]
-        market["win"], _ = est.win_rates(deal_t, temp, mids["win"])
-        cycle = est.sales_cycle(deal_t, as_of_h)
-        if cycle is not None:
-            market["cycle"] = cycle.estimates
-    for key in ("reach", "qualify", "win"):
-        if key not in market:
-            market[key] = [est.Estimate(f"market.{key}.{t}", mids[key][t], source="default",
-                                        note="not in the data") for t in TEMPERATURES]  # fmt: skip
     rows += market["qualify"] + market["win"] + market.get("cycle", [])
     if decay is None:
         rows += market["reach"]
     rows += policy.estimates
-    current: dict[str, Any] = {"sla": {}}
-    if policy.handoff is not None:
-        current["handoff"] = policy.handoff
-    if policy.first_response_h is not None:
-        current["sla"]["first_response"] = f"{policy.first_response_h:.2f}h"
-    if policy.max_attempts is not None:
-        current["sla"]["max_attempts"] = policy.max_attempts
+    current = _current(policy)
     reps = _reps(lead_t)
     if reps is not None:
         rows.append(reps)
@@ -287,6 +255,55 @@ def fit(
         decay=decay,
         policy=policy,
     )
+
+
+def _market(
+    lead_t: pd.DataFrame | None, deal_t: pd.DataFrame | None, as_of_h: float, base: dict[str, Any]
+) -> tuple[dict[str, list[est.Estimate]], Any, Any]:
+    """The market's chances and cycle from the data (reach and decay from first attempts,
+    qualification, win rates by temperature, the censored cycle), each at its default when
+    the data cannot show it; with the decay fit and the cycle fit for the report."""
+    market: dict[str, list[est.Estimate]] = {}
+    mids = {
+        k: {t: midpoint(base["market"][k][t]) for t in TEMPERATURES}
+        for k in ("reach", "qualify", "win")
+    }
+    decay = fit_decay(lead_t, as_of_h) if lead_t is not None else None
+    if decay is not None:
+        reach = decay.estimates[:-2]
+        if [r.parameter for r in reach] == ["market.reach.unrated"]:
+            reach = [replace(reach[0], parameter=f"market.reach.{t}") for t in TEMPERATURES]
+        market["reach"] = reach
+    if lead_t is not None and {"reached", "sql"} <= set(lead_t):
+        market["qualify"] = est.qualify_rates(lead_t, as_of_h, mids["qualify"])
+    cycle = None
+    if deal_t is not None:
+        temp = None
+        if lead_t is not None and {"opportunity", "temperature"} <= set(lead_t):
+            linked = lead_t.dropna(subset=["opportunity"])
+            temp = pd.Series(linked["temperature"].to_numpy(), index=linked["opportunity"])
+            temp = temp[~temp.index.duplicated()]
+        market["win"], _ = est.win_rates(deal_t, temp, mids["win"])
+        cycle = est.sales_cycle(deal_t, as_of_h)
+        if cycle is not None:
+            market["cycle"] = cycle.estimates
+    for key in ("reach", "qualify", "win"):
+        if key not in market:
+            market[key] = [est.Estimate(f"market.{key}.{t}", mids[key][t], source="default",
+                                        note="not in the data") for t in TEMPERATURES]  # fmt: skip
+    return market, decay, cycle
+
+
+def _current(policy: Any) -> dict[str, Any]:
+    """The observed current policy's table: handoff, first-response target, attempts."""
+    current: dict[str, Any] = {"sla": {}}
+    if policy.handoff is not None:
+        current["handoff"] = policy.handoff
+    if policy.first_response_h is not None:
+        current["sla"]["first_response"] = f"{policy.first_response_h:.2f}h"
+    if policy.max_attempts is not None:
+        current["sla"]["max_attempts"] = policy.max_attempts
+    return current
 
 
 def load_map_timezone(timezone: str) -> str:
