@@ -513,7 +513,7 @@ def rare_upper_bound(dist: Any) -> float:
     if isinstance(dist, Lognormal):
         return float(dist.median) * math.exp(dist.sigma * Z_ONE_IN_A_MILLION)  # type: ignore[arg-type]
     if isinstance(dist, Weibull):
-        return float(dist.scale) * math.log(1e6) ** (1 / dist.shape)  # type: ignore[arg-type]
+        return float(dist.scale) * math.pow(math.log(1e6), 1 / dist.shape)  # type: ignore[arg-type]
     if isinstance(dist, Gamma):
         return dist.mean() * (1 + 1000 * dist.cv)
     if isinstance(dist, _Mixture):

@@ -96,6 +96,7 @@ def _print_comparison(result: Comparison) -> None:
 def _print_money(console: Console, result: Comparison) -> None:
     """The money table (docs/model.md, money) and the line a CFO reads."""
     import numpy as np
+    from rich.table import Table
 
     from alignsim import economics  # with the comparison's libraries, not at start-up
 
