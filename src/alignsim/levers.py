@@ -169,12 +169,6 @@ class LeverSplit:
         revenue = np.empty(len(self.coalitions))
         revenue[0], revenue[top] = paired.baseline.revenue, paired.policy.revenue
         for mask in range(1, top):
-            book = play(
-                self.coalitions[mask],
-                "coalition",
-                paired.stream,
-                horizon=pairing.horizon,
-                engine=pairing.engine,
-            )
+            book = play(self.coalitions[mask], "coalition", paired.stream, engine=pairing.engine)
             revenue[mask] = metrics.revenue(book)
         return shapley(revenue)

@@ -72,7 +72,8 @@ class Pairing:
 
     @property
     def horizon_h(self) -> float:
-        """The horizon played, in hours."""
+        """The measurement window, in hours (the run adds the scenario's warm-up and settle
+        time; every figure counts the cohort of leads created in the window)."""
         return float(self.scenario.horizon if self.horizon is None else self.horizon)
 
     def stream(self, replication: int, widths: tuple[int, int, int] = (0, 0, 0)) -> LeadStream:
@@ -91,7 +92,7 @@ class Side:
 
 def play_side(pairing: Pairing, policy: str, stream: LeadStream) -> Side:
     """Play one policy of the pairing's scenario on a drawn stream."""
-    book = play(pairing.scenario, policy, stream, horizon=pairing.horizon, engine=pairing.engine)
+    book = play(pairing.scenario, policy, stream, engine=pairing.engine)
     return Side(book, metrics.revenue(book), metrics.funnel_counts(book))
 
 
@@ -153,9 +154,9 @@ def play_pair(
     amount, leads = attribution(base.book, other.book)
     kept = None
     if ledgers:
-        sc, hours, engine = pairing.scenario, pairing.horizon, pairing.engine
+        sc, engine = pairing.scenario, pairing.engine
         kept = (
-            ledger(sc, pairing.baseline, base.book, stream, horizon=hours, engine=engine),
-            ledger(sc, pairing.policy, other.book, stream, horizon=hours, engine=engine),
+            ledger(sc, pairing.baseline, base.book, stream, engine=engine),
+            ledger(sc, pairing.policy, other.book, stream, engine=engine),
         )
     return PairedRun(replication, stream, base, other, amount, leads, kept)
