@@ -43,6 +43,7 @@ _STAGE_COLUMN = {
 
 UNRESOLVED = ("open_opportunity", "in_nurture", "in_queue")
 """Outcomes of a lead still open at the end of the run (shown, never dropped)."""
+UNRESOLVED_CODES = np.array([OUTCOMES.index(name) for name in UNRESOLVED], dtype=np.int8)
 
 
 def outcomes(ledger: Ledger, cohort: bool = True) -> dict[str, int]:

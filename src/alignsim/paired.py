@@ -83,17 +83,20 @@ class Pairing:
 
 @dataclass(frozen=True)
 class Side:
-    """One policy's run on a stream: the engine's book, its revenue and marketing's funnel."""
+    """One policy's run on a stream: the engine's book, the cohort's revenue and marketing's
+    funnel, and how many of the cohort's leads were still open at the end of the run."""
 
     book: LedgerBook
     revenue: float
     funnel: dict[str, int]
+    unresolved: int = 0
 
 
 def play_side(pairing: Pairing, policy: str, stream: LeadStream) -> Side:
     """Play one policy of the pairing's scenario on a drawn stream."""
     book = play(pairing.scenario, policy, stream, engine=pairing.engine)
-    return Side(book, metrics.revenue(book), metrics.funnel_counts(book))
+    still = np.isin(book.outcome, metrics.UNRESOLVED_CODES) & stream.in_window
+    return Side(book, metrics.revenue(book), metrics.funnel_counts(book), int(still.sum()))
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,8 @@ class PairedRun:
 
     def row(self) -> dict[str, float | int]:
         """`Comparison`'s row: replication, revenue_baseline, revenue_policy, revenue_lost,
-        then baseline_<stage> and policy_<stage> for every funnel stage."""
+        then baseline_<stage> and policy_<stage> for every funnel stage, then
+        baseline_unresolved and policy_unresolved (cohort leads open at the end of the run)."""
         out: dict[str, float | int] = {
             "replication": self.replication,
             "revenue_baseline": self.baseline.revenue,
@@ -130,6 +134,8 @@ class PairedRun:
         for role, side in (("baseline", self.baseline), ("policy", self.policy)):
             for stage, count in side.funnel.items():
                 out[f"{role}_{stage}"] = count
+        for role, side in (("baseline", self.baseline), ("policy", self.policy)):
+            out[f"{role}_unresolved"] = side.unresolved
         return out
 
 
