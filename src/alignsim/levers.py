@@ -160,7 +160,7 @@ class LeverSplit:
         return cls(players, tuple(coalitions), widths)
 
     def values(self, pairing: Pairing, paired: PairedRun) -> np.ndarray:
-        """The players' Shapley values on one replication (currency over the horizon).
+        """The players' Shapley values on one replication (currency, the cohort of the window).
 
         The empty and the full coalition are the baseline's and the policy's runs, so the
         values add up to the replication's revenue lost; the stream must be `widths` wide.

@@ -4,8 +4,8 @@ MODEL.md section 4. Every app that prices a policy against a baseline (`compare`
 `batch`, the report, the workshop) is a loop over `play_pair`: replication r draws ONE lead
 stream (`alignsim.sample(scenario, seed, r)`) and plays both policies on it (common random
 numbers), so the revenue lost per replication is paired. A `Pairing` carries what such a loop
-plays; a `PairedRun` is one replication's figures (money in the scenario's currency over the
-horizon, counts of leads), with the engines' books and, when asked, the two ledgers.
+plays; a `PairedRun` is one replication's figures (money in the scenario's currency, of the
+cohort of the window, counts of leads), with the engines' books and, when asked, the ledgers.
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ class PairedRun:
 
     @property
     def revenue_lost(self) -> float:
-        """Baseline minus policy revenue (currency over the horizon)."""
+        """Baseline minus policy revenue of the cohort (currency per window)."""
         return self.baseline.revenue - self.policy.revenue
 
     def row(self) -> dict[str, float | int]:
