@@ -167,9 +167,10 @@ def test_ledger_is_a_parquet_file_with_one_row_per_lead(
 ) -> None:
     out = json.loads(ok(results["json"]).stdout)
     frame = pd.read_parquet(files.one)
-    assert len(frame) == out["leads"]
+    assert len(frame) == out["leads_all"]  # every lead of the run; the figures count the cohort
+    assert int((frame["cohort"] == 0).sum()) == out["leads"]
     counts = {k: v for k, v in frame["outcome"].value_counts().to_dict().items() if v}
-    assert counts == {k: v for k, v in out["outcomes"].items() if v}
+    assert counts == {k: v for k, v in out["outcomes_all"].items() if v}
     meta = pq.read_schema(files.one).metadata
     assert meta[b"alignsim.scenario"] == b"default"
     assert meta[b"alignsim.seed"] == b"7"

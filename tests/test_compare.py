@@ -25,6 +25,9 @@ SUMMARY_KEYS = {
     "unit",
     "horizon_h",
     "money",
+    "warmup_h",
+    "settle_h",
+    "unresolved",
     "revenue",
     "revenue_lost",
     "by_leak",
@@ -85,13 +88,15 @@ def test_aligned_earns_more_paired_interval_above_zero(eight: Comparison) -> Non
 def test_interval_shrinks_with_more_replications(
     scenario: alignsim.Scenario, eight: Comparison
 ) -> None:
-    few = compare(scenario, replications=3, horizon=WEEKS8).summary("per_run")["revenue_lost"]
+    # Two replications: a t quantile of 12.7 against 2.4 for eight (three gave a narrower
+    # interval on the streams of the steady-state run by the luck of three draws).
+    few = compare(scenario, replications=2, horizon=WEEKS8).summary("per_run")["revenue_lost"]
     many = eight.summary("per_run")["revenue_lost"]
     for lost in (few, many):
         assert lost["ci_low"] < lost["mean"] < lost["ci_high"]
     assert many["ci_high"] - many["ci_low"] < few["ci_high"] - few["ci_low"]
     # replication r draws the same stream whatever the count: the first rows agree
-    assert few["mean"] == pytest.approx(float(np.mean(eight.to_frame()["revenue_lost"][:3])))
+    assert few["mean"] == pytest.approx(float(np.mean(eight.to_frame()["revenue_lost"][:2])))
 
 
 def test_one_replication_has_no_interval(scenario: alignsim.Scenario) -> None:
@@ -184,11 +189,11 @@ def test_compare_set_changes_the_result(default_toml, run_cli) -> None:
 
 
 def test_sweep_json_and_csv(default_toml, run_cli) -> None:
-    sweep: list[str | Path] = ["sweep", default_toml, *SHORT, "--set", "team.reps=1,3", "--json"]
+    sweep: list[str | Path] = ["sweep", default_toml, *SHORT, "--set", "team.reps=1,4", "--json"]
     code, out, err = run_cli(sweep)
     assert code == 0, err
     s = json.loads(out)
-    assert [row["value"] for row in s["rows"]] == ["1", "3"]
+    assert [row["value"] for row in s["rows"]] == ["1", "4"]
     assert set(s["rows"][0]) == {"value", "revenue_lost", "ci_low", "ci_high", "revenue"}
     assert s["set"] == "team.reps" and s["replications"] == 2
     # the same seed for every value: the value equal to the file's reproduces compare
@@ -241,7 +246,7 @@ def test_attribution_charges_each_lead_to_the_losing_side_and_nurture_to_no_nurt
     from alignsim.ledger import OUTCOMES, LedgerBook
 
     sc = alignsim.load(default_toml)
-    stream = alignsim.sample(sc, horizon=168.0)
+    stream = alignsim.sample(sc, horizon=168.0, warmup=0.0, settle=0.0)  # every lead counted
     base, other = LedgerBook(stream), LedgerBook(stream)
     code = OUTCOMES.index
     for book in (base, other):

@@ -135,7 +135,10 @@ CASES = [
     ("lever_handoff", "batch", {}, REPLICATIONS),
     ("lever_attempts", 1, {}, REPLICATIONS),
     ("lever_definition", "subjective", {}, REPLICATIONS),
-    ("lever_mql", 0.7, {}, REPLICATIONS),
+    # In the steady state aligned's reps are busy (fewer MQLs also free them): a bar of 0.7
+    # costs about EUR 0.45 M a year (52 weeks x 20: 0.19-0.76 M), too little for 6 x 13
+    # weeks to show; 0.8 costs about 7 M.
+    ("lever_mql", 0.8, {}, REPLICATIONS),
     ("lever_accept", 0.7, {}, REPLICATIONS),
     ("lever_nurture", False, {}, REPLICATIONS),
     ("lever_reps", 1, {}, REPLICATIONS),
@@ -143,8 +146,11 @@ CASES = [
     # Rejects only cost when sales rejects many leads: its bar above marketing's.
     ("lever_rejected", "discard", {"lever_accept": 0.55}, REPLICATIONS),
     # The SLA only orders the queue (earliest deadline first): it bites when leads wait for
-    # a rep, so one rep, and twice the replications for a smaller effect.
-    ("lever_sla", "16h", {"lever_reps": 1}, 2 * REPLICATIONS),
+    # a rep, so three reps, and twice the replications for a smaller effect. In the steady
+    # state one rep is so far behind that every lead is overdue whatever the target (the
+    # warm-up's backlog): 16h then changes nothing (6 x 13 weeks: 0; three reps: +0.42 M,
+    # se 0.16 M).
+    ("lever_sla", "16h", {"lever_reps": 3}, 2 * REPLICATIONS),
 ]
 
 
@@ -261,10 +267,13 @@ def test_the_levers_write_only_the_played_policy_and_reset_copies_the_baseline(
     doc = read_document(default_toml)
     scenario = alignsim.validate(doc, "default.toml")
     ch = controls.choices(doc, scenario, "current", "default.toml")
+    # Every setting is played over the scenario's own run: its warm-up and settle time, pinned.
+    run = ("warmup=42w", "settle=44w")
     mine = controls.overrides(doc, ch, controls.levers_of(scenario, ch, "current"))
-    assert mine == ('policies.current.queue="cherry-pick"',)  # what its quota does already
+    assert mine == ('policies.current.queue="cherry-pick"', *run)  # what its quota does already
     aligned = controls.overrides(doc, ch, controls.levers_of(scenario, ch, "aligned"))
-    assert all(item.startswith("policies.current") for item in aligned)
+    assert aligned[-2:] == run
+    assert all(item.startswith("policies.current") for item in aligned[:-2])
     changed = alignsim.apply_overrides(doc, list(aligned))
     played = alignsim.validate(changed, "x").policies
     assert played["current"].model_dump(exclude={"description"}) == played["aligned"].model_dump(
@@ -279,7 +288,8 @@ def test_a_policy_whose_name_is_not_a_bare_key_is_written_quoted(default_toml) -
     scenario = alignsim.validate(doc, "odd.toml")
     ch = controls.choices(doc, scenario, odd, "odd.toml")
     aligned = controls.overrides(doc, ch, controls.levers_of(scenario, ch, "aligned"))
-    assert aligned and all(item.startswith('policies."a.b=c"') for item in aligned)
+    assert aligned[-2:] == ("warmup=42w", "settle=44w")
+    assert aligned[:-2] and all(item.startswith('policies."a.b=c"') for item in aligned[:-2])
     played = alignsim.validate(alignsim.apply_overrides(doc, list(aligned)), "x").policies
     assert played[odd].model_dump(exclude={"description"}) == played["aligned"].model_dump(
         exclude={"description"}

@@ -81,6 +81,10 @@ class Comparison:
     ledgers: dict[str, Ledger] = field(default_factory=dict)
     """The first replication's ledgers by policy name, when asked for (`run(ledgers=True)`)."""
     levers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_LEVER_COLUMNS))
+    warmup_h: float = 0.0
+    """Hours simulated before the measurement window (its leads load the reps, uncounted)."""
+    settle_h: float = 0.0
+    """Hours simulated after the window, for the cohort's last leads to resolve."""
     """One row per replication of the split by lever and lever group: replication, lever,
     amount (its Shapley value; empty without the split)."""
     money_rows: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -234,9 +238,11 @@ class Comparison:
     def summary(self, unit: Literal["per_year", "per_run"] = "per_year") -> dict[str, Any]:
         """The comparison's headline figures as plain JSON-ready data.
 
-        unit: "per_year" (what `compare --json` prints) scales every money figure from a run
-        of `horizon_h` hours to a year of 52 weeks; "per_run" keeps them per run. The `unit`
-        key says which. Funnel figures are mean lead counts per run either way.
+        unit: "per_year" (what `compare --json` prints) scales every money figure of the
+        cohort (the leads created in a measurement window of `horizon_h` hours, followed
+        through the settle time) to a year of 52 weeks; "per_run" keeps them per window. The
+        `unit` key says which. Funnel figures, and `unresolved` (cohort leads still open at
+        the end of the run), are mean lead counts per window either way.
         """
         k = HOURS_PER_YEAR / self.horizon_h if unit == "per_year" else 1.0
         rows = self.rows
@@ -256,6 +262,8 @@ class Comparison:
             "currency": self.currency,
             "unit": unit,
             "horizon_h": self.horizon_h,
+            "warmup_h": self.warmup_h,
+            "settle_h": self.settle_h,
             "revenue": revenue,
             "revenue_lost": _scaled(_interval(rows["revenue_lost"].to_numpy(float)), k),
             "by_leak": {
@@ -265,6 +273,10 @@ class Comparison:
         }
         if not self.money_rows.empty:
             out["money"] = self._money_summary()
+        if "policy_unresolved" in rows:
+            out["unresolved"] = {
+                names[r]: float(rows[f"{r}_unresolved"].mean()) for r in ("policy", "baseline")
+            }
         if not self.levers.empty:
             levers = self.by_lever()
             out["by_lever"] = {
@@ -419,6 +431,8 @@ def collect(pairing: Pairing, runs: Iterable[PairedRun]) -> Comparison:
         seed=pairing.seed,
         currency=pairing.scenario.currency,
         horizon_h=pairing.horizon_h,
+        warmup_h=pairing.scenario.warmup_hours(),
+        settle_h=pairing.scenario.settle_hours(),
         rows=frame,
         causes=causes,
         ledgers=kept,

@@ -109,11 +109,12 @@ def policy_money(
     window_h: float | None = None,
     mask: np.ndarray | None = None,
 ) -> PolicyMoney:
-    """A policy's money on one run: the leads of `mask` (default all), reps paid for `window_h`
-    hours (default the stream's horizon)."""
+    """A policy's money on one run: the leads of `mask` (default the cohort of the measurement
+    window), reps paid for `window_h` hours (default the window's length)."""
     eco = scenario.economics
-    window = float(stream.horizon if window_h is None else window_h)
-    mine = np.ones(len(stream), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+    start, end = stream.window
+    window = float(end - start if window_h is None else window_h)
+    mine = stream.in_window if mask is None else np.asarray(mask, dtype=bool)
     won = mine & (book.outcome == _WON)
     value = book.revenue[won]
     retention = scenario.policies[policy].retention(eco)

@@ -63,7 +63,8 @@ _WON = OUTCOMES.index("won")
 def attribution(baseline: LedgerBook, policy: LedgerBook) -> tuple[np.ndarray, np.ndarray]:
     """Revenue lost on one stream by cause, as arrays in the order of CAUSES: (amount, leads).
 
-    `amount` is in the scenario's currency and adds up to baseline minus policy revenue;
+    Over the cohort (the leads created in the measurement window, MODEL.md 6.3). `amount` is
+    in the scenario's currency and adds up to baseline minus policy revenue (the cohort's);
     `leads` counts the leads charged to each cause, in both directions.
     """
     a, b = baseline.stream, policy.stream
@@ -71,7 +72,8 @@ def attribution(baseline: LedgerBook, policy: LedgerBook) -> tuple[np.ndarray, n
         a is not b and not np.array_equal(a.created, b.created)
     ):
         raise ValueError("the two ledgers do not hold the same leads (not the same stream)")
-    won_a, won_b = baseline.outcome == _WON, policy.outcome == _WON
+    cohort = a.in_window
+    won_a, won_b = (baseline.outcome == _WON) & cohort, (policy.outcome == _WON) & cohort
     both = won_a & won_b
     if not np.array_equal(baseline.revenue[both], policy.revenue[both]):
         raise AssertionError("a lead won under both policies earned different revenue")
@@ -79,7 +81,7 @@ def attribution(baseline: LedgerBook, policy: LedgerBook) -> tuple[np.ndarray, n
     leads = np.zeros(len(CAUSES), dtype=np.int64)
     # Lost: charged under the policy's outcome; gained: negative, under the baseline's.
     for winner, loser, sign in ((baseline, policy, 1.0), (policy, baseline, -1.0)):
-        mask = (winner.outcome == _WON) & (loser.outcome != _WON)
+        mask = cohort & (winner.outcome == _WON) & (loser.outcome != _WON)
         ended = loser.outcome[mask]
         cause = _CAUSE_INDEX[ended]
         # A lead the winner brought back from nurture and the other policy let go without ever

@@ -1,7 +1,9 @@
 """The ledger: one row per lead, what happened to it, in which order (MODEL.md section 4).
 
 Times are hours from Monday 00:00 of week 1 and NaN when a stage never happened; money is in
-the scenario's currency. The ledger is the only thing an engine returns; metrics, comparisons
+the scenario's currency. A run is a warm-up, a measurement window and a settle time (MODEL.md
+6.3); `cohort` says in which a lead was created, and every per-year figure counts the window's
+leads (cohort 0). Outcomes are where each lead stands at the end of the run. The ledger is the only thing an engine returns; metrics, comparisons
 and plots are computed from it.
 """
 
@@ -52,6 +54,7 @@ COLUMNS = {
     "source": "lead source",
     "owner": "marketing or sales (sales-owned leads skip scoring and review)",
     "created": "creation time (h)",
+    "cohort": "-1 created in the warm-up, 0 in the measurement window (counted), 1 in the settle",
     "fit": "fit with the ideal customer profile, 0..1",
     "temperature": "temperature at creation: cold, warm, hot",
     "value": "deal value if won (currency)",
@@ -63,11 +66,11 @@ COLUMNS = {
     "attempts": "contact attempts made",
     "reached": "end of the attempt that reached the buyer (h)",
     "sql": "end of the qualification call that made it an SQL (h)",
-    "closed": "when its opportunity closes, inside the horizon or not (h)",
-    "ended": "when it reached its outcome (h); NaN while still open at the horizon",
+    "closed": "when its opportunity closes, inside the run or not (h)",
+    "ended": "when it reached its outcome (h); NaN while still open at the end of the run",
     "outcome": "one of OUTCOMES",
-    "revenue": "value if won inside the horizon, else 0 (currency)",
-    "rep_hours": "rep time spent on it inside the horizon (h)",
+    "revenue": "value if won inside the run, else 0 (currency)",
+    "rep_hours": "rep time spent on it inside the run (h)",
     "recycles": "times it was sent back to sales after nurture",
     "touches": "nurture touches it received",
 }
@@ -109,6 +112,7 @@ class LedgerBook:
                 "source": pd.Categorical.from_codes(s.source, categories=list(s.sources)),
                 "owner": pd.Categorical.from_codes(s.owner, categories=list(OWNERS)),
                 "created": s.created,
+                "cohort": s.cohort,
                 "fit": s.fit,
                 "temperature": pd.Categorical.from_codes(
                     s.temperature, categories=list(TEMPERATURES)
@@ -135,6 +139,9 @@ class LedgerBook:
 class Ledger:
     """What one policy did with one lead stream: the per-lead table and the run's context.
 
+    `horizon` is the measurement window's length (hours); the window itself, and the run's
+    end, are the stream's (`window`, `run_end`).
+
     `book` holds the engine's arrays; `frame`, the same as a table, is built the first time it
     is read (a batch run's figures need only the arrays).
     """
@@ -160,9 +167,20 @@ class Ledger:
         return len(self.book.outcome)
 
     @property
+    def window(self) -> tuple[float, float]:
+        """The measurement window [start, end) in hours: the cohort's creation times."""
+        return self.book.stream.window
+
+    @property
+    def run_end(self) -> float:
+        """End of the run (h): warm-up, window and settle time."""
+        return self.book.stream.horizon
+
+    @property
     def rep_open_hours(self) -> float:
-        """Rep hours on duty over the horizon: reps times open hours."""
-        return self.reps * self.calendar.business_hours_between(0.0, self.horizon)
+        """Rep hours on duty over the measurement window: reps times open hours."""
+        start = self.window[0]
+        return self.reps * self.calendar.business_hours_between(start, start + self.horizon)
 
     def to_parquet(self, path: str | Path) -> Path:
         """Write the ledger as Parquet, atomically, with the run's context in the file metadata."""
@@ -175,6 +193,8 @@ class Ledger:
             "seed": str(self.seed),
             "replication": str(self.replication),
             "horizon_h": repr(self.horizon),
+            "window_start_h": repr(self.window[0]),
+            "run_end_h": repr(self.run_end),
             "currency": self.currency,
             "engine": self.engine,
             **self.meta,

@@ -182,7 +182,6 @@ class LeverSplit:
                     self.coalitions[key],
                     "coalition",
                     paired.stream,
-                    horizon=pairing.horizon,
                     engine=pairing.engine,
                 )
             out.append(played[key])
@@ -191,8 +190,8 @@ class LeverSplit:
     def values(
         self, pairing: Pairing, paired: PairedRun, books: list[LedgerBook] | None = None
     ) -> np.ndarray:
-        """The players' Shapley values of revenue lost on one replication (currency over the
-        horizon); they add up to the replication's revenue lost. books: `self.books(...)`
+        """The players' Shapley values of revenue lost on one replication (currency, the cohort
+        of the window); they add up to the replication's revenue lost. books: `self.books(...)`
         when already played."""
         books = self.books(pairing, paired) if books is None else books
         return shapley(np.array([metrics.revenue(b) for b in books]))

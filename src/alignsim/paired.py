@@ -4,8 +4,8 @@ MODEL.md section 4. Every app that prices a policy against a baseline (`compare`
 `batch`, the report, the workshop) is a loop over `play_pair`: replication r draws ONE lead
 stream (`alignsim.sample(scenario, seed, r)`) and plays both policies on it (common random
 numbers), so the revenue lost per replication is paired. A `Pairing` carries what such a loop
-plays; a `PairedRun` is one replication's figures (money in the scenario's currency over the
-horizon, counts of leads), with the engines' books and, when asked, the two ledgers.
+plays; a `PairedRun` is one replication's figures (money in the scenario's currency, of the
+cohort of the window, counts of leads), with the engines' books and, when asked, the ledgers.
 """
 
 from __future__ import annotations
@@ -72,7 +72,8 @@ class Pairing:
 
     @property
     def horizon_h(self) -> float:
-        """The horizon played, in hours."""
+        """The measurement window, in hours (the run adds the scenario's warm-up and settle
+        time; every figure counts the cohort of leads created in the window)."""
         return float(self.scenario.horizon if self.horizon is None else self.horizon)
 
     def stream(self, replication: int, widths: tuple[int, int, int] = (0, 0, 0)) -> LeadStream:
@@ -82,17 +83,20 @@ class Pairing:
 
 @dataclass(frozen=True)
 class Side:
-    """One policy's run on a stream: the engine's book, its revenue and marketing's funnel."""
+    """One policy's run on a stream: the engine's book, the cohort's revenue and marketing's
+    funnel, and how many of the cohort's leads were still open at the end of the run."""
 
     book: LedgerBook
     revenue: float
     funnel: dict[str, int]
+    unresolved: int = 0
 
 
 def play_side(pairing: Pairing, policy: str, stream: LeadStream) -> Side:
     """Play one policy of the pairing's scenario on a drawn stream."""
-    book = play(pairing.scenario, policy, stream, horizon=pairing.horizon, engine=pairing.engine)
-    return Side(book, metrics.revenue(book), metrics.funnel_counts(book))
+    book = play(pairing.scenario, policy, stream, engine=pairing.engine)
+    still = np.isin(book.outcome, metrics.UNRESOLVED_CODES) & stream.in_window
+    return Side(book, metrics.revenue(book), metrics.funnel_counts(book), int(still.sum()))
 
 
 @dataclass(frozen=True)
@@ -117,12 +121,13 @@ class PairedRun:
 
     @property
     def revenue_lost(self) -> float:
-        """Baseline minus policy revenue (currency over the horizon)."""
+        """Baseline minus policy revenue of the cohort (currency per window)."""
         return self.baseline.revenue - self.policy.revenue
 
     def row(self) -> dict[str, float | int]:
         """`Comparison`'s row: replication, revenue_baseline, revenue_policy, revenue_lost,
-        then baseline_<stage> and policy_<stage> for every funnel stage."""
+        then baseline_<stage> and policy_<stage> for every funnel stage, then
+        baseline_unresolved and policy_unresolved (cohort leads open at the end of the run)."""
         out: dict[str, float | int] = {
             "replication": self.replication,
             "revenue_baseline": self.baseline.revenue,
@@ -132,6 +137,8 @@ class PairedRun:
         for role, side in (("baseline", self.baseline), ("policy", self.policy)):
             for stage, count in side.funnel.items():
                 out[f"{role}_{stage}"] = count
+        for role, side in (("baseline", self.baseline), ("policy", self.policy)):
+            out[f"{role}_unresolved"] = side.unresolved
         return out
 
 
@@ -156,10 +163,10 @@ def play_pair(
     amount, leads = attribution(base.book, other.book)
     kept = None
     if ledgers:
-        sc, hours, engine = pairing.scenario, pairing.horizon, pairing.engine
+        sc, engine = pairing.scenario, pairing.engine
         kept = (
-            ledger(sc, pairing.baseline, base.book, stream, horizon=hours, engine=engine),
-            ledger(sc, pairing.policy, other.book, stream, horizon=hours, engine=engine),
+            ledger(sc, pairing.baseline, base.book, stream, engine=engine),
+            ledger(sc, pairing.policy, other.book, stream, engine=engine),
         )
     return PairedRun(replication, stream, base, other, amount, leads, kept)
 
@@ -175,11 +182,12 @@ def money(
     year against the baseline in bookings, lifetime value and gross profit, and the return on
     moving to the baseline (the programme's cost counts when the two policies differ).
 
-    mask: the leads to count (default all, e.g. a steady-state cohort); window_h: the hours
-    the figures cover, which are scaled to a year and for which the reps are paid (default the
-    stream's horizon)."""
+    mask: the leads to count (default the cohort of the measurement window); window_h: the
+    hours the figures cover, which are scaled to a year and for which the reps are paid
+    (default the window's length)."""
     sc = pairing.scenario
-    window = paired.stream.horizon if window_h is None else window_h
+    start, end = paired.stream.window
+    window = end - start if window_h is None else window_h
     sides = [
         economics.policy_money(sc, name, side.book, paired.stream, window_h=window, mask=mask)
         for name, side in ((pairing.baseline, paired.baseline), (pairing.policy, paired.policy))

@@ -21,7 +21,8 @@ def simulate(
 ) -> Ledger:
     """Play one policy over one replication's lead stream and return its ledger.
 
-    policy defaults to the scenario's first; seed to the scenario's; horizon (hours) to the
+    policy defaults to the scenario's first; seed to the scenario's; horizon (hours, the
+    measurement window; the run adds the scenario's warm-up and settle time) to the
     scenario's. Pass `stream` to reuse a stream already drawn (common random numbers).
     """
     name = policy if policy is not None else next(iter(scenario.policies))
@@ -33,8 +34,8 @@ def simulate(
     engine = DEFAULT_ENGINE if engine is None else engine
     if stream is None:
         stream = sample(scenario, seed, replication, horizon=horizon)
-    book = play(scenario, name, stream, horizon=horizon, engine=engine)
-    return ledger(scenario, name, book, stream, horizon=horizon, engine=engine)
+    book = play(scenario, name, stream, engine=engine)
+    return ledger(scenario, name, book, stream, engine=engine)
 
 
 def ledger(
@@ -43,10 +44,13 @@ def ledger(
     book: LedgerBook,
     stream: LeadStream,
     *,
-    horizon: float | None = None,
     engine: str | None = None,
 ) -> Ledger:
-    """An engine's book for `policy` on `stream`, with its context: the ledger `simulate` returns."""
+    """An engine's book for `policy` on `stream`, with its context: the ledger `simulate` returns.
+
+    Its horizon is the stream's measurement window (the run's warm-up and settle time are in
+    the stream)."""
+    start, end = stream.window
     team = scenario.team_for(policy)
     return Ledger(
         book=book,
@@ -54,7 +58,7 @@ def ledger(
         policy=policy,
         seed=stream.seed,
         replication=stream.replication,
-        horizon=stream.horizon if horizon is None else float(horizon),
+        horizon=min(end, stream.horizon) - start,
         currency=scenario.currency,
         reps=team.reps,
         calendar=team.hours.calendar,
@@ -68,14 +72,14 @@ def play(
     policy: str,
     stream: LeadStream,
     *,
-    horizon: float | None = None,
     engine: str | None = None,
 ) -> LedgerBook:
     """The engine's arrays for one policy over a drawn stream: a ledger without its context.
 
+    The engine plays until the end of the stream's run (warm-up, window and settle time).
     What `simulate` wraps; a batch run, which keeps only figures, stops here.
     """
-    plan = make_plan(stream, scenario.team_for(policy), scenario.policies[policy], horizon)
+    plan = make_plan(stream, scenario.team_for(policy), scenario.policies[policy])
     return engine_named(engine)(plan)
 
 
@@ -91,7 +95,4 @@ def simulate_all(
     """Play several policies (default: all) on the same lead stream: common random numbers."""
     names = list(scenario.policies) if policies is None else policies
     stream = sample(scenario, seed, replication, horizon=horizon)
-    return {
-        name: simulate(scenario, name, horizon=horizon, engine=engine, stream=stream)
-        for name in names
-    }
+    return {name: simulate(scenario, name, engine=engine, stream=stream) for name in names}

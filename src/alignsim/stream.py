@@ -31,6 +31,7 @@ drawing a year of leads. tests/test_stream.py holds it to numpy's SeedSequence.
 
 from __future__ import annotations
 
+import math
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -66,6 +67,7 @@ class LeadStream:
     seed: int
     replication: int
     horizon: float
+    """End of the run (h): warm-up, measurement window and settle time (MODEL.md 6.3)."""
     sources: tuple[str, ...]
     created: np.ndarray
     source: np.ndarray
@@ -88,8 +90,32 @@ class LeadStream:
     u_qualify_time: np.ndarray
     u_win: np.ndarray
     u_routing: np.ndarray
+    window: tuple[float, float] = (0.0, math.inf)
+    """The measurement window [start, end) in hours: its leads are the cohort."""
     cache: dict = field(default_factory=dict, compare=False, repr=False)
     """What plans computed from these draws (durations by law), shared by the policies."""
+
+    @property
+    def cohort(self) -> np.ndarray:
+        """Each lead's phase, int8: -1 created in the warm-up, 0 in the measurement window
+        (the cohort every per-year figure counts), 1 in the settle time."""
+        cached = self.cache.get("cohort")
+        if cached is None:
+            start, end = self.window
+            cached = (self.created >= end).astype(np.int8) - (self.created < start)
+            cached.flags.writeable = False
+            self.cache["cohort"] = cached
+        return cached
+
+    @property
+    def in_window(self) -> np.ndarray:
+        """True for the cohort's leads (created in the measurement window)."""
+        cached = self.cache.get("in_window")
+        if cached is None:
+            cached = self.cohort == 0
+            cached.flags.writeable = False
+            self.cache["in_window"] = cached
+        return cached
 
     def __len__(self) -> int:
         return len(self.created)
@@ -252,8 +278,11 @@ class _Generators:
         return np.random.PCG64(_State(self._states[self._index[source], field]))
 
 
-def _intensity_factor(src: Source, calendar: BusinessCalendar, t: np.ndarray) -> np.ndarray:
-    """Relative arrival intensity at wall-clock times t >= 0 (weekly profile times campaigns)."""
+def _intensity_factor(
+    src: Source, calendar: BusinessCalendar, t: np.ndarray, offset: float = 0.0
+) -> np.ndarray:
+    """Relative arrival intensity at wall-clock times t >= 0 (weekly profile times campaigns,
+    whose starts count from `offset`, the measurement window's start)."""
     factor = np.ones_like(t)
     if src.weekly_profile is not None:
         w = np.asarray(src.weekly_profile, dtype=float)
@@ -264,7 +293,8 @@ def _intensity_factor(src: Source, calendar: BusinessCalendar, t: np.ndarray) ->
             norm[days] = w[days] * len(days) / total
             factor = norm[(t / 24.0).astype(np.intp) % 7]  # t >= 0: truncating is flooring
     for c in src.campaigns:
-        active = (t >= c.start) & (t < c.start + c.duration)
+        begin = offset + c.start
+        active = (t >= begin) & (t < begin + c.duration)
         factor = np.where(active, factor * c.multiplier, factor)
     return factor
 
@@ -295,9 +325,15 @@ def _in_business_hours(calendar: BusinessCalendar, x: np.ndarray) -> np.ndarray:
 
 
 def _arrivals(
-    src: Source, name: str, calendar: BusinessCalendar, horizon: float, rng: _Generators
+    src: Source,
+    name: str,
+    calendar: BusinessCalendar,
+    horizon: float,
+    rng: _Generators,
+    offset: float = 0.0,
 ) -> np.ndarray:
-    """Creation times of one source's leads: a Poisson process, thinned by its shape."""
+    """Creation times of one source's leads over [0, horizon): a Poisson process, thinned by
+    its shape (campaigns dated from `offset`)."""
     if src.arrivals == "always":
         length, rate = horizon, src.rate
     else:
@@ -310,7 +346,9 @@ def _arrivals(
     t = x if src.arrivals == "always" else _in_business_hours(calendar, x)
     t = t[t < horizon]
     if bound > 1.0 or src.weekly_profile is not None or src.campaigns:
-        keep = rng(name, _THINNING).random(len(t)) * bound < _intensity_factor(src, calendar, t)
+        keep = rng(name, _THINNING).random(len(t)) * bound < _intensity_factor(
+            src, calendar, t, offset
+        )
         t = t[keep]
     return t
 
@@ -342,10 +380,17 @@ def sample(
     *,
     horizon: float | None = None,
     widths: tuple[int, int, int] = (0, 0, 0),
+    warmup: float | None = None,
+    settle: float | None = None,
 ) -> LeadStream:
     """Draw the lead stream of one replication of a scenario.
 
-    seed defaults to the scenario's; horizon (hours) to the scenario's. Replication r is the
+    The run is a warm-up, the measurement window and a settle time (MODEL.md 6.3): leads
+    arrive over all three; the stream's `window` marks the cohort. horizon (hours) is the
+    window's length, default the scenario's; warmup and settle (hours) default to the
+    scenario's (`Scenario.warmup_hours`, `settle_hours`); the warm-up is rounded up to whole
+    weeks so the window starts on a Monday. Dated campaigns start counting at the window's
+    start. seed defaults to the scenario's. Replication r is the
     r-th child of the root seed: `SeedSequence(seed, spawn_key=(r, ...))`. widths: at least
     this many (attempts, routings, scorings) columns per lead, beyond what the scenario's
     policies need (`block_widths`), for policies played on the stream that are not in the
@@ -353,11 +398,16 @@ def sample(
     are drawn one by one, so a wider stream holds the same draws in its first columns.
     """
     seed = scenario.seed if seed is None else int(seed)
-    horizon = scenario.horizon if horizon is None else float(horizon)
-    if not 0 < horizon <= MAX_HORIZON_WEEKS * WEEK:
+    length = scenario.horizon if horizon is None else float(horizon)
+    if not 0 < length <= MAX_HORIZON_WEEKS * WEEK:
         raise ValueError(
-            f"horizon must be positive and at most {MAX_HORIZON_WEEKS} weeks (got {horizon} h)"
+            f"horizon must be positive and at most {MAX_HORIZON_WEEKS} weeks (got {length} h)"
         )
+    opens = scenario.warmup_hours() if warmup is None else math.ceil(warmup / WEEK) * WEEK
+    after = scenario.settle_hours() if settle is None else float(settle)
+    if opens < 0 or after < 0:
+        raise ValueError(f"warmup and settle must be at least 0 (got {opens} h and {after} h)")
+    horizon = opens + length + after
     market = scenario.market
     calendar = scenario.team.hours.calendar
     sources = list(market.sources.items())
@@ -365,7 +415,9 @@ def sample(
     attempts, routings, scorings = (max(w[i] for w in needs) for i in range(3))
 
     rng = _Generators(seed, replication, list(market.sources))
-    created_by_source = [_arrivals(src, name, calendar, horizon, rng) for name, src in sources]
+    created_by_source = [
+        _arrivals(src, name, calendar, horizon, rng, opens) for name, src in sources
+    ]
     ends = np.cumsum([len(c) for c in created_by_source])
     spans = [
         (name, src, end - len(c), end)
@@ -497,6 +549,7 @@ def sample(
         seed=seed,
         replication=replication,
         horizon=horizon,
+        window=(float(opens), float(opens + length)),
         sources=tuple(market.sources),
         source=source,
         owner=owners[source],

@@ -12,7 +12,7 @@ weeks, exactly the run's own figures for a 52-week horizon; counts of leads per 
 
 | column | meaning |
 |---|---|
-| `revenue_baseline`, `revenue_policy` | revenue won inside the horizon under each policy, per year |
+| `revenue_baseline`, `revenue_policy` | revenue the cohort (the window's leads) won under each policy, per year |
 | `revenue_lost` | baseline minus policy |
 | `leads` | leads created in the run (both policies see the same) |
 | `baseline_<stage>`, `policy_<stage>` | marketing's funnel: leads, mql, routed, sal, reached, sql, won |

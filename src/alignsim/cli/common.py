@@ -170,10 +170,11 @@ def hours_option(text: str | None, option: str) -> float | None:
 
 
 def check_size(scenario: Scenario, path: Path, hours: float | None) -> None:
-    """The scenario's cap on leads per run also holds for a longer --horizon."""
+    """The scenario's cap on leads per run also holds for a longer --horizon (the window;
+    the run adds the warm-up and settle time)."""
     if hours is None:
         return
-    expected = candidate_leads(scenario, hours)
+    expected = candidate_leads(scenario, scenario.run_hours(hours))
     if not expected <= MAX_EXPECTED_LEADS:
         raise BadInput(
             f"--horizon: {path.name} would create about {expected:,.0f} leads over it "

@@ -129,8 +129,10 @@ def _print_side_by_side(
     first = next(iter(ledgers.values()))
     cur = sc.currency
     table = Table(
-        title=f"{sc.name}: {format_duration(first.horizon)}, seed {first.seed}, "
-        f"{len(first):,} leads (the same leads for every policy)",
+        title=f"{sc.name}: a {format_duration(first.horizon)} window after "
+        f"{format_duration(first.window[0])} of warm-up, seed {first.seed}, "
+        f"{next(iter(summaries.values()))['leads']:,} leads in it (the same leads for every "
+        "policy, followed until they resolve)",
         title_justify="left",
     )
     table.add_column("")
@@ -148,7 +150,7 @@ def _print_side_by_side(
             count, step = f.loc[stage, "count"], f.loc[stage, "from_previous"]
             cells.append(f"{count:,}" if stage == "leads" else f"{count:,}  ({step:.0%})")
         row(f"  {stage}", cells)
-    row("Outcomes (all leads)", [""] * len(ledgers), "bold")
+    row("Outcomes (the window's leads)", [""] * len(ledgers), "bold")
     for outcome in OUTCOMES:
         counts = [s["outcomes"][outcome] for s in summaries.values()]
         if any(counts):

@@ -48,6 +48,7 @@ MAX_ATTEMPTS = 12
 """Cap on `sla.max_attempts`: the width of the per-attempt block of the lead stream."""
 
 MAX_HORIZON_WEEKS = 520
+WEEK_HOURS = 168.0
 MAX_EXPECTED_LEADS = 20_000_000
 """Most leads a run may create; the stream draws up to (peak intensity / mean) times more
 candidates before thinning by the weekly profile and campaigns, and those count too."""
@@ -548,7 +549,23 @@ class Scenario(StrictModel):
     name: str
     description: str = ""
     currency: str = "EUR"
-    horizon: Duration = Field(52 * 168.0, description='How long a run lasts, e.g. "52w".')
+    horizon: Duration = Field(
+        52 * 168.0,
+        description='The measurement window, e.g. "52w": the leads created in it are the '
+        "cohort every per-year figure counts.",
+    )
+    warmup: Literal["auto"] | Duration = Field(
+        "auto",
+        description='Simulated time before the window, e.g. "20w" (rounded up to whole weeks), '
+        'or "auto": whole weeks covering the longest nurture plus the 95th percentile of the '
+        "sales cycle, at least 4 weeks.",
+    )
+    settle: Literal["auto"] | Duration = Field(
+        "auto",
+        description='Simulated time after the window, e.g. "30w", or "auto": whole weeks '
+        "covering the longest a cohort lead can still need reps (nurture, the attempts and "
+        "a week) plus the 95th percentile of the sales cycle, at least 2 weeks.",
+    )
     seed: int = Field(0, ge=0, lt=2**63)
     market: Market
     team: Team
@@ -583,6 +600,10 @@ class Scenario(StrictModel):
                 f"economics.lead_cost.{unknown[0]}: not a source of the market "
                 f"({', '.join(self.market.sources)})"
             )
+        for name in ("warmup", "settle"):
+            hours = getattr(self, name)
+            if hours != "auto" and not 0 <= hours <= MAX_HORIZON_WEEKS * 168:
+                raise ValueError(f"{name} must be at least 0 and at most {MAX_HORIZON_WEEKS}w")
         expected = candidate_leads(self, self.horizon)
         if not expected <= MAX_EXPECTED_LEADS:
             raise ValueError(
@@ -591,6 +612,40 @@ class Scenario(StrictModel):
                 "profiles and campaigns"
             )
         return self
+
+    def warmup_hours(self) -> float:
+        """Hours simulated before the measurement window: whole weeks, so the window starts on
+        a Monday 00:00 (MODEL.md 6.3). "auto": the longest nurture of a policy that nurtures
+        plus the sales cycle's 95th percentile (queues fill in days, a nurture pool in its
+        `max`, a pipeline in a cycle), at least 4 weeks."""
+        if self.warmup != "auto":
+            return math.ceil(self.warmup / WEEK_HOURS) * WEEK_HOURS
+        need = self._longest_nurture() + self._cycle_p95()
+        return max(4, math.ceil(need / WEEK_HOURS)) * WEEK_HOURS
+
+    def settle_hours(self) -> float:
+        """Hours simulated after the window, for the cohort's last leads to resolve. "auto":
+        whole weeks covering the longest nurture, a full set of attempts and a week (the
+        longest a cohort lead can still need reps), plus the sales cycle's 95th percentile
+        (so its opportunities close: an opportunity still open at the end of the run is shown
+        as `open_opportunity`, not counted as won), at least 2 weeks."""
+        if self.settle != "auto":
+            return float(self.settle)
+        attempts = max(p.sla.max_attempts * p.sla.attempt_spacing for p in self.policies.values())
+        need = self._longest_nurture() + attempts + WEEK_HOURS + self._cycle_p95()
+        return max(2, math.ceil(need / WEEK_HOURS)) * WEEK_HOURS
+
+    def run_hours(self, horizon: float | None = None) -> float:
+        """Simulated hours of one run: warm-up, the window (`horizon`, default the
+        scenario's) and the settle time."""
+        window = self.horizon if horizon is None else float(horizon)
+        return self.warmup_hours() + window + self.settle_hours()
+
+    def _longest_nurture(self) -> float:
+        return max((p.nurture.max for p in self.policies.values() if p.nurtures), default=0.0)
+
+    def _cycle_p95(self) -> float:
+        return float(self.market.cycle.from_uniform(np.array([0.95]))[0])
 
     def team_for(self, policy: str) -> Team:
         """The team a policy plays with: the scenario's, with the policy's overrides."""

@@ -216,15 +216,18 @@ def _precision(scenario: Scenario, label: str) -> tuple[int, float]:
             "Weeks simulated (scaled to a year)",
             sorted({*WEEKS, _weeks(scenario), state["weeks"]}),
             key="weeks",
-            help="The scenario's own horizon is "
-            f"{format_duration(scenario.horizon)}; fewer weeks answer faster, but deals "
-            "that close later do not count.",
+            help="The measurement window. The scenario's own is "
+            f"{format_duration(scenario.horizon)}; every window is warmed up and its leads "
+            "followed until they resolve, so fewer weeks estimate the same figure a year, "
+            "faster, with a wider interval.",
         )
-    leads = expected_leads(scenario) / scenario.horizon * weeks * 168.0 * replications
+    run = scenario.run_hours(weeks * 168.0)
+    leads = expected_leads(scenario) / scenario.horizon * run * replications
     if leads > figures.MAX_LEADS_PER_ANSWER:
         _stop_with(
             [
-                f"{label}: {replications} replications of {weeks} weeks make about "
+                f"{label}: {replications} replications of {weeks} weeks (with the warm-up "
+                "and settle time) make about "
                 f"{leads:,.0f} leads; the page plays at most "
                 f"{figures.MAX_LEADS_PER_ANSWER:,} per answer to answer quickly: lower the "
                 "replications or the weeks under Precision"

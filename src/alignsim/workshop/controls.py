@@ -136,6 +136,10 @@ class Choices:
     `goals.min_value` if it has a quota, else the baseline's, else 0)."""
     others_differ: tuple[tuple[str, str, str], ...]
     """Settings without a lever that differ: (field, the policy's value, the baseline's)."""
+    run: tuple[str, str] = ("auto", "auto")
+    """The scenario's warm-up and settle time as written for `--set` (e.g. "42w"): every
+    setting is played over the scenario's own run, so the levers stay on the same leads
+    (an auto settle time would otherwise follow the attempts lever)."""
 
 
 def sla_label(target: Target | None) -> str:
@@ -246,6 +250,7 @@ def choices(doc: Mapping[str, Any], scenario: Scenario, policy: str, label: str)
         max_reps=max(12, 3 * reps),
         min_value=min_value,
         others_differ=_others_differ(doc, scenario, policy, base),
+        run=(format_duration(scenario.warmup_hours()), format_duration(scenario.settle_hours())),
     )
 
 
@@ -354,4 +359,5 @@ def overrides(doc: Mapping[str, Any], options: Choices, levers: Levers) -> tuple
         out.set("nurture.enabled", False)
     out.set("rejected", levers.rejected if levers.nurture else "discard", "discard")
     out.set("team.reps", int(levers.reps), doc["team"]["reps"])
-    return tuple(out.items)
+    warmup, settle = options.run
+    return (*out.items, f"warmup={warmup}", f"settle={settle}")

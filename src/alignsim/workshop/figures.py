@@ -133,9 +133,10 @@ def _needs(scenario: Scenario) -> tuple[int, int, int]:
 
 _BENCHES: OrderedDict[tuple[Any, ...], Bench] = OrderedDict()
 _BENCHES_LOCK = threading.Lock()
-MAX_LEADS_PER_ANSWER = 500_000
+MAX_LEADS_PER_ANSWER = 1_000_000
 """Most leads (all replications together) the page plays for one answer: 30 replications
-of 13 weeks of the default scenario are about 84,000."""
+of a 13-week window of the default scenario, with its 42-week warm-up and 44-week settle
+time, are about 640,000."""
 
 MAX_BENCHES = 2
 """Benches kept: each holds its streams and baseline runs in memory (about 3 MB per
