@@ -113,7 +113,7 @@ def policy_money(
     window), reps paid for `window_h` hours (default the window's length)."""
     eco = scenario.economics
     start, end = stream.window
-    window = float(end - start if window_h is None else window_h)
+    window = float(min(end, stream.horizon) - start if window_h is None else window_h)
     mine = stream.in_window if mask is None else np.asarray(mask, dtype=bool)
     won = mine & (book.outcome == _WON)
     value = book.revenue[won]

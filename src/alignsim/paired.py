@@ -187,7 +187,7 @@ def money(
     (default the window's length)."""
     sc = pairing.scenario
     start, end = paired.stream.window
-    window = end - start if window_h is None else window_h
+    window = min(end, paired.stream.horizon) - start if window_h is None else window_h
     sides = [
         economics.policy_money(sc, name, side.book, paired.stream, window_h=window, mask=mask)
         for name, side in ((pairing.baseline, paired.baseline), (pairing.policy, paired.policy))
