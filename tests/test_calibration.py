@@ -24,7 +24,15 @@ def funnels(default_toml):
     return out
 
 
-@pytest.mark.parametrize("policy", ["current", "aligned"])
+STEADY_ALIGNED = pytest.mark.xfail(
+    strict=True,
+    reason="issue 15 item 5: counted on the steady-state cohort, aligned's lead -> customer is "
+    "6.0% (3 replications of 52 weeks), above the 5% ceiling, as the issue measured (5.9%); "
+    "default.toml's recalibration is item 5's",
+)
+
+
+@pytest.mark.parametrize("policy", ["current", pytest.param("aligned", marks=STEADY_ALIGNED)])
 def test_mql_to_sql_and_lead_to_customer_are_in_published_ranges(funnels, policy):
     counts = funnels[policy]
     mql_to_sql = np.mean([c["sql"] / c["mql"] for c in counts])

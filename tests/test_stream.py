@@ -25,7 +25,8 @@ def sampled(tiny_scenario):
         sc = tiny_scenario(
             **{"market.sources.web.rate": "100/week", "horizon": f"{weeks}w", **changes}
         )
-        return sc, alignsim.sample(sc, seed=3)
+        # No warm-up or settle time: the stream is the window (campaigns date from its start).
+        return sc, alignsim.sample(sc, seed=3, warmup=0.0, settle=0.0)
 
     return make
 
@@ -203,6 +204,6 @@ def test_the_stream_is_sorted_and_its_fields_are_contiguous_arrays(default_toml)
 
 def test_a_stream_may_have_no_leads(default_toml):
     sc = alignsim.load(default_toml)
-    st = alignsim.sample(sc, 1, 0, horizon=1e-9)
+    st = alignsim.sample(sc, 1, 0, horizon=1e-9, warmup=0.0, settle=0.0)
     assert len(st) == 0
     assert st.eps_m.shape == (0, 17) and st.u_reach.shape == (0, 12)

@@ -47,7 +47,7 @@ def _ledgers(result: Ledger | Mapping[str, Ledger] | Comparison) -> dict[str, Le
 
 def _sals(ledger: Ledger) -> pd.DataFrame:
     f = ledger.frame
-    return f[(f["owner"] == "marketing") & f["accepted"].notna()]
+    return f[(f["cohort"] == 0) & (f["owner"] == "marketing") & f["accepted"].notna()]
 
 
 def sla_targets(ledger: Ledger) -> tuple[str | None, dict[str, float]]:
