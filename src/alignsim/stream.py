@@ -35,7 +35,7 @@ import math
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -385,7 +385,7 @@ def sample(
 ) -> LeadStream:
     """Draw the lead stream of one replication of a scenario.
 
-    The run is a warm-up, the measurement window and a settle time (MODEL.md 6.3): leads
+    The run is a warm-up, the measurement window and a settle time (docs/model.md): leads
     arrive over all three; the stream's `window` marks the cohort. horizon (hours) is the
     window's length, default the scenario's; warmup and settle (hours) default to the
     scenario's (`Scenario.warmup_hours`, `settle_hours`); the warm-up is rounded up to whole
@@ -409,142 +409,19 @@ def sample(
         raise ValueError(f"warmup and settle must be at least 0 (got {opens} h and {after} h)")
     horizon = opens + length + after
     market = scenario.market
-    calendar = scenario.team.hours.calendar
     sources = list(market.sources.items())
     needs = [block_widths(p) for p in scenario.policies.values()] + [widths]
     attempts, routings, scorings = (max(w[i] for w in needs) for i in range(3))
-
     rng = _Generators(seed, replication, list(market.sources))
-    created_by_source = [
-        _arrivals(src, name, calendar, horizon, rng, opens) for name, src in sources
-    ]
-    ends = np.cumsum([len(c) for c in created_by_source])
-    spans = [
-        (name, src, end - len(c), end)
-        for (name, src), c, end in zip(sources, created_by_source, ends, strict=True)
-    ]
-    # Every field is drawn source by source, each source's leads in one run ("source order"),
-    # then put in the stream's order (created, then source) once: a stable sort keeps equal
-    # times in source order.
-    created = np.concatenate(created_by_source)
-    order = np.argsort(created, kind="stable")
-    n = len(order)
-    # The float fields share one allocation (columns: 0 for a vector). The allocator keeps
-    # so large a block for the next stream rather than hand it back to the system and fault
-    # it in again page by page: about 1,000 page faults, 2.5 ms of a 52-week stream here.
-    widths = {
-        "created": 0, "fit": 0, "value": 0, "patience": 0, "warming": 2, "repatience": 2,
-        "reach": 3, "qualify": 3, "win": 3, "cycle": 0, "eps_m": scorings, "eps_s": routings,
-        "u_reach": attempts, "u_attempt_time": attempts, "u_qualify": routings,
-        "u_qualify_time": routings, "u_win": 0, "u_routing": routings,
-    }  # fmt: skip
-    buffer = np.empty(n * sum(max(w, 1) for w in widths.values()))
-    out: dict[str, np.ndarray] = {}
-    offset = 0
-    for key, width in widths.items():
-        size = n * max(width, 1)
-        out[key] = buffer[offset : offset + size].reshape((n, width) if width else n)
-        offset += size
-
-    def in_stream_order(drawn: np.ndarray, key: str) -> np.ndarray:
-        """Rows of source order put in stream order, into the field's place in the buffer."""
-        # The indices are all valid; under the default mode="raise" numpy would gather into
-        # a temporary first and then copy it to `out`.
-        return drawn.take(order, axis=0, out=out[key], mode="clip")
-
-    def uniforms(field: int) -> np.ndarray:
-        """The field's uniforms, one per lead, in source order."""
-        drawn = np.empty(n)
-        for name, _, start, end in spans:
-            rng(name, field).random(out=drawn[start:end])
-        return drawn
-
-    rank = np.empty(n, dtype=np.int64)  # the stream row of each lead in source order
-    rank[order] = np.arange(n)
-
-    def block(key: str, field: int, normal: bool = False) -> np.ndarray:
-        """The field's block in stream order, drawn column by column: each source's
-        `random((width, m))` or `standard_normal((width, m))` made from its generator's words
-        and written to its leads' rows in one compiled pass."""
-        from alignsim.compiled import normal_rows, uniform_rows
-
-        width = out[key].shape[1]
-        for name, _, start, end in spans:
-            bits = rng.bits(name, field)
-            count = width * (end - start)
-            rows = rank[start:end]
-            if not normal:  # one word a uniform
-                uniform_rows(bits.random_raw(count), rows, out[key])
-                continue
-            raw = bits.random_raw(count + count // 16 + 64)  # about 1.022 words a normal
-            while normal_rows(raw, rows, out[key]) < 0:
-                raw = np.concatenate([raw, bits.random_raw(count // 16 + 64)])
-        return out[key]
-
-    def columns(field: int, width: int) -> np.ndarray:
-        """The field's uniforms as (width, n) columns in stream order, drawn column by column."""
-        drawn = np.empty((width, n))
-        for name, _, start, end in spans:
-            drawn[:, start:end] = rng(name, field).random((width, end - start))
-        return drawn.take(order, axis=1)
-
-    def per_source(key: str, field: int, law: Callable[[Source], _Law]) -> np.ndarray:
-        """The field in stream order, each source mapping its uniforms with its own law."""
-        drawn = uniforms(field)
-        for _, src, start, end in spans:
-            drawn[start:end] = law(src).from_uniform(drawn[start:end])
-        return in_stream_order(drawn, key)
-
-    temperature = np.zeros(n, dtype=np.int8)  # cold, warm, hot: the shares' edges passed
-    u = uniforms(_TEMPERATURE)
-    for _, src, start, end in spans:
-        for edge in np.cumsum(src.temperature.shares)[:-1]:
-            temperature[start:end] += u[start:end] >= edge
-    temperature = temperature[order]
-    source = np.repeat(np.arange(len(sources), dtype=np.int16), np.diff(ends, prepend=0))[order]
-    owners = np.array([OWNERS.index(src.owner) for _, src in sources], dtype=np.int8)
-    in_stream_order(created, "created")
-    fit = np.clip(per_source("fit", _FIT, lambda src: src.fit), 0.0, 1.0, out=out["fit"])
-    per_source("value", _VALUE, lambda src: src.value)
-
-    # The market's laws map each uniform on its own, so each law is applied once, to every
-    # uniform it takes: a buyer's patience at arrival and the fresh patience (repatience) of
-    # each warming step, and the warming times. A field a buyer never needs stays inf.
-    u_patience = uniforms(_PATIENCE)[order]
-    u_warming, u_repatience = columns(_WARMING, 2), columns(_REPATIENCE, 2)
-    cold, warm, hot = (np.flatnonzero(temperature == k) for k in range(len(TEMPERATURES)))
-    patience, warming, repatience = out["patience"], out["warming"], out["repatience"]
-    warming.fill(np.inf)
-    repatience.fill(np.inf)
-    _apply(market.patience.cold, [(patience, cold, u_patience)])
-    _apply(
-        market.patience.warm,
-        [(patience, warm, u_patience), (repatience[:, 0], cold, u_repatience[0])],
-    )
-    _apply(
-        market.patience.hot,
-        [
-            (patience, hot, u_patience),
-            (repatience[:, 0], warm, u_repatience[0]),
-            (repatience[:, 1], cold, u_repatience[1]),
-        ],
-    )
-    _apply(market.warming.cold_to_warm, [(warming[:, 0], cold, u_warming[0])])
-    _apply(
-        market.warming.warm_to_hot,
-        [(warming[:, 0], warm, u_warming[0]), (warming[:, 1], cold, u_warming[1])],
-    )
+    calendar = scenario.team.hours.calendar
+    created = [_arrivals(src, name, calendar, horizon, rng, opens) for name, src in sources]
+    draw = _Draw(rng, sources, created, attempts, routings, scorings)
+    temperature, source = draw.buyers()
+    fit = draw.market_fields(market, temperature)
     for key in ("reach", "qualify", "win"):
-        np.clip(getattr(market, key).by_temperature(fit), 0.0, 1.0, out=out[key])
-    out["cycle"][:] = market.cycle.from_uniform(uniforms(_CYCLE)[order])
-    in_stream_order(uniforms(_U_WIN), "u_win")
-    block("eps_m", _EPS_M, normal=True)
-    block("eps_s", _EPS_S, normal=True)
-    block("u_reach", _U_REACH)
-    block("u_attempt_time", _U_ATTEMPT_TIME)
-    block("u_qualify", _U_QUALIFY)
-    block("u_qualify_time", _U_QUALIFY_TIME)
-    block("u_routing", _U_ROUTING)
+        np.clip(getattr(market, key).by_temperature(fit), 0.0, 1.0, out=draw.out[key])
+    draw.blocks(market)
+    owners = np.array([OWNERS.index(src.owner) for _, src in sources], dtype=np.int8)
     return LeadStream(
         seed=seed,
         replication=replication,
@@ -554,8 +431,162 @@ def sample(
         source=source,
         owner=owners[source],
         temperature=temperature,
-        **out,
+        **draw.out,
     )
+
+
+class _Draw:
+    """The fields of one stream, drawn source by source and put in stream order.
+
+    Every field is drawn source by source, each source's leads in one run ("source order"),
+    then put in the stream's order (created, then source) once: a stable sort keeps equal
+    times in source order. The float fields share one allocation (columns: 0 for a vector).
+    The allocator keeps so large a block for the next stream rather than hand it back to the
+    system and fault it in again page by page: about 1,000 page faults, 2.5 ms of a 52-week
+    stream here.
+    """
+
+    def __init__(
+        self,
+        rng: _Generators,
+        sources: list[tuple[str, Source]],
+        created_by_source: list[np.ndarray],
+        attempts: int,
+        routings: int,
+        scorings: int,
+    ) -> None:
+        self.rng, self.sources = rng, sources
+        self.ends = np.cumsum([len(c) for c in created_by_source])
+        self.spans = [
+            (name, src, end - len(c), end)
+            for (name, src), c, end in zip(sources, created_by_source, self.ends, strict=True)
+        ]
+        self.created = np.concatenate(created_by_source)
+        self.order = np.argsort(self.created, kind="stable")
+        n = self.n = len(self.order)
+        widths = {
+            "created": 0, "fit": 0, "value": 0, "patience": 0, "warming": 2, "repatience": 2,
+            "reach": 3, "qualify": 3, "win": 3, "cycle": 0, "eps_m": scorings, "eps_s": routings,
+            "u_reach": attempts, "u_attempt_time": attempts, "u_qualify": routings,
+            "u_qualify_time": routings, "u_win": 0, "u_routing": routings,
+        }  # fmt: skip
+        buffer = np.empty(n * sum(max(w, 1) for w in widths.values()))
+        self.out: dict[str, np.ndarray] = {}
+        offset = 0
+        for key, width in widths.items():
+            size = n * max(width, 1)
+            self.out[key] = buffer[offset : offset + size].reshape((n, width) if width else n)
+            offset += size
+        self.rank = np.empty(n, dtype=np.int64)  # the stream row of each lead in source order
+        self.rank[self.order] = np.arange(n)
+
+    def in_stream_order(self, drawn: np.ndarray, key: str) -> np.ndarray:
+        """Rows of source order put in stream order, into the field's place in the buffer."""
+        # The indices are all valid; under the default mode="raise" numpy would gather into
+        # a temporary first and then copy it to `out`.
+        return drawn.take(self.order, axis=0, out=self.out[key], mode="clip")
+
+    def uniforms(self, field: int) -> np.ndarray:
+        """The field's uniforms, one per lead, in source order."""
+        drawn = np.empty(self.n)
+        for name, _, start, end in self.spans:
+            self.rng(name, field).random(out=drawn[start:end])
+        return drawn
+
+    def block(self, key: str, field: int, normal: bool = False) -> np.ndarray:
+        """The field's block in stream order, drawn column by column: each source's
+        `random((width, m))` or `standard_normal((width, m))` made from its generator's words
+        and written to its leads' rows in one compiled pass."""
+        from alignsim.compiled import normal_rows, uniform_rows
+
+        out = self.out[key]
+        width = out.shape[1]
+        for name, _, start, end in self.spans:
+            bits = self.rng.bits(name, field)
+            count = width * (end - start)
+            rows = self.rank[start:end]
+            if not normal:  # one word a uniform
+                uniform_rows(bits.random_raw(count), rows, out)
+                continue
+            raw = bits.random_raw(count + count // 16 + 64)  # about 1.022 words a normal
+            while normal_rows(raw, rows, out) < 0:
+                raw = np.concatenate([raw, bits.random_raw(count // 16 + 64)])
+        return out
+
+    def columns(self, field: int, width: int) -> np.ndarray:
+        """The field's uniforms as (width, n) columns in stream order, drawn column by column."""
+        drawn = np.empty((width, self.n))
+        for name, _, start, end in self.spans:
+            drawn[:, start:end] = self.rng(name, field).random((width, end - start))
+        return drawn.take(self.order, axis=1)
+
+    def per_source(self, key: str, field: int, law: Callable[[Source], _Law]) -> np.ndarray:
+        """The field in stream order, each source mapping its uniforms with its own law."""
+        drawn = self.uniforms(field)
+        for _, src, start, end in self.spans:
+            drawn[start:end] = law(src).from_uniform(drawn[start:end])
+        return self.in_stream_order(drawn, key)
+
+    def buyers(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each lead's temperature (cold, warm, hot: the shares' edges passed) and source, in
+        stream order; also puts the creation times in place."""
+        temperature = np.zeros(self.n, dtype=np.int8)
+        u = self.uniforms(_TEMPERATURE)
+        for _, src, start, end in self.spans:
+            for edge in np.cumsum(src.temperature.shares)[:-1]:
+                temperature[start:end] += u[start:end] >= edge
+        counts = np.diff(self.ends, prepend=0)
+        source = np.repeat(np.arange(len(self.sources), dtype=np.int16), counts)
+        self.in_stream_order(self.created, "created")
+        return temperature[self.order], source[self.order]
+
+    def market_fields(self, market: Any, temperature: np.ndarray) -> np.ndarray:
+        """Fit, value, patience, warming and repatience, the cycle and the win uniform, in
+        stream order; returns the fit.
+
+        The market's laws map each uniform on its own, so each law is applied once, to every
+        uniform it takes: a buyer's patience at arrival and the fresh patience (repatience) of
+        each warming step, and the warming times. A field a buyer never needs stays inf."""
+        out = self.out
+        fit = np.clip(self.per_source("fit", _FIT, lambda src: src.fit), 0.0, 1.0, out=out["fit"])
+        self.per_source("value", _VALUE, lambda src: src.value)
+        u_patience = self.uniforms(_PATIENCE)[self.order]
+        u_warming, u_repatience = self.columns(_WARMING, 2), self.columns(_REPATIENCE, 2)
+        cold, warm, hot = (np.flatnonzero(temperature == k) for k in range(len(TEMPERATURES)))
+        patience, warming, repatience = out["patience"], out["warming"], out["repatience"]
+        warming.fill(np.inf)
+        repatience.fill(np.inf)
+        _apply(market.patience.cold, [(patience, cold, u_patience)])
+        _apply(
+            market.patience.warm,
+            [(patience, warm, u_patience), (repatience[:, 0], cold, u_repatience[0])],
+        )
+        _apply(
+            market.patience.hot,
+            [
+                (patience, hot, u_patience),
+                (repatience[:, 0], warm, u_repatience[0]),
+                (repatience[:, 1], cold, u_repatience[1]),
+            ],
+        )
+        _apply(market.warming.cold_to_warm, [(warming[:, 0], cold, u_warming[0])])
+        _apply(
+            market.warming.warm_to_hot,
+            [(warming[:, 0], warm, u_warming[0]), (warming[:, 1], cold, u_warming[1])],
+        )
+        return fit
+
+    def blocks(self, market: Any) -> None:
+        """The cycle, the win uniform and the per-scoring, per-routing, per-attempt blocks."""
+        self.out["cycle"][:] = market.cycle.from_uniform(self.uniforms(_CYCLE)[self.order])
+        self.in_stream_order(self.uniforms(_U_WIN), "u_win")
+        self.block("eps_m", _EPS_M, normal=True)
+        self.block("eps_s", _EPS_S, normal=True)
+        self.block("u_reach", _U_REACH)
+        self.block("u_attempt_time", _U_ATTEMPT_TIME)
+        self.block("u_qualify", _U_QUALIFY)
+        self.block("u_qualify_time", _U_QUALIFY_TIME)
+        self.block("u_routing", _U_ROUTING)
 
 
 def retention_draws(stream: LeadStream, years: int) -> np.ndarray:
