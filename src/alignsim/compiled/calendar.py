@@ -244,9 +244,8 @@ def add_business_hours_each(
     length: float,
     per_week: float,
 ) -> np.ndarray:
-    """`add_business_hours` of each pair (t[i], hours[i]): the same values as
-    `BusinessCalendar.add_business_hours_array(t, hours)` in one pass instead of numpy's twenty
-    (a plan's SLA deadlines, one per lead)."""
+    """`add_business_hours` of each pair (t[i], hours[i]) (a stream's business-hours arrivals,
+    `BusinessCalendar.add_business_hours_array`)."""
     out = np.empty(len(t))
     for i in range(len(t)):
         out[i] = add_business_hours(t[i], hours[i], starts, ends, cum, length, per_week)
