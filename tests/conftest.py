@@ -1,6 +1,7 @@
 """Shared fixtures of the test suite: the repository's scenario files, the tiny hand-built
 scenario and lead stream of the exact-trace tests, the tiny uncertain scenario of the batch
-tests, and the command line run in this process.
+tests, and the command line run in this process; and the hypothesis profile (derandomized
+when the environment variable CI is set).
 
 Scenario files are found from the repository root, computed from this file's own path, so
 the suite finds them from any working directory; finding none is a failure (an assertion at
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,11 +24,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import settings
 
 import alignsim
 from alignsim.engines import engine as engine_named
 from alignsim.engines import make_plan
 from alignsim.stream import LeadStream
+
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "default")
+"""Hypothesis in CI (the env var CI set): the same examples on every run, and a failure prints
+the blob that replays it; local runs keep exploring new examples."""
 
 ROOT = Path(__file__).resolve().parents[1]
 """The repository root: the folder above tests/."""

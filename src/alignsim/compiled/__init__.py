@@ -1,8 +1,8 @@
 """Compiled loops (numba) for the steps numpy would take many passes over, or would compute
 with other bits on another processor.
 
-- `calendar`: business-hours arithmetic (`alignsim.calendar` restated for numba), for the
-  stream's arrivals, the plans' SLA deadlines and the fast engine;
+- `calendar`: business-hours arithmetic, written once (`alignsim.calendar`'s methods call
+  it), for the calendar, the stream's arrivals, the plans' SLA deadlines and the fast engine;
 - `laws`: the distributions' maps from chances to draws, with the one logarithm, exponential
   and power every machine computes alike (why: its docstring);
 - `ziggurat` (with `ziggurat_tables`) and `rows`: numpy's standard normals and uniforms

@@ -1,18 +1,21 @@
-"""Business-hours arithmetic compiled: `alignsim.calendar` as numba functions, for the
-stream's arrivals, the plans' SLA deadlines and the fast engine.
+"""Business-hours arithmetic, compiled: the one implementation behind `BusinessCalendar`'s
+methods, the stream's arrivals, the plans' SLA deadlines and the fast engine.
 
-Each function repeats, operation for operation, the `BusinessCalendar` method it is named
-after, so that both engines compute bit-identical instants (a batch export, a rep's next
-start, an SLA deadline). They read a calendar as plain arrays (`CalendarArrays`), because
-numba cannot take the frozen dataclass. Times are float hours from Monday 00:00 of week 1.
+Times are float hours from Monday 00:00 of week 1; a calendar is read as plain arrays
+(`CalendarArrays`), because numba cannot take the frozen dataclass. `alignsim.calendar` parses
+calendars and calls these functions from its methods (importing this module inside them, so that
+loading a scenario loads no numba); both engines therefore compute bit-identical instants (a
+batch export, a rep's next start, an SLA deadline).
 
-Hand-written because the arithmetic itself is hand-written in `alignsim.calendar` (no library
-does business hours on a bare float-hours axis); this module only restates it in a form numba
-compiles. tests/test_engine_equality.py checks each function against the calendar, bit for
-bit. They allocate nothing, so they are compiled with `_nrt=False` (see
-`alignsim.engines.fast`). The fast engine compiles these functions into its own cache entry,
-and numba does not notice edits made here alone: after changing this file, touch
-engines/fast.py.
+Method: let F(t) be the open hours in [0, t) (extended to negative t so that F(0) = 0). With
+w = floor(t / 168) and r = t - 168 w, F(t) = w * per_week + (open hours of one week before
+offset r), the latter read from the per-week table of open periods. Business hours between a and
+b are F(b) - F(a); adding h business hours to t is the earliest s with F(s) = F(t) + h. Exact at
+whole, half and quarter hours.
+
+Hand-written because no well-kept library does business-hours arithmetic on a bare float-hours
+axis (pandas' ``BusinessHour`` and numpy's ``busday`` functions need calendar dates). The scalar
+functions allocate nothing, so they are compiled with `_nrt=False` (see `alignsim.engines.fast`).
 """
 
 from __future__ import annotations
@@ -103,16 +106,21 @@ def open_through(t: float, starts: np.ndarray, ends: np.ndarray) -> float:
 
 @njit(cache=True, _nrt=False)
 def next_open(t: float, starts: np.ndarray, ends: np.ndarray) -> float:
-    """t if open at t, else the next opening instant (h): `BusinessCalendar.next_open`."""
+    """t if open at t, else the next opening instant (h): the first instant at which `is_open`
+    holds (168 w + start, rounded, may fall an ulp short of the opening; then the next float)."""
     if not math.isfinite(t):
         return t
     w, r = split_week(t)
+    opening = (w + 1) * WEEK + starts[0]
     for i in range(len(starts)):
         if starts[i] <= r < ends[i]:
             return t
         if r < starts[i]:
-            return w * WEEK + starts[i]
-    return (w + 1) * WEEK + starts[0]
+            opening = w * WEEK + starts[i]
+            break
+    while not is_open(opening, starts, ends):
+        opening = np.nextafter(opening, math.inf)
+    return opening
 
 
 @njit(cache=True, _nrt=False)
@@ -136,23 +144,13 @@ def next_clock_time(t: float, clocks: np.ndarray, days: np.ndarray) -> float:
 
 
 @njit(cache=True, _nrt=False)
-def add_business_hours(
-    t: float,
-    hours: float,
-    starts: np.ndarray,
-    ends: np.ndarray,
-    cum: np.ndarray,
-    length: float,
-    per_week: float,
-) -> float:
-    """The instant `hours` business hours after t, for hours >= 0: one element of
-    `BusinessCalendar.add_business_hours_array` (the form the SLA deadlines are computed in)."""
-    if math.isnan(t) or math.isnan(hours):
-        return math.nan
-    if math.isinf(t) or math.isinf(hours):
-        return math.inf
+def week_position(
+    t: float, starts: np.ndarray, cum: np.ndarray, length: float
+) -> tuple[float, int, float]:
+    """For finite t (h): its week w (a whole number), the index i of the last open period of
+    the week starting at or before t (-1 before the first) and the open hours of week w
+    before t."""
     n = len(starts)
-    # _week_position(t)
     w = np.floor(t / WEEK)
     r = t - w * WEEK
     low = 1.0 if r < 0.0 else 0.0
@@ -164,14 +162,50 @@ def add_business_hours(
         i += 1
     k = max(i, 0)
     done = cum[k] + min(r - starts[k], length) if i >= 0 else 0.0
-    # _next_open_array(t, w, i)
-    r = t - w * WEEK
-    if i >= 0 and r < ends[k]:
-        first_open = t
-    elif i + 1 < n:
-        first_open = w * WEEK + starts[min(i + 1, n - 1)]
-    else:
-        first_open = (w + 1) * WEEK + starts[0]
+    return w, i, done
+
+
+@njit(cache=True, _nrt=False)
+def business_hours_between(
+    a: float, b: float, starts: np.ndarray, cum: np.ndarray, length: float, per_week: float
+) -> float:
+    """Open hours within [a, b) (h): 0 if b <= a, inf if b is inf, NaN if either is NaN."""
+    if math.isnan(a) or math.isnan(b):
+        return math.nan
+    if b <= a:
+        return 0.0
+    if math.isinf(a) or math.isinf(b):
+        return math.inf
+    wa, _, da = week_position(a, starts, cum, length)
+    wb, _, db = week_position(b, starts, cum, length)
+    return (wb - wa) * per_week + (db - da)
+
+
+@njit(cache=True, _nrt=False)
+def add_business_hours(
+    t: float,
+    hours: float,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    cum: np.ndarray,
+    length: float,
+    per_week: float,
+) -> float:
+    """The instant `hours` business hours after t (h), for hours >= 0: the earliest s >= t with
+    business_hours_between(t, s) == hours, so Fri 16:30 + 0.5 is Fri 17:00 and Fri 16:30 + 1
+    is Mon 09:30; hours == 0 gives next_open(t). NaN in -> NaN; inf t or hours -> inf.
+
+    The open hours from the start of t's week, done + hours, are written as whole weeks plus
+    q in (0, per_week]; q picks the period. When rounding puts q a hair past a period's end,
+    s lands on the next opening although the open hours up to the previous closing already
+    reach done + hours; then that closing is the answer (the earliest instant)."""
+    if math.isnan(t) or math.isnan(hours):
+        return math.nan
+    if math.isinf(t) or math.isinf(hours):
+        return math.inf
+    n = len(starts)
+    w, _, done = week_position(t, starts, cum, length)
+    first_open = next_open(t, starts, ends)
     if hours == 0.0:
         return first_open
     total = done + hours
@@ -186,7 +220,18 @@ def add_business_hours(
         j += 1
     j = min(max(j, 0), n - 1)
     s = (w + weeks) * WEEK + starts[j] + (q - cum[j])
-    return max(s, first_open)
+    s = max(s, first_open)
+    # The closing before the period s lies in, and the open hours from the start of week w
+    # to it: when they already reach total, s went a hair past it by rounding.
+    if j > 0:
+        closing = (w + weeks) * WEEK + ends[j - 1]
+        reached = weeks * per_week + cum[j - 1] + length
+    else:
+        closing = (w + weeks - 1.0) * WEEK + ends[n - 1]
+        reached = (weeks - 1.0) * per_week + cum[n - 1] + length
+    if t < closing < s and reached >= total:
+        return closing
+    return s
 
 
 @njit(cache=True)
@@ -199,10 +244,26 @@ def add_business_hours_each(
     length: float,
     per_week: float,
 ) -> np.ndarray:
-    """`add_business_hours` of each pair (t[i], hours[i]): the same values as
-    `BusinessCalendar.add_business_hours_array(t, hours)` in one pass instead of numpy's twenty
-    (a plan's SLA deadlines, one per lead)."""
+    """`add_business_hours` of each pair (t[i], hours[i]) (a stream's business-hours arrivals,
+    `BusinessCalendar.add_business_hours_array`)."""
     out = np.empty(len(t))
     for i in range(len(t)):
         out[i] = add_business_hours(t[i], hours[i], starts, ends, cum, length, per_week)
+    return out
+
+
+@njit(cache=True)
+def business_hours_between_each(
+    a: np.ndarray,
+    b: np.ndarray,
+    starts: np.ndarray,
+    cum: np.ndarray,
+    length: float,
+    per_week: float,
+) -> np.ndarray:
+    """`business_hours_between` of each pair (a[i], b[i]), in hours (speed-to-lead in
+    business hours, one per lead)."""
+    out = np.empty(len(a))
+    for i in range(len(a)):
+        out[i] = business_hours_between(a[i], b[i], starts, cum, length, per_week)
     return out
