@@ -11,7 +11,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from alignsim.calendar import DAY_NAMES, WEEK, BusinessCalendar, parse_clock, parse_days
+from alignsim.calendar import DAY_NAMES, BusinessCalendar, parse_clock, parse_days
+from alignsim.units import WEEK
 
 MON, TUE, FRI, SAT, SUN = 0.0, 24.0, 96.0, 120.0, 144.0
 """Midnight starting each weekday of week 1, in hours."""

@@ -21,10 +21,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import alignsim
-from alignsim.calendar import WEEK, BusinessCalendar
+from alignsim.calendar import BusinessCalendar
 from alignsim.compiled.calendar import calendar_arrays, open_through
 from alignsim.engines import Plan, engine, make_plan
 from alignsim.stream import LeadStream, block_widths
+from alignsim.units import WEEK
 
 SEEDS = range(5)
 LEADS_PER_RUN = 1500

@@ -22,11 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-WEEK = 168.0
-"""Hours in a week."""
-
-DAY = 24.0
-"""Hours in a day."""
+from alignsim.units import DAY
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 """Weekday names by index: 0 = Monday .. 6 = Sunday."""

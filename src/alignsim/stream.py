@@ -41,8 +41,9 @@ import numpy as np
 import pandas as pd
 from numpy.random.bit_generator import ISeedSequence
 
-from alignsim.calendar import WEEK, BusinessCalendar
+from alignsim.calendar import BusinessCalendar
 from alignsim.scenario import MAX_HORIZON_WEEKS, OWNERS, TEMPERATURES, Policy, Scenario, Source
+from alignsim.units import WEEK
 
 # Field keys of the per-source seed sequences. Never renumber: that would change every stream.
 _ARRIVALS, _THINNING, _FIT, _TEMPERATURE, _VALUE, _PATIENCE = 0, 1, 2, 3, 4, 5

@@ -9,6 +9,12 @@ from __future__ import annotations
 import math
 import re
 
+WEEK = 168.0
+"""Hours in a week."""
+
+DAY = 24.0
+"""Hours in a day."""
+
 HOURS_PER = {
     "s": 1 / 3600,
     "sec": 1 / 3600,

@@ -21,12 +21,15 @@ functions allocate nothing, so they are compiled with `_nrt=False` (see `alignsi
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numba import njit
 
-from alignsim.calendar import DAY, WEEK, BusinessCalendar
+from alignsim.units import DAY, WEEK
+
+if TYPE_CHECKING:
+    from alignsim.calendar import BusinessCalendar
 
 LAST_BEFORE_WEEK = math.nextafter(WEEK, 0.0)
 """The largest offset into a week (h) that is still inside it."""

@@ -22,11 +22,11 @@ from enum import IntEnum
 import numpy as np
 from numba import njit
 
-from alignsim.calendar import WEEK
 from alignsim.compiled.calendar import add_business_hours
 from alignsim.engines import compile_cache  # noqa: F401  (keys the cache before compiling)
 from alignsim.ledger import Outcome
 from alignsim.scenario import DISCIPLINES, TEMPERATURES
+from alignsim.units import WEEK
 
 HOT = TEMPERATURES.index("hot")
 """Temperature code of a hot buyer: the last of the warmings, and ready to buy."""

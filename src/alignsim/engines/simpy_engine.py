@@ -23,12 +23,12 @@ import numpy as np
 import simpy
 from simpy.events import Event
 
-from alignsim.calendar import WEEK
 from alignsim.compiled.calendar import calendar_arrays
 from alignsim.engines import rules
 from alignsim.engines.plan import Plan
 from alignsim.ledger import OUTCOMES, LedgerBook
 from alignsim.scenario import OWNERS, Policy
+from alignsim.units import WEEK
 
 LOW = 2
 """SimPy priority of the dispatch: after URGENT (0) and NORMAL (1) events of the same instant."""

@@ -11,12 +11,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from alignsim.calendar import WEEK
 from alignsim.compiled.calendar import calendar_arrays
 from alignsim.engines.plan import Plan
 from alignsim.engines.rules import feedback_learns, nurture_speed, weekly_mql_target
 from alignsim.ledger import LedgerBook
 from alignsim.scenario import OWNERS
+from alignsim.units import WEEK
 
 
 class Leads(NamedTuple):

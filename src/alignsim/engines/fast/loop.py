@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from alignsim.calendar import WEEK
 from alignsim.engines.fast.events import after_step, next_event, resume_at
 from alignsim.engines.fast.floor import ask_dispatch, floor_open, take, withdraw
 from alignsim.engines.fast.inputs import Book, Leads, Params
@@ -25,6 +24,7 @@ from alignsim.engines.fast.state import (
 )
 from alignsim.engines.fast.steps import attempt, process
 from alignsim.ledger import Outcome
+from alignsim.units import WEEK
 
 
 @njit(cache=True, _nrt=False, inline="always")

@@ -11,12 +11,12 @@ import math
 
 from numba import njit
 
-from alignsim.calendar import WEEK
 from alignsim.engines import rules
 from alignsim.engines.fast.inputs import Book, Leads, Params
 from alignsim.engines.fast.marketing import calls_it_mql, in_force
 from alignsim.engines.fast.state import DONE, GO, TO_SALES, TOUCH, TOUCH_WAIT, State
 from alignsim.ledger import Outcome
+from alignsim.units import WEEK
 
 MARGIN = 1e-9
 """A nurture touch that falls short of the most lenient threshold by less is woken for, not

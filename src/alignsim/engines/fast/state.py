@@ -13,8 +13,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from alignsim.calendar import WEEK
 from alignsim.engines.fast.inputs import Leads, Params
+from alignsim.units import WEEK
 
 # Where a lead's process continues when its next event comes (pc[lead]).
 LIFE = 0  # LeadFlow.life: the lead is created now
