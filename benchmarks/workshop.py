@@ -11,7 +11,8 @@ from the page's cache in milliseconds). The first answer, which draws the lead s
 plays the baseline, is timed apart.
 
 Default mode times what the page computes for a change: `alignsim.workshop.figures.answer`
-(the paired comparison, the headline and the sentence) and the two charts' specifications.
+(the paired comparison with its split by lever on the first 10 replications, the headline
+and the sentence) and the three charts' specifications.
 `--apptest` times the whole script rerun (`AppTest.run`) after setting one widget, which adds
 Streamlit's own work; neither includes the browser drawing the charts.
 """
@@ -115,6 +116,7 @@ def time_functions(args: argparse.Namespace) -> dict[str, Any]:
             horizon=hours,
             engine=args.engine,
         )
+        charts.lever_chart(got.result).to_dict()
         charts.funnel_chart(got.result).to_dict()
         charts.causes_chart(got.result).to_dict()
         return time.perf_counter() - began
