@@ -15,11 +15,13 @@ import logging
 import os
 import shlex
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
+from alignsim.comparison import Comparison
 from alignsim.engines import DEFAULT_ENGINE
 from alignsim.scenario import MAX_ATTEMPTS, Scenario, ScenarioError, expected_leads, validate
 from alignsim.units import format_duration
@@ -110,6 +112,23 @@ def _description(path: Path) -> str:
     except ScenarioError:
         text = ""
     return f"{text} ({path.name})" if text else path.name
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def _split(
+    key: str,
+    label: str,
+    policy: str,
+    sets: tuple[str, ...],
+    replications: int,
+    horizon: float,
+    engine: str | None,
+    _doc: dict[str, Any],
+) -> Comparison:
+    """The split by lever for one lever setting, keyed like `_answer`."""
+    return figures.split(
+        _doc, label, policy, sets, replications=replications, horizon=horizon, engine=engine
+    )
 
 
 def _source() -> sources.Source:
@@ -426,15 +445,17 @@ def _report_unchanged(
     state["last_answer"] = (ident, levers, revenue)
 
 
-def _charts(answer: figures.Answer) -> None:
+def _charts(answer: figures.Answer, split: Callable[[], Comparison]) -> None:
+    """The loss by lever (played after the headline shows), the funnel and the causes."""
     result = answer.result
-    if result.lever_replications:
-        st.altair_chart(charts.lever_chart(result), width="stretch", theme=None, key="levers")
-        st.caption(
-            f"The loss split by misalignment (exact Shapley values) on the first "
-            f"{result.lever_replications} of {result.replications} repeats; a blue bar wins "
-            "revenue back."
-        )
+    with st.spinner("Splitting the loss by misalignment..."):
+        by_lever = split()
+    st.altair_chart(charts.lever_chart(by_lever), width="stretch", theme=None, key="levers")
+    st.caption(
+        f"The loss split by misalignment (exact Shapley values) on the first "
+        f"{by_lever.replications} of {result.replications} repeats; a blue bar wins revenue "
+        "back."
+    )
     st.altair_chart(charts.funnel_chart(result), width="stretch", theme=None, key="funnel")
     st.altair_chart(charts.causes_chart(result), width="stretch", theme=None, key="causes")
 
@@ -582,7 +603,8 @@ def main() -> None:
     _headline(answer)
     _report_unchanged(answer, levers, (key, policy, replications, horizon, engine))
     _walk(scenario, ch)
-    _charts(answer)
+    k = min(replications, figures.LEVER_REPLICATIONS)
+    _charts(answer, lambda: _split(key, source.label, policy, sets, k, horizon, engine, doc))
     scale = figures.HOURS_PER_YEAR / result.horizon_h
     st.caption(
         _plain(

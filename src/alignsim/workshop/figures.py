@@ -316,6 +316,32 @@ def activity(result: Comparison) -> Activity | None:
     return Activity(speed["median_business_h"], speed["within_sla"], metrics.utilisation(book))
 
 
+def split(
+    doc: Mapping[str, Any],
+    label: str,
+    policy: str,
+    sets: tuple[str, ...] = (),
+    *,
+    replications: int = LEVER_REPLICATIONS,
+    horizon: float | None = None,
+    seed: int | None = None,
+    engine: str | None = None,
+) -> Comparison:
+    """The loss split by lever on the first `replications` replications: a comparison over
+    those alone, each split (`Comparison.by_lever`); the same streams as the headline's."""
+    return evaluate(
+        doc,
+        label,
+        policy,
+        sets,
+        replications=replications,
+        horizon=horizon,
+        seed=seed,
+        engine=engine,
+        lever_replications=replications,
+    )
+
+
 @dataclasses.dataclass(frozen=True)
 class Answer:
     """Everything the page shows for one setting of the levers."""
@@ -339,10 +365,11 @@ def answer(
     horizon: float | None = None,
     seed: int | None = None,
     engine: str | None = None,
-    lever_replications: int = LEVER_REPLICATIONS,
+    lever_replications: int = 0,
 ) -> Answer:
-    """The page's answer to one setting of the levers (`evaluate` with the split by lever on
-    the first `lever_replications`, then its sentences)."""
+    """The page's answer to one setting of the levers (`evaluate`, with the split by lever on
+    the first `lever_replications` if asked, then its sentences). The page asks for the split
+    apart (`split`), so the headline shows before the split is played."""
     result = evaluate(
         doc,
         label,
