@@ -377,3 +377,38 @@ def test_the_terminal_command_shown_reproduces_the_headline(
     shown = json.loads(capsys.readouterr().out)
     assert shown["unit"] == "per_year"  # as the page's headline is
     assert shown["revenue_lost"]["mean"] == pytest.approx(at.session_state["answer"][0], rel=1e-12)
+
+
+def test_a_control_that_changes_no_lead_says_why_in_the_runs_figures() -> None:
+    """Aligned's four reps keep every target from 4h to 16h: moving between two of them
+    changes no replication's revenue, and the page quotes the reps' answer time and load."""
+    at = page(4)
+    at.run()
+    at.button(key="reset").click()
+    run(at)
+    set_lever(at, "lever_sla", "4h")
+    run(at)
+    assert not at.info
+    set_lever(at, "lever_sla", "8h")
+    run(at)
+    [info] = [i.value for i in at.info]
+    assert re.match(
+        r"^The SLA changes nothing here: reps answer in \S+ \(median, business hours\), "
+        r"\d+% within the target, and reps are \d+% busy, ",
+        info,
+    ), info
+
+
+def test_money_reads_to_three_figures_and_a_gain_reads_the_other_way_round(default_toml) -> None:
+    assert figures.money(-0.3, "EUR") == "EUR 0"
+    assert figures.money(9_251_873, "EUR") == "EUR 9.25 M"
+    assert figures.money(9_512, "EUR") == "EUR 9,510"
+    assert figures.money(-12_000, "EUR") == "-EUR 12.0 k"
+    doc = read_document(default_toml)
+    result = figures.evaluate(doc, "default.toml", "current", replications=3, horizon=336.0)
+    rows = result.rows.copy()
+    rows["revenue_lost"] = -rows["revenue_lost"].abs() - 10_000.0
+    gain = figures.headline(dataclasses.replace(result, rows=rows))
+    assert gain.label == "current earns more than aligned by"
+    assert gain.number.startswith("EUR ") and gain.number.endswith(" a year")
+    assert gain.interval.startswith("95% interval: EUR ")

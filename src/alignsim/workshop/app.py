@@ -421,11 +421,11 @@ def _why_unchanged(answer: figures.Answer, before: controls.Levers, now: control
     if "sla" in moved and now.cherry_pick:
         return "The SLA changes nothing while reps cherry-pick: their own order wins."
     if "sla" in moved and wait:
-        kept = "" if act.within_sla is None else f" ({act.within_sla:.0%} within the target)"
+        kept = "" if act.within_sla is None else f", {act.within_sla:.0%} within the target,"
         return (
-            f"The SLA changes nothing here: reps answer in {wait}{kept} (median, business "
-            f"hours) and {busy}, so leads hardly wait and the order of the queue decides no "
-            "lead's outcome."
+            f"The SLA changes nothing here: reps answer in {wait} (median, business "
+            f"hours){kept} and {busy}, so leads hardly wait and the order of the queue decides "
+            "no lead's outcome."
         )
     if "reps" in moved:
         return f"Reps are {act.busy:.0%} busy: the number of reps is not what holds leads back."
