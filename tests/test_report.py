@@ -145,8 +145,12 @@ def test_a_batch_report_holds_the_distribution_percentiles_and_tornado(
         value = money(float(np.percentile(lost, q)) * scale, "EUR")
         assert re.search(rf"<td>P{q}( \(median\))?</td><td>{re.escape(value)}</td>", text)
     assert f"<strong>{money(float(lost.mean()) * scale, 'EUR')}</strong>" in text
-    for name in mc.inputs:
-        assert f"<td>{name}</td>" in text
+    for name in mc.inputs:  # a readable name, then the field it is in the scenario
+        readable = alignsim.plots.monte_carlo.readable(name)
+        assert f"<td>{readable}</td><td>{name}</td>" in text
+        assert "." not in readable
+    assert "a vermillion bar means a higher value of the input loses more revenue" in text
+    assert f"With {len(mc.runs)} runs a rank correlation is known to about +/-" in text
     for cause in CAUSES:
         assert f"<td>{cause}</td>" in text
     assert "chance of losing more" in text

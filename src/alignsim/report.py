@@ -441,6 +441,7 @@ def batch_report(batch: MonteCarlo | str | os.PathLike[str]) -> str:
     if not tornado.empty:
         tornado_rows = [
             [
+                plots.monte_carlo.readable(row.input),
                 row.input,
                 mc.inputs.get(row.input, {}).get("dist", ""),
                 "-" if row.rho is None or not math.isfinite(row.rho) else f"{row.rho:+.2f}",
@@ -459,8 +460,17 @@ def batch_report(batch: MonteCarlo | str | os.PathLike[str]) -> str:
                     "and top 10% (the swing is top minus bottom).",
                     "note",
                 ),
+                paragraph(_tornado_note(len(mc.runs)), "note"),
                 table(
-                    ["input", "law", "rank correlation", "bottom 10%", "top 10%", "swing"],
+                    [
+                        "input",
+                        "scenario field",
+                        "law",
+                        "rank correlation",
+                        "bottom 10%",
+                        "top 10%",
+                        "swing",
+                    ],
                     tornado_rows,
                 ),
                 image(plots.tornado(mc), "Tornado of the uncertain inputs"),
@@ -469,6 +479,27 @@ def batch_report(batch: MonteCarlo | str | os.PathLike[str]) -> str:
     result = plots.as_comparison(mc)
     body += [_causes(result, "run"), _funnels(result, "run")]
     return page(f"Revenue lost over uncertain inputs: {mc.scenario}", context, body)
+
+
+def _tornado_note(runs: int) -> str:
+    """The tornado's colours, why its two measures can disagree, and how stable its ranking is
+    with this many runs (Spearman's standard error, about 1.03 / sqrt(n - 3), Fieller et al.
+    1957)."""
+    text = (
+        "In the chart a vermillion bar means a higher value of the input loses more revenue, a "
+        "blue bar that it loses less; the black line is the mean. The rank correlation uses "
+        "every run, the swing only the two extreme tenths, so they can disagree in sign when "
+        "an input's effect is small against the runs' own noise or is not monotone."
+    )
+    if runs <= 3:
+        return text
+    margin = 1.96 * 1.03 / math.sqrt(runs - 3)
+    needed = math.ceil((1.96 * 1.03 / 0.1) ** 2 + 3)
+    return (
+        f"{text} With {runs} runs a rank correlation is known to about +/-{margin:.2f} (95%): "
+        "two inputs closer than that may swap places in another batch. Telling apart "
+        f"correlations 0.1 apart takes about {needed} runs."
+    )
 
 
 def scenario_report(
