@@ -11,7 +11,10 @@ from the page's cache in milliseconds). The first answer, which draws the lead s
 plays the baseline, is timed apart.
 
 Default mode times what the page computes for a change: `alignsim.workshop.figures.answer`
-(the paired comparison, the headline and the sentence) and the two charts' specifications.
+(the paired comparison, the headline and the sentence) with the funnel's and the causes'
+chart specifications, then, timed apart, the split by lever on the first 10 replications
+(`figures.split`) with its chart, which the page computes after the headline shows. Wall and
+CPU time are both given: the machine is shared.
 `--apptest` times the whole script rerun (`AppTest.run`) after setting one widget, which adds
 Streamlit's own work; neither includes the browser drawing the charts.
 """
@@ -104,24 +107,30 @@ def time_functions(args: argparse.Namespace) -> dict[str, Any]:
     start = controls.levers_of(scenario, ch, policy)
     hours = args.weeks * 168.0
 
-    def answer(levers: controls.Levers) -> float:
-        began = time.perf_counter()
-        got = figures.answer(
-            doc,
-            label,
-            policy,
-            controls.overrides(doc, ch, levers),
-            replications=args.replications,
-            horizon=hours,
-            engine=args.engine,
-        )
+    def answer(levers: controls.Levers) -> tuple[float, float, float, float]:
+        """Wall and CPU seconds of the headline (with the funnel and causes charts), then of
+        the split by lever (with its chart), as the page computes them one after the other."""
+        sets = controls.overrides(doc, ch, levers)
+        kw = {"horizon": hours, "engine": args.engine}
+        began, cpu = time.perf_counter(), time.process_time()
+        got = figures.answer(doc, label, policy, sets, replications=args.replications, **kw)
         charts.funnel_chart(got.result).to_dict()
         charts.causes_chart(got.result).to_dict()
-        return time.perf_counter() - began
+        head, head_cpu = time.perf_counter() - began, time.process_time() - cpu
+        began, cpu = time.perf_counter(), time.process_time()
+        k = min(args.replications, figures.LEVER_REPLICATIONS)
+        charts.lever_chart(figures.split(doc, label, policy, sets, replications=k, **kw)).to_dict()
+        return head, head_cpu, time.perf_counter() - began, time.process_time() - cpu
 
-    first = answer(start)
-    times = [answer(levers) for levers in walk(doc, ch, start, args.changes, args.seed)]
-    return {"first_s": first, "times_s": times}
+    first = answer(start)[0]
+    runs = [answer(levers) for levers in walk(doc, ch, start, args.changes, args.seed)]
+    return {
+        "first_s": first,
+        "times_s": [r[0] for r in runs],
+        "cpu_s": [r[1] for r in runs],
+        "split_s": [r[2] for r in runs],
+        "split_cpu_s": [r[3] for r in runs],
+    }
 
 
 def time_apptest(args: argparse.Namespace) -> dict[str, Any]:
@@ -209,6 +218,12 @@ def main() -> None:
         "p95_s": round(p95, 3),
         "max_s": round(times[-1], 3),
     }
+    for name in ("cpu_s", "split_s", "split_cpu_s"):  # the machine is shared: CPU time too
+        if name in got:
+            values = sorted(got[name])
+            stem = name.removesuffix("_s")
+            out[f"{stem}_p50_s"] = round(statistics.median(values), 3)
+            out[f"{stem}_p95_s"] = round(_p95(values), 3)
     if "computing_s" in got:  # the page's own figure: the answer, inside the rerun
         computing = sorted(got["computing_s"])
         out["answer_p50_s"] = round(statistics.median(computing), 3)
@@ -226,6 +241,13 @@ def main() -> None:
         f"{out['changes']} control changes, each a cache miss: p50 {out['p50_s']:.2f} s, "
         f"p95 {out['p95_s']:.2f} s, max {out['max_s']:.2f} s"
     )
+    if "split_p50_s" in out:
+        print(
+            f"headline CPU time: p50 {out['cpu_p50_s']:.2f} s, p95 {out['cpu_p95_s']:.2f} s; "
+            f"split by lever after it: p50 {out['split_p50_s']:.2f} s, p95 "
+            f"{out['split_p95_s']:.2f} s (CPU p50 {out['split_cpu_p50_s']:.2f} s, p95 "
+            f"{out['split_cpu_p95_s']:.2f} s)"
+        )
     if "answer_p50_s" in out:
         print(
             f"of which the answer itself (timed by the page): p50 {out['answer_p50_s']:.2f} s, "

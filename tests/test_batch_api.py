@@ -273,3 +273,13 @@ def test_every_design_runs_and_is_recorded(tiny_document, design: str) -> None:
     mc = monte_carlo(tiny_document(), runs=3, design=design, seed=1)
     assert mc.summary()["design"] == design and len(mc.runs) == 3
     assert mc.runs["market.win"].between(0.3, 0.6).all()
+
+
+def test_the_progress_bar_says_starting_workers_until_the_first_chunk_lands(
+    tiny_document: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monte_carlo(tiny_document(), runs=4, seed=9, chunk_size=2, progress=True)
+    err = capsys.readouterr().err
+    frames = [f for f in err.replace("\r", "\n").splitlines() if f.strip()]
+    assert frames[0].startswith("starting workers:"), frames
+    assert "starting workers" not in frames[-1] and "4/4" in frames[-1], frames

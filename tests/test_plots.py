@@ -359,7 +359,7 @@ def test_tornado_has_one_bar_per_input_largest_swing_on_top(batch: Path) -> None
     ax = drawn(plots.tornado(mc))
     assert len(ax.patches) == len(mc.inputs) == len(table)
     labels = [t.split(" (")[0].split("\n")[0] for t in texts(ax.get_yticklabels())]
-    assert labels == list(table["input"])
+    assert labels == [plots.monte_carlo.readable(name) for name in table["input"]]
     widths = [p.get_width() for p in ax.patches]
     assert widths == pytest.approx(np.abs(table["swing"].to_numpy()))
     tops = [p.get_y() for p in ax.patches]

@@ -90,6 +90,41 @@ def test_a_scenario_report_holds_the_headline_causes_and_funnels(
     assert out.stat().st_mode & 0o777 == 0o644
 
 
+def test_a_scenario_report_states_its_assumptions_and_method(default_toml) -> None:
+    """The description, one row per assumption with the scenario field that sets it (volumes,
+    deal sizes, rates, reps, each policy), and the method in plain words, before the figures."""
+    scenario = alignsim.load(default_toml)
+    text = alignsim.report.scenario_report(scenario, replications=2, horizon=4 * 168.0, seed=5)
+    about = text.index("<h2>What the simulation assumes</h2>")
+    method = text.index("<h2>How the figures are made</h2>")
+    assert about < method < text.index("revenue lost by leak")
+    assert f"<p>{scenario.description}</p>" in text
+    rows = {
+        "Leads from demo request (marketing)": ("30 a week", "market.sources.demo_request.rate"),
+        "Deal size, demo request": (
+            "lognormal, median 24,000, p90 60,000 (EUR)",
+            "market.sources.demo_request.value",
+        ),
+        "Sales reps": ("4", "team.reps"),
+        "Reached buyers who qualify": (
+            "hot 50%-90%, warm 35%-65%, cold 8%-30%",
+            "market.qualify",
+        ),
+        "Working hours": ("09:00-17:00 on 5 days a week", "team.hours"),
+    }
+    for topic, (value, field) in rows.items():
+        assert f"<td>{topic}</td><td>{value}</td><td>{field}</td>" in text, topic
+    for name, policy in scenario.policies.items():
+        assert f"<td>Policy {name}</td><td>{policy.description}</td>" in text
+    assert "first call due within 15m (hot), 1h (warm), 4h (cold); 6 call attempts" in text
+    assert "docs/calibration.md grades each source" in text
+    method_text = text[method : text.index("</section>", method)]
+    assert "plays both ways of working on exactly the same leads: current and aligned" in (
+        method_text
+    )
+    assert "repeated 2 times with fresh leads, each time over 4 weeks" in method_text
+
+
 def test_a_batch_report_holds_the_distribution_percentiles_and_tornado(
     run_cli,
     batch: Path,
@@ -113,8 +148,12 @@ def test_a_batch_report_holds_the_distribution_percentiles_and_tornado(
         value = money(float(np.percentile(lost, q)) * scale, "EUR")
         assert re.search(rf"<td>P{q}( \(median\))?</td><td>{re.escape(value)}</td>", text)
     assert f"<strong>{money(float(lost.mean()) * scale, 'EUR')}</strong>" in text
-    for name in mc.inputs:
-        assert f"<td>{name}</td>" in text
+    for name in mc.inputs:  # a readable name, then the field it is in the scenario
+        readable = alignsim.plots.monte_carlo.readable(name)
+        assert f"<td>{readable}</td><td>{name}</td>" in text
+        assert "." not in readable
+    assert "a vermillion bar means a higher value of the input loses more revenue" in text
+    assert f"With {len(mc.runs)} runs a rank correlation is known to about +/-" in text
     for cause in CAUSES:
         assert f"<td>{cause}</td>" in text
     assert "chance of losing more" in text

@@ -40,8 +40,8 @@ ENGINE = "fast" if "fast" in ENGINES else None
 WEEKS = 13
 REPLICATIONS = 6
 HEADLINE = re.compile(
-    r"^Revenue lost per year against the aligned policy: -?EUR [\d,.]+( k| M)? "
-    r"\(95% interval -?[\d,.]+ to -?[\d,.]+( k| M)?\)$"
+    r"^Revenue current loses a year against aligned: EUR [\d,.]+( k| M)? a year "
+    r"\(95% interval: -?EUR [\d,.]+( k| M)? to -?EUR [\d,.]+( k| M)?\)$"
 )
 
 
@@ -69,7 +69,12 @@ def run(at: AppTest) -> AppTest:
 
 
 def headline(at: AppTest) -> str:
-    return at.title[0].value.replace("\\", "")
+    return str(at.session_state["headline"])
+
+
+def shown(at: AppTest) -> str:
+    """Every Markdown block of the page, as one text."""
+    return "\n".join(m.value for m in at.markdown)
 
 
 def losses(at: AppTest) -> np.ndarray:
@@ -95,11 +100,12 @@ def test_the_page_opens_on_the_current_policy_of_the_default_scenario() -> None:
     assert HEADLINE.match(headline(at)), headline(at)
     mean, low, high = at.session_state["answer"]
     assert low < mean < high and mean > 0
-    caption = at.caption[0].value.replace("\\", "")
-    assert f"{REPLICATIONS} paired replications of 13w scaled to a year" in caption
-    sentence = at.markdown[0].value
-    assert sentence.startswith("**The biggest cause is ")
-    assert len(at.get("vega_lite_chart")) == 2
+    captions = " ".join(c.value.replace("\\", "") for c in at.caption)
+    assert f"{REPLICATIONS} paired replications of 13w scaled to a year" in captions
+    assert '<p class="as-sentence">The biggest cause is ' in shown(at)
+    assert '<h1 class="as-number">EUR ' in shown(at)
+    assert "How much revenue does *current* lose a year, compared with *aligned*" in shown(at)
+    assert len(at.get("vega_lite_chart")) == 3  # by lever, the funnel, by cause
     assert at.select_slider(key="lever_sla").value == "none"
     assert at.toggle(key="lever_cherry").value is True  # current has a sales quota
     assert at.slider(key="lever_attempts").value == 2
@@ -112,11 +118,9 @@ def test_reset_plays_the_aligned_policy_and_back_returns_to_current() -> None:
     run(at)
     assert at.session_state["answer"] == (0.0, 0.0, 0.0)
     assert headline(at) == (
-        "Revenue lost per year against the aligned policy: EUR 0 (95% interval 0 to 0)"
+        "Revenue current loses a year against aligned: EUR 0 a year (95% interval: EUR 0 to EUR 0)"
     )
-    assert (
-        at.markdown[0].value == "**current wins exactly the deals aligned wins: nothing is lost.**"
-    )
+    assert "current wins exactly the deals aligned wins: nothing is lost." in shown(at)
     assert at.slider(key="lever_attempts").value == 6
     at.button(key="back").click()
     run(at)
@@ -208,7 +212,9 @@ def _upload_errors(name: str, data: bytes) -> list[str]:
     at.file_uploader(key="upload").set_value((name, data, "text/plain"))
     at.run()
     assert not at.exception, at.exception
-    assert not at.title  # no headline from a file that is not a scenario
+    # the page goes on with the default scenario: the headline never vanishes
+    assert [w.value for w in at.warning] == ["Showing default.toml until the file is fixed."]
+    assert HEADLINE.match(headline(at)), headline(at)
     return [e.value for e in at.error]
 
 
@@ -358,7 +364,7 @@ def test_every_shipped_scenario_opens_and_resets_to_zero(
     at.run()
     at.selectbox(key="scenario").set_value(name)
     run(at)
-    assert headline(at).startswith("Revenue lost per year against the ")
+    assert re.match(r"^(Revenue \S+ loses a year against|\S+ earns more than) ", headline(at))
     at.button(key="reset").click()
     run(at)
     assert at.session_state["answer"] == (0.0, 0.0, 0.0)
@@ -381,3 +387,38 @@ def test_the_terminal_command_shown_reproduces_the_headline(
     shown = json.loads(capsys.readouterr().out)
     assert shown["unit"] == "per_year"  # as the page's headline is
     assert shown["revenue_lost"]["mean"] == pytest.approx(at.session_state["answer"][0], rel=1e-12)
+
+
+def test_a_control_that_changes_no_lead_says_why_in_the_runs_figures() -> None:
+    """Aligned's four reps keep every target from 4h to 16h: moving between two of them
+    changes no replication's revenue, and the page quotes the reps' answer time and load."""
+    at = page(4)
+    at.run()
+    at.button(key="reset").click()
+    run(at)
+    set_lever(at, "lever_sla", "4h")
+    run(at)
+    assert not at.info
+    set_lever(at, "lever_sla", "8h")
+    run(at)
+    [info] = [i.value for i in at.info]
+    assert re.match(
+        r"^The SLA changes nothing here: reps answer in \S+ \(median, business hours\), "
+        r"\d+% within the target, and reps are \d+% busy, ",
+        info,
+    ), info
+
+
+def test_money_reads_to_three_figures_and_a_gain_reads_the_other_way_round(default_toml) -> None:
+    assert figures.money(-0.3, "EUR") == "EUR 0"
+    assert figures.money(9_251_873, "EUR") == "EUR 9.25 M"
+    assert figures.money(9_512, "EUR") == "EUR 9,510"
+    assert figures.money(-12_000, "EUR") == "-EUR 12.0 k"
+    doc = read_document(default_toml)
+    result = figures.evaluate(doc, "default.toml", "current", replications=3, horizon=336.0)
+    rows = result.rows.copy()
+    rows["revenue_lost"] = -rows["revenue_lost"].abs() - 10_000.0
+    gain = figures.headline(dataclasses.replace(result, rows=rows))
+    assert gain.label == "current earns more than aligned by"
+    assert gain.number.startswith("EUR ") and gain.number.endswith(" a year")
+    assert gain.interval.startswith("95% interval: EUR ")

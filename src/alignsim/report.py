@@ -24,6 +24,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from alignsim import economics, metrics, plots
+from alignsim.assumptions import assumptions
 from alignsim.batch.api import MonteCarlo
 from alignsim.comparison import Comparison, run
 from alignsim.ledger import Ledger
@@ -301,7 +302,9 @@ def _speed(ledgers: Mapping[str, Ledger]) -> str:
         "Speed to lead",
         paragraph(
             f"Replication {first.replication} (seed {first.seed}): time from MQL to the first "
-            "call on the leads sales accepted, in business hours.",
+            "call on the leads sales accepted, in business hours. Each policy's 'within the "
+            "SLA' counts against its own target, so two policies with different targets are "
+            "not measured against the same bar.",
             "note",
         ),
         table(["policy", "median", "P90", "within the SLA", "answered"], rows),
@@ -315,10 +318,53 @@ def _decay(scenario: Scenario) -> str:
         paragraph(
             "The share of buyers whose window is still open t after they ask, from the "
             "scenario's patience laws, against the odds ratios of Oldroyd, McElheran and "
-            "Elkington (HBR, 2011).",
+            "Elkington (HBR, 2011). The curve need not pass through the HBR points: those "
+            "measure contact and qualification odds over all leads, while the curve is the "
+            "buyer's window alone; the scenario was set to match the published funnel rates, "
+            "not these points.",
             "note",
         ),
         image(plots.decay(scenario), "Buyer-window survival against HBR 2011"),
+    )
+
+
+def _about(scenario: Scenario) -> str:
+    """The scenario's description and what it assumes, each figure with the field it is
+    set by (the source and grade of each figure are in the scenario file's comments)."""
+    rows = [[a.topic, a.value, a.field] for a in assumptions(scenario)]
+    return section(
+        "What the simulation assumes",
+        paragraph(scenario.description or f"Scenario {scenario.name}."),
+        paragraph(
+            "Every figure below is set in the scenario file, in the field named on its row; the "
+            "comments beside each field in the file say where the figure comes from (for the "
+            "shipped default scenario, docs/calibration.md grades each source: A the "
+            "publication, B a named secondary study, C narrative only). Change a figure to "
+            "your company's and run the report again.",
+            "note",
+        ),
+        table(["assumption", "value", "scenario field"], rows),
+    )
+
+
+def _method(result: Comparison) -> str:
+    """One paragraph of method in plain words."""
+    weeks = result.horizon_h / 168.0
+    return section(
+        "How the figures are made",
+        paragraph(
+            f"The simulation generates a stream of leads, one by one, with the volumes, deal "
+            f"sizes and buying windows above. It then plays both ways of working on exactly "
+            f"the same leads: {result.policy} and {result.baseline}. Each lead is scored, "
+            "passed on or not, called by a rep when one is free, reached or not, qualified, "
+            f"and won or lost. This is repeated {result.replications} times with fresh leads, "
+            f"each time over {weeks:g} weeks. The revenue lost is {result.baseline}'s revenue "
+            f"minus {result.policy}'s in each repeat, averaged and scaled to a year of 52 "
+            "weeks; the 95% interval says how far the average could move with more repeats. "
+            "Deals that would close after the last week do not count, so a short run "
+            "understates a full year. Nothing is fitted to your results: the figures follow "
+            "from the assumptions."
+        ),
     )
 
 
@@ -352,6 +398,7 @@ def comparison_report(
         f"<strong>{_e(money(lost['mean'] * scale, cur))}</strong><br>"
         f"{_e(_interval(lost['ci_low'], lost['ci_high'], cur, scale))} "
         f"({_e(runs)} scaled to 52 weeks; paired t interval over the replications)</div>",
+        *([_about(scenario), _method(result)] if scenario is not None else []),
         *([_levers(result)] if result.lever_replications else []),
         _money(result),
         _causes(result, "replication"),
@@ -485,6 +532,7 @@ def batch_report(batch: MonteCarlo | str | os.PathLike[str]) -> str:
     if not tornado.empty:
         tornado_rows = [
             [
+                plots.monte_carlo.readable(row.input),
                 row.input,
                 mc.inputs.get(row.input, {}).get("dist", ""),
                 "-" if row.rho is None or not math.isfinite(row.rho) else f"{row.rho:+.2f}",
@@ -503,8 +551,17 @@ def batch_report(batch: MonteCarlo | str | os.PathLike[str]) -> str:
                     "and top 10% (the swing is top minus bottom).",
                     "note",
                 ),
+                paragraph(_tornado_note(len(mc.runs)), "note"),
                 table(
-                    ["input", "law", "rank correlation", "bottom 10%", "top 10%", "swing"],
+                    [
+                        "input",
+                        "scenario field",
+                        "law",
+                        "rank correlation",
+                        "bottom 10%",
+                        "top 10%",
+                        "swing",
+                    ],
                     tornado_rows,
                 ),
                 image(plots.tornado(mc), "Tornado of the uncertain inputs"),
@@ -513,6 +570,27 @@ def batch_report(batch: MonteCarlo | str | os.PathLike[str]) -> str:
     result = plots.as_comparison(mc)
     body += [_causes(result, "run"), _funnels(result, "run")]
     return page(f"Revenue lost over uncertain inputs: {mc.scenario}", context, body)
+
+
+def _tornado_note(runs: int) -> str:
+    """The tornado's colours, why its two measures can disagree, and how stable its ranking is
+    with this many runs (Spearman's standard error, about 1.03 / sqrt(n - 3), Fieller et al.
+    1957)."""
+    text = (
+        "In the chart a vermillion bar means a higher value of the input loses more revenue, a "
+        "blue bar that it loses less; the black line is the mean. The rank correlation uses "
+        "every run, the swing only the two extreme tenths, so they can disagree in sign when "
+        "an input's effect is small against the runs' own noise or is not monotone."
+    )
+    if runs <= 3:
+        return text
+    margin = 1.96 * 1.03 / math.sqrt(runs - 3)
+    needed = math.ceil((1.96 * 1.03 / 0.1) ** 2 + 3)
+    return (
+        f"{text} With {runs} runs a rank correlation is known to about +/-{margin:.2f} (95%): "
+        "two inputs closer than that may swap places in another batch. Telling apart "
+        f"correlations 0.1 apart takes about {needed} runs."
+    )
 
 
 def scenario_report(

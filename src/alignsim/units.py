@@ -72,3 +72,21 @@ def parse_rate(value: object) -> float:
         if match and match.group(2) in RATE_PERIODS:
             return float(match.group(1)) / RATE_PERIODS[match.group(2)]
     raise ValueError(f'expected a rate like "120/week" or "20/day" (got {value!r})')
+
+
+def format_money(amount: float, currency: str) -> str:
+    """A sum of money as a person reads it, to 3 significant figures: 'EUR 2.95 M',
+    'EUR 840 k', 'EUR 9,510', '-EUR 12.0 k'; '-' when not finite. Amounts from 10,000 on carry
+    a unit (k, M, bn); below, whole units with thousands separated."""
+    if not math.isfinite(amount):
+        return "-"
+    x = float(f"{abs(amount):.3g}")  # round first, so 999,999 reads "1.00 M", not "1000 k"
+    sign = "-" if amount < 0 and x != 0 else ""
+    if x < 1e4:
+        return f"{sign}{currency} {x:,.0f}"
+    for size, unit in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        if x >= size:
+            value = x / size
+            decimals = max(0, 2 - math.floor(math.log10(value)))
+            return f"{sign}{currency} {value:.{decimals}f} {unit}"
+    raise AssertionError("unreachable: x >= 1e4")  # pragma: no cover

@@ -54,7 +54,7 @@ from tqdm import tqdm
 from alignsim.batch import summary as stats
 from alignsim.batch.checkpoint import Checkpoint
 from alignsim.batch.design import DESIGNS, draw
-from alignsim.batch.executors import SerialExecutor, completed
+from alignsim.batch.executors import STARTING, SerialExecutor, completed
 from alignsim.batch.runs import FIGURES, HOURS_PER_YEAR, Chunk, cause_column
 from alignsim.batch.setup import Setup, pick_pair, prepare
 from alignsim.comparison import CAUSES
@@ -418,7 +418,12 @@ def _play(
 
     done_runs = sum(t.num_rows for t in waiting.values())
     with tqdm(
-        total=total, initial=done_runs, unit="run", disable=not show, dynamic_ncols=True
+        total=total,
+        initial=done_runs,
+        unit="run",
+        disable=not show,
+        dynamic_ncols=True,
+        desc=STARTING,  # until the first chunk lands, not "0% ?run/s"
     ) as bar:
         if not commit():
             todo = (c for c in chunks if c.index >= len(committed) and c.index not in waiting)
@@ -429,6 +434,7 @@ def _play(
                     if checkpoint is not None:
                         checkpoint.save(chunk.index, table)
                     waiting[chunk.index] = table
+                    bar.set_description_str("", refresh=False)
                     bar.update(len(chunk))
                     if commit():
                         break

@@ -34,6 +34,7 @@ from alignsim.batch.runs import Chunk, play_chunk
 from alignsim.batch.setup import Setup
 
 __all__ = [
+    "STARTING",
     "SerialExecutor",
     "completed",
     "cores",
@@ -41,6 +42,10 @@ __all__ = [
     "in_flight",
     "process_pool",
 ]
+
+STARTING = "starting workers"
+"""What a progress bar says until the first chunk of runs lands (workers take seconds to
+start; "0% ?run/s" reads like a hang)."""
 
 
 class SerialExecutor(Executor):

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from alignsim.batch.executors import SerialExecutor, completed
+from alignsim.batch.executors import STARTING, SerialExecutor, completed
 from alignsim.batch.runs import FIGURES, Chunk
 from alignsim.batch.setup import Setup
 
@@ -94,9 +94,10 @@ def sensitivity(
     lost = np.empty(rows)
     column = FIGURES.index("revenue_lost")
     show = sys.stderr.isatty() if progress is None else progress
-    with tqdm(total=rows, unit="run", disable=not show, dynamic_ncols=True) as bar:
+    with tqdm(total=rows, unit="run", disable=not show, dynamic_ncols=True, desc=STARTING) as bar:
         for chunk, figures in completed(executor or SerialExecutor(), setup, chunks):
             lost[chunk.runs] = figures[:, column]
+            bar.set_description_str("", refresh=False)
             bar.update(len(chunk))
     result = analyze.analyze(
         problem, lost, calc_second_order=False, conf_level=0.95, seed=setup.seed % 2**32

@@ -33,7 +33,7 @@ from alignsim.scenario import (
     read_document,
     validate,
 )
-from alignsim.units import parse_duration
+from alignsim.units import format_money, parse_duration
 from alignsim.writing import WriteError
 
 __all__ = [
@@ -131,9 +131,9 @@ def check_engine(engine: str | None) -> None:
 
 
 def money(amount: float, currency: str) -> str:
-    """An amount with thousands separators and the currency code: 'EUR 1,234,567'."""
-    sign = "-" if amount < 0 else ""
-    return f"{sign}{currency} {abs(amount):,.0f}"
+    """An amount to 3 significant figures with the currency code: 'EUR 9.25 M', 'EUR 5,000'
+    (alignsim.units.format_money: the precision the intervals support, not EUR 9,251,873)."""
+    return format_money(amount, currency)
 
 
 def interval_text(low: float | None, high: float | None, currency: str, scale: float = 1) -> str:

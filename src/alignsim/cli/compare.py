@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -35,6 +36,17 @@ if TYPE_CHECKING:
     from alignsim.comparison import Comparison
 
 __all__ = ["compare_command"]
+
+
+def _working(what: str) -> AbstractContextManager[object]:
+    """A spinner with `what` on stderr while the comparison plays, on a terminal only (a
+    pipe or a file gets nothing)."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        return nullcontext()
+    return console.status(f"{what}...", spinner="dots")
 
 
 def _print_comparison(result: Comparison) -> None:
@@ -187,16 +199,19 @@ def compare_command(
         )
     from alignsim.comparison import compare
 
-    result = compare(
-        sc,
-        baseline,
-        policy,
-        replications=replications,
-        seed=seed,
-        horizon=hours,
-        engine=engine,
-        lever_replications=lever_replications,
-    )
+    with _working(
+        f"Playing {replications} paired replications of {format_duration(hours or sc.horizon)}"
+    ):
+        result = compare(
+            sc,
+            baseline,
+            policy,
+            replications=replications,
+            seed=seed,
+            horizon=hours,
+            engine=engine,
+            lever_replications=lever_replications,
+        )
     if as_json:
         typer.echo(json_text(result.summary()))
         return

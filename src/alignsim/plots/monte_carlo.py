@@ -25,7 +25,7 @@ from .style import (
     titled,
 )
 
-__all__ = ["as_comparison", "distribution", "read_batch", "tornado"]
+__all__ = ["as_comparison", "distribution", "read_batch", "readable", "tornado"]
 
 Batch = MonteCarlo | str | os.PathLike[str]
 """A batch: the object `alignsim.monte_carlo` returns, or the folder it wrote."""
@@ -161,8 +161,23 @@ def distribution(batch: Batch, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
+def readable(path: str) -> str:
+    """A dotted path of a scenario value as a reader says it:
+    'market.patience.hot.components[2].mean' -> 'market, patience, hot, component 3, mean';
+    'market.sources.demo_request.rate' -> 'market, sources, demo request, rate'."""
+    parts = []
+    for part in path.split("."):
+        name, _, index = part.partition("[")
+        words = name.replace("_", " ").strip('"')
+        if index:
+            single = words[:-1] if words.endswith("s") else words
+            words = f"{single} {int(index.rstrip(']')) + 1}"
+        parts.append(words)
+    return ", ".join(parts)
+
+
 def _label(name: str, unit: str, rho: float | None) -> str:
-    shown = f"{name} ({unit})" if unit else name
+    shown = readable(name) + (f" ({unit})" if unit else "")
     return shown if rho is None or not np.isfinite(rho) else f"{shown}\nrank correlation {rho:+.2f}"
 
 

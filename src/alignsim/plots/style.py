@@ -10,13 +10,12 @@ cell's last expression, with no `%matplotlib` magic and no pyplot.
 from __future__ import annotations
 
 import io
-import math
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from alignsim.units import RATE_PERIODS
+from alignsim.units import RATE_PERIODS, format_money
 
 HOURS_PER_YEAR = RATE_PERIODS["year"]
 """52 weeks: what "a year" scales a horizon's figures to (as the CLI's compare table does)."""
@@ -123,24 +122,9 @@ def figure_png(figure: object, dpi: int = 110) -> bytes:
 
 
 def money(amount: float, currency: str) -> str:
-    """A sum of money, short: 'EUR 2.95 M', 'EUR 840 k', 'EUR 9,500', '-EUR 12 k'."""
-    if not math.isfinite(amount):
-        return "-"
-    sign = "-" if amount < 0 else ""
-    return f"{sign}{currency} {_short(abs(amount))}"
-
-
-def _short(x: float) -> str:
-    """Three significant digits with a unit (k, M, bn) from 10,000 on; whole units below."""
-    if x < 1e4:
-        return f"{x:,.0f}"
-    x = float(f"{x:.3g}")  # round first, so 999,999 reads "1.00 M", not "1000 k"
-    for size, unit in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
-        if x >= size:
-            value = x / size
-            decimals = max(0, 2 - math.floor(math.log10(value)))
-            return f"{value:.{decimals}f} {unit}"
-    raise AssertionError("unreachable: x >= 1e4")  # pragma: no cover
+    """A sum of money, short, to 3 significant figures: 'EUR 2.95 M', 'EUR 840 k',
+    'EUR 9,510', '-EUR 12.0 k' (alignsim.units.format_money)."""
+    return format_money(amount, currency)
 
 
 def money_axis(axis: object, currency: str) -> None:

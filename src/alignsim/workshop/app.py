@@ -9,25 +9,32 @@ the overrides the levers make), so moving a lever back is instant.
 
 from __future__ import annotations
 
+import dataclasses
+import html
 import logging
 import os
 import shlex
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
+from alignsim.comparison import Comparison
 from alignsim.engines import DEFAULT_ENGINE
 from alignsim.scenario import MAX_ATTEMPTS, Scenario, ScenarioError, expected_leads, validate
 from alignsim.units import format_duration
-from alignsim.workshop import charts, controls, figures, sources
+from alignsim.workshop import charts, controls, figures, sources, words
 
 REPLICATIONS_ENV = "ALIGNSIM_WORKSHOP_REPLICATIONS"
 WEEKS_ENV = "ALIGNSIM_WORKSHOP_WEEKS"
 ENGINE_ENV = "ALIGNSIM_WORKSHOP_ENGINE"
 UPLOAD = "your own file (upload below)"
 WEEKS = (4, 8, 13, 26, 52)
+# What the upload widget passes on (MB): larger than the 1 MB a scenario may be, so that the
+# page, not a tooltip, says a file is too large.
+UPLOAD_WIDGET_MB = 20
 
 # Session-state key of each lever's widget. (No bare strings at the top level of this file:
 # Streamlit would show them on the page.)
@@ -98,21 +105,55 @@ def _answer(
     )
 
 
+def _description(path: Path) -> str:
+    """A shipped scenario as the picker lists it: its description, else its file name."""
+    try:
+        text = str(sources.from_file(path).document.get("description") or "").strip()
+    except ScenarioError:
+        text = ""
+    return f"{text} ({path.name})" if text else path.name
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def _split(
+    key: str,
+    label: str,
+    policy: str,
+    sets: tuple[str, ...],
+    replications: int,
+    horizon: float,
+    engine: str | None,
+    _doc: dict[str, Any],
+) -> Comparison:
+    """The split by lever for one lever setting, keyed like `_answer`."""
+    return figures.split(
+        _doc, label, policy, sets, replications=replications, horizon=horizon, engine=engine
+    )
+
+
 def _source() -> sources.Source:
-    """The scenario picked in the sidebar (stops the page with the file's problems)."""
+    """The scenario picked in the sidebar. A file that is not a scenario shows its problems
+    and the page goes on with the default scenario, so the headline never vanishes."""
     first = sources.default_scenario()
     files = {p.name: p for p in sources.shipped()}
     if first.name not in files or files[first.name].resolve() != first.resolve():
         files = {first.name: first, **{k: v for k, v in files.items() if k != first.name}}
     names = [*files, UPLOAD]
-    picked = st.sidebar.selectbox("Scenario", names, index=names.index(first.name), key="scenario")
+    shown = {name: _description(path) for name, path in files.items()} | {UPLOAD: UPLOAD}
+    picked = st.sidebar.selectbox(
+        "Scenario",
+        names,
+        index=names.index(first.name),
+        format_func=shown.__getitem__,
+        key="scenario",
+    )
     try:
         if picked != UPLOAD:
             return sources.from_file(files[picked])
         upload = st.sidebar.file_uploader(
             "Scenario file (TOML, at most 1 MB)",
             type=["toml"],
-            max_upload_size=1,
+            max_upload_size=UPLOAD_WIDGET_MB,
             key="upload",
         )
         if upload is None:
@@ -120,8 +161,10 @@ def _source() -> sources.Source:
             st.stop()
         return sources.from_upload(upload.name, upload.getvalue())
     except ScenarioError as error:
-        _stop_with(error.problems)
-        raise  # not reached: st.stop ends the run
+        for problem in error.problems:
+            st.error(problem)
+        st.warning(f"Showing {first.name} until the file is fixed.")
+        return sources.from_file(first)
 
 
 def _levers(ch: controls.Choices, bars: tuple[float, float]) -> controls.Levers:
@@ -130,42 +173,69 @@ def _levers(ch: controls.Choices, bars: tuple[float, float]) -> controls.Levers:
     side.subheader("1. Speed to lead")
     stops = {controls.sla_label(target): target for target in ch.sla}
     side.select_slider(
-        "Response SLA: the reps call the earliest deadline first",
+        "How fast reps must call a new lead",
         options=list(stops),
         key=LEVER_KEYS["sla"],
-        help="Target from MQL to the first call (in business hours, unless the scenario's SLA "
-        f"counts the wall clock). 'none': no target, reps take leads by habit ({ch.habit}).",
+        help="In the tool: the response SLA, from MQL to the first call (business hours, unless "
+        "the scenario's SLA counts the wall clock); reps call the earliest deadline first. "
+        f"'none': no target, reps take leads by habit ({ch.habit}).",
     )
     if st.session_state[LEVER_KEYS["cherry_pick"]]:
         side.caption("While reps cherry-pick, their own order wins: the SLA changes nothing.")
     else:
         side.caption("An SLA orders the queue; it matters when leads wait for a rep.")
     side.radio(
-        "Handoff to sales",
+        "How leads reach sales",
         ["realtime", "batch"],
-        format_func={"realtime": "realtime", "batch": "daily batch export"}.get,
+        format_func={"realtime": "at once", "batch": "in a daily batch"}.get,
         horizontal=True,
         key=LEVER_KEYS["handoff"],
+        help="In the tool: handoff.mode (realtime or batch).",
     )
     side.subheader("2. Persistence")
-    side.slider("Contact attempts per lead", 1, MAX_ATTEMPTS, key=LEVER_KEYS["attempts"])
+    side.slider(
+        "Calls before a rep gives up on a lead",
+        1,
+        MAX_ATTEMPTS,
+        key=LEVER_KEYS["attempts"],
+        help="In the tool: contact attempts (sla.max_attempts).",
+    )
     side.subheader("3. Lead definitions")
     side.radio(
-        "Definition of a good lead",
+        "What counts as a good lead",
         ["shared", "subjective"],
-        format_func={"shared": "shared, objective", "subjective": "each team its own"}.get,
+        format_func={"shared": "one shared definition", "subjective": "each team its own"}.get,
         horizontal=True,
         key=LEVER_KEYS["definition"],
+        help="In the tool: definition noise (definition.marketing_noise, sales_noise).",
     )
     low, high = bars
-    side.slider("Marketing's MQL bar", low, high, step=0.01, key=LEVER_KEYS["mql_threshold"])
-    side.slider("Sales' acceptance bar", low, high, step=0.01, key=LEVER_KEYS["accept_threshold"])
+    side.slider(
+        "How good a lead must look before marketing passes it on",
+        low,
+        high,
+        step=0.01,
+        key=LEVER_KEYS["mql_threshold"],
+        help="In the tool: the MQL threshold on marketing's lead score (0 to 1).",
+    )
+    side.slider(
+        "How good a lead must look before sales takes it",
+        low,
+        high,
+        step=0.01,
+        key=LEVER_KEYS["accept_threshold"],
+        help="In the tool: sales' acceptance threshold (SAL), on its own view of the score.",
+    )
     side.subheader("4. Nurture")
-    nurture = side.toggle("Nurture leads that are not ready yet", key=LEVER_KEYS["nurture"])
+    nurture = side.toggle(
+        "Keep in touch with leads not ready to buy yet",
+        key=LEVER_KEYS["nurture"],
+        help="In the tool: nurture.enabled (recycling leads through a nurture track).",
+    )
     if not nurture:
         st.session_state[LEVER_KEYS["rejected"]] = "discard"  # what the policy then does
     side.radio(
-        "Leads sales rejects are",
+        "Leads sales turns down are",
         ["discard", "nurture"],
         format_func={"discard": "discarded", "nurture": "nurtured"}.get,
         horizontal=True,
@@ -175,16 +245,25 @@ def _levers(ch: controls.Choices, bars: tuple[float, float]) -> controls.Levers:
     )
     side.subheader("5. Goals and capacity")
     side.toggle(
-        "Reps cherry-pick: own prospects and big deals first", key=LEVER_KEYS["cherry_pick"]
+        "Reps chase their own prospects and big deals first",
+        key=LEVER_KEYS["cherry_pick"],
+        help="In the tool: queue = cherry-pick under a sales quota (goals.sales).",
     )
-    side.slider("Sales reps", 1, ch.max_reps, key=LEVER_KEYS["reps"])
+    side.slider(
+        "Sales reps answering leads",
+        1,
+        ch.max_reps,
+        key=LEVER_KEYS["reps"],
+        help="In the tool: team.reps.",
+    )
     if ch.others_differ:
         side.radio(
-            "Every setting without a control as in",
+            "All other settings as in",
             [ch.policy, ch.baseline],
             horizontal=True,
             key=LEVER_KEYS["others"],
-            help="; ".join(
+            help="In the tool: the rest of the policy's table. "
+            + "; ".join(
                 f"{field}: {mine} in {ch.policy}, {theirs} in {ch.baseline}"
                 for field, mine, theirs in ch.others_differ
             ),
@@ -210,7 +289,12 @@ def _precision(scenario: Scenario, label: str) -> tuple[int, float]:
         state["weeks"] = _weeks(scenario)
     with st.sidebar.expander("Precision"):
         replications = st.number_input(
-            "Paired replications", min_value=2, max_value=200, step=1, key="replications"
+            "Simulated repeats (more: a narrower interval)",
+            min_value=2,
+            max_value=200,
+            step=1,
+            key="replications",
+            help="In the tool: paired replications; each plays both policies on the same leads.",
         )
         weeks = st.selectbox(
             "Weeks simulated (scaled to a year)",
@@ -221,108 +305,168 @@ def _precision(scenario: Scenario, label: str) -> tuple[int, float]:
             "followed until they resolve, so fewer weeks estimate the same figure a year, "
             "faster, with a wider interval.",
         )
-    run = scenario.run_hours(weeks * 168.0)
-    leads = expected_leads(scenario) / scenario.horizon * run * replications
-    if leads > figures.MAX_LEADS_PER_ANSWER:
-        _stop_with(
-            [
-                f"{label}: {replications} replications of {weeks} weeks (with the warm-up "
-                "and settle time) make about "
-                f"{leads:,.0f} leads; the page plays at most "
-                f"{figures.MAX_LEADS_PER_ANSWER:,} per answer to answer quickly: lower the "
-                "replications or the weeks under Precision"
-            ]
+    run = scenario.run_hours(weeks * 168.0)  # the warm-up and settle time are played too
+    per_replication = expected_leads(scenario) / scenario.horizon * run
+    most = max(2, int(figures.MAX_LEADS_PER_ANSWER // max(per_replication, 1.0)))
+    if replications > most:
+        st.warning(
+            f"{label}: {replications} replications of {weeks} weeks (with the warm-up and "
+            f"settle time) make about "
+            f"{per_replication * replications:,.0f} leads; the page plays at most "
+            f"{figures.MAX_LEADS_PER_ANSWER:,} per answer to answer quickly, so it plays "
+            f"{most} replications: lower the replications or the weeks under Precision"
         )
+        replications = most
     return int(replications), weeks * 168.0
 
 
-def main() -> None:
-    st.set_page_config(page_title="alignsim workshop", layout="wide")
-    source = _source()
-    doc = source.document
-    try:
-        scenario = validate(doc, source.label)
-        others = [n for n in scenario.policies if n != scenario.baseline_policy]
-        if not others:
-            raise ScenarioError(
-                [
-                    f"{source.label}: policies: only the baseline "
-                    f"{scenario.baseline_policy!r}; add a policy to compare with it"
-                ]
-            )
-        policy = (
-            st.sidebar.selectbox("Policy to change", others, key="policy")
-            if len(others) > 1
-            else others[0]
-        )
-        ch = controls.choices(doc, scenario, policy, source.label)
-    except ScenarioError as error:
-        _stop_with(error.problems)
-        return
-    key = figures.digest(doc)
-    state = st.session_state
-    if state.get("levers_for") != (key, policy):
-        _put(controls.levers_of(scenario, ch, policy))
-        if state.get("levers_for") is not None:  # another scenario: its own horizon
-            state["weeks"] = _weeks(scenario)
-        state["levers_for"] = (key, policy)
-    values = [
-        p.definition.mql_threshold
-        for p in (scenario.policies[policy], scenario.policies[ch.baseline])
-    ] + [
-        p.definition.accept_threshold
-        for p in (scenario.policies[policy], scenario.policies[ch.baseline])
+# The page's type for a room: the headline's number at 64 px, every other line >= 22 px,
+# dark text on white (17:1); presenter mode makes it all bigger. (Streamlit's own rules on
+# paragraphs win over a class's, hence !important.)
+SIZES = {"label": 26, "number": 64, "interval": 24, "sentence": 22, "why": 22, "base": 16}
+PRESENTER_SIZES = {"label": 32, "number": 88, "interval": 30, "sentence": 28, "why": 28, "base": 20}
+
+
+def _css(sizes: dict[str, int]) -> str:
+    rules = [
+        ".block-container {padding-top: 3.4rem !important; padding-bottom: 1rem !important;}",
+        f"html {{font-size: {sizes['base']}px;}}",
+        ".as-headline p, .as-headline h1 {color: #1a1a1a !important; margin: 0 !important;"
+        " padding: 0 !important;}",
     ]
-    bars = (min(0.0, *values), max(1.0, *values))
-    st.sidebar.button(
-        f"Reset every lever to {ch.baseline}",
-        on_click=_put,
-        args=(controls.levers_of(scenario, ch, ch.baseline),),
-        key="reset",
-        type="primary",
-        width="stretch",
-    )
-    st.sidebar.button(
-        f"Back to {policy} as written",
-        on_click=_put,
-        args=(controls.levers_of(scenario, ch, policy),),
-        key="back",
-        width="stretch",
-    )
-    levers = _levers(ch, bars)
-    replications, horizon = _precision(scenario, source.label)
-    engine = os.environ.get(ENGINE_ENV) or None
-    sets = controls.overrides(doc, ch, levers)
-    started = time.perf_counter()
-    try:
-        with st.spinner(f"Playing {replications} paired replications..."):
-            answer = _answer(key, source.label, policy, sets, replications, horizon, engine, doc)
-    except ScenarioError as error:
-        _stop_with(error.problems)
-        return
-    except Exception as error:  # a bug: one sentence here, the traceback in the console
-        logging.getLogger("alignsim.workshop").exception("the answer failed")
-        _stop_with([f"alignsim: internal error: {type(error).__name__}: {error}"])
-        return
-    state["answer_seconds"] = time.perf_counter() - started
-    state["answer"] = answer.interval
-    state["answer_result"] = answer.result
-    result = answer.result
-    st.title(_plain(answer.headline))
-    scale = figures.HOURS_PER_YEAR / result.horizon_h
-    st.caption(
-        _plain(
-            f"{source.label}: {policy} against {ch.baseline} on the same leads, mean of "
-            f"{result.replications} paired replications of {format_duration(result.horizon_h)} "
-            f"scaled to a year (x {scale:.2f}), seed {result.seed}, "
-            f"{engine or DEFAULT_ENGINE} engine; answered in {state['answer_seconds']:.2f} s."
+    for name in ("label", "number", "interval", "sentence", "why"):
+        weight = (
+            "font-weight: 700 !important; line-height: 1.1 !important;" if name == "number" else ""
         )
+        rules.append(
+            f".as-{name} {{font-size: {sizes[name]}px !important; color: #1a1a1a !important;"
+            f" {weight}}}"
+        )
+    return "<style>" + "\n".join(rules) + "</style>"
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _intro(scenario: Scenario, policy: str, baseline: str) -> None:
+    """The opening view: the question, what the two policies mean, how to read the number."""
+    mine, theirs = scenario.policies[policy], scenario.policies[baseline]
+    with st.container(border=True, key="intro"):
+        st.markdown(
+            f"### How much revenue does *{_plain(policy)}* lose a year, compared with "
+            f"*{_plain(baseline)}*, on exactly the same leads?"
+        )
+        st.markdown(
+            f"- **{_plain(policy)}**: {_plain(mine.description or 'the way we work today')}\n"
+            f"- **{_plain(baseline)}**: {_plain(theirs.description or 'marketing and sales aligned')}\n"
+            "- **The number** is revenue a year that the first loses and the second wins; the "
+            "interval is where the true figure lies with 95% confidence. Move a control in the "
+            "sidebar, or walk the five misalignments one by one, and watch it answer."
+        )
+        st.button("Start", key="intro_done", type="primary", on_click=_close_intro)
+
+
+def _close_intro() -> None:
+    st.session_state["intro_closed"] = True
+
+
+def _walk(scenario: Scenario, ch: controls.Choices) -> None:
+    """'Walk the five misalignments': step k plays the baseline with misalignments 1..k as
+    the played policy has them."""
+    names = [ch.baseline, *(f"{i} {step.short}" for i, step in enumerate(words.STEPS, 1))]
+    st.segmented_control(
+        "Walk the five misalignments (each step adds one to the aligned policy)",
+        list(range(len(names))),
+        format_func=names.__getitem__,
+        key="walk",
+        on_change=_walk_to,
+        args=(scenario, ch),
     )
-    st.markdown(f"**{_plain(answer.sentence)}**")
-    st.markdown(_plain(figures.money_line(result)))
-    left_chart, right_chart = st.columns(2)
-    left_chart.altair_chart(charts.funnel_chart(result), width="stretch")
-    right_chart.altair_chart(charts.causes_chart(result), width="stretch")
+    step = st.session_state.get("walk")
+    if step:
+        current = words.STEPS[step - 1]
+        st.markdown(
+            f'<p class="as-why">Step {step} of 5, {_e(current.title.lower())}: {_e(current.meaning)}'
+            "</p>",
+            unsafe_allow_html=True,
+        )
+
+
+def _walk_to(scenario: Scenario, ch: controls.Choices) -> None:
+    step = st.session_state.get("walk") or 0
+    base = controls.levers_of(scenario, ch, ch.baseline)
+    mine = controls.levers_of(scenario, ch, ch.policy)
+    fields = [f for s in words.STEPS[:step] for f in s.fields]
+    _put(dataclasses.replace(base, **{f: getattr(mine, f) for f in fields}))
+
+
+def _headline(answer: figures.Answer) -> None:
+    """The number, big, with its interval on its own line and one sentence under it."""
+    h = answer.headline
+    st.markdown(
+        f'<div class="as-headline"><p class="as-label">{_e(h.label)}</p>'
+        f'<h1 class="as-number">{_e(h.number)}</h1>'
+        f'<p class="as-interval">{_e(h.interval)}</p>'
+        f'<p class="as-sentence">{_e(answer.sentence)}</p></div>',
+        unsafe_allow_html=True,
+    )
+
+
+def _why_unchanged(answer: figures.Answer, before: controls.Levers, now: controls.Levers) -> str:
+    """Why the controls just moved changed no lead's outcome, in the run's own figures."""
+    moved = [f for f in LEVER_KEYS if getattr(before, f) != getattr(now, f)]
+    act = answer.activity
+    if act is None:
+        return "That change leaves every lead's outcome as it was."
+    busy = f"reps are {act.busy:.0%} busy"
+    wait = "" if act.response_h is None else format_duration(act.response_h)
+    if "sla" in moved and now.cherry_pick:
+        return "The SLA changes nothing while reps cherry-pick: their own order wins."
+    if "sla" in moved and wait:
+        kept = "" if act.within_sla is None else f", {act.within_sla:.0%} within the target,"
+        return (
+            f"The SLA changes nothing here: reps answer in {wait} (median, business "
+            f"hours){kept} and {busy}, so leads hardly wait and the order of the queue decides "
+            "no lead's outcome."
+        )
+    if "reps" in moved:
+        return f"Reps are {act.busy:.0%} busy: the number of reps is not what holds leads back."
+    return f"That change leaves every lead's outcome as it was ({busy})."
+
+
+def _report_unchanged(
+    answer: figures.Answer, levers: controls.Levers, ident: tuple[Any, ...]
+) -> None:
+    """Say so when the controls moved but no replication's revenue changed."""
+    state = st.session_state
+    last = state.get("last_answer")
+    revenue = answer.result.rows["revenue_policy"].to_numpy(float)
+    moved = last is not None and last[0] == ident and last[1] != levers
+    if moved and len(last[2]) == len(revenue) and (last[2] == revenue).all():
+        st.info(_why_unchanged(answer, last[1], levers), icon=":material/info:")
+    state["last_answer"] = (ident, levers, revenue)
+
+
+def _charts(answer: figures.Answer, split: Callable[[], Comparison]) -> None:
+    """The loss by lever (played after the headline shows), the funnel and the causes."""
+    result = answer.result
+    with st.spinner("Splitting the loss by misalignment..."):
+        by_lever = split()
+    st.altair_chart(charts.lever_chart(by_lever), width="stretch", theme=None, key="levers")
+    st.caption(
+        f"The loss split by misalignment (exact Shapley values) on the first "
+        f"{by_lever.replications} of {result.replications} repeats; a blue bar wins revenue "
+        "back."
+    )
+    st.altair_chart(charts.funnel_chart(result), width="stretch", theme=None, key="funnel")
+    st.altair_chart(charts.causes_chart(result), width="stretch", theme=None, key="causes")
+
+
+def _reproduce(
+    source: sources.Source, policy: str, sets: tuple[str, ...], answer: figures.Answer
+) -> None:
+    result = answer.result
     with st.expander("Reproduce in a terminal"):
         command = [
             "alignsim",
@@ -338,6 +482,143 @@ def main() -> None:
         for item in sets:
             command += ["--set", item]
         st.code(shlex.join(command), language="bash")
+
+
+def _played(source: sources.Source) -> tuple[Scenario, str, controls.Choices]:
+    """The validated scenario, the played policy and its levers' stops (ScenarioError if the
+    file cannot be played)."""
+    scenario = validate(source.document, source.label)
+    others = [n for n in scenario.policies if n != scenario.baseline_policy]
+    if not others:
+        raise ScenarioError(
+            [
+                f"{source.label}: policies: only the baseline "
+                f"{scenario.baseline_policy!r}; add a policy to compare with it"
+            ]
+        )
+    policy = (
+        st.sidebar.selectbox("Policy to change", others, key="policy")
+        if len(others) > 1
+        else others[0]
+    )
+    return scenario, policy, controls.choices(source.document, scenario, policy, source.label)
+
+
+def _setup() -> tuple[sources.Source, Scenario, str, controls.Choices]:
+    """The scenario, the played policy and its levers' stops. An uploaded file that cannot be
+    played shows its problems and the page goes on with the default scenario."""
+    source = _source()
+    try:
+        return (source, *_played(source))
+    except ScenarioError as error:
+        first = sources.default_scenario()
+        if source.path is not None and source.path.resolve() == first.resolve():
+            _stop_with(error.problems)  # the default itself: nothing to fall back on
+        for problem in error.problems:
+            st.error(problem)
+        st.warning(f"Showing {first.name} until the file is fixed.")
+        fallback = sources.from_file(first)
+        try:
+            return (fallback, *_played(fallback))
+        except ScenarioError as again:
+            _stop_with(again.problems)
+            raise  # not reached: st.stop ends the run
+
+
+def _sidebar_buttons(scenario: Scenario, ch: controls.Choices, policy: str) -> None:
+    st.sidebar.toggle(
+        "Presenter mode (big type, sidebar closed)", key="presenter", on_change=_present
+    )
+    st.sidebar.button(
+        f"Reset every control to {ch.baseline}",
+        on_click=_put,
+        args=(controls.levers_of(scenario, ch, ch.baseline),),
+        key="reset",
+        type="primary",
+        width="stretch",
+    )
+    st.sidebar.button(
+        f"Back to {policy} as written",
+        on_click=_put,
+        args=(controls.levers_of(scenario, ch, policy),),
+        key="back",
+        width="stretch",
+    )
+
+
+def _present() -> None:
+    if st.session_state.get("presenter"):
+        st.query_params["presenter"] = "1"
+    else:
+        st.query_params.pop("presenter", None)
+
+
+def main() -> None:
+    presenter = st.query_params.get("presenter") == "1"
+    st.set_page_config(
+        page_title="alignsim workshop",
+        layout="wide",
+        initial_sidebar_state="collapsed" if presenter else "auto",
+    )
+    state = st.session_state
+    if presenter and "presenter" not in state:
+        state["presenter"] = True
+    st.markdown(_css(PRESENTER_SIZES if presenter else SIZES), unsafe_allow_html=True)
+    source, scenario, policy, ch = _setup()
+    doc = source.document
+    key = figures.digest(doc)
+    if state.get("levers_for") != (key, policy):
+        _put(controls.levers_of(scenario, ch, policy))
+        if state.get("levers_for") is not None:  # another scenario: its own horizon
+            state["weeks"] = _weeks(scenario)
+        state["levers_for"] = (key, policy)
+    values = [
+        p.definition.mql_threshold
+        for p in (scenario.policies[policy], scenario.policies[ch.baseline])
+    ] + [
+        p.definition.accept_threshold
+        for p in (scenario.policies[policy], scenario.policies[ch.baseline])
+    ]
+    bars = (min(0.0, *values), max(1.0, *values))
+    _sidebar_buttons(scenario, ch, policy)
+    levers = _levers(ch, bars)
+    replications, horizon = _precision(scenario, source.label)
+    engine = os.environ.get(ENGINE_ENV) or None
+    sets = controls.overrides(doc, ch, levers)
+    if not state.get("intro_closed") and not presenter:
+        _intro(scenario, policy, ch.baseline)
+    started = time.perf_counter()
+    try:
+        with st.spinner(f"Playing {replications} repeats..."):
+            answer = _answer(key, source.label, policy, sets, replications, horizon, engine, doc)
+    except ScenarioError as error:
+        _stop_with(error.problems)
+        return
+    except Exception as error:  # a bug: one sentence here, the traceback in the console
+        logging.getLogger("alignsim.workshop").exception("the answer failed")
+        _stop_with([f"alignsim: internal error: {type(error).__name__}: {error}"])
+        return
+    state["answer_seconds"] = time.perf_counter() - started
+    state["answer"] = answer.interval
+    state["answer_result"] = answer.result
+    state["headline"] = answer.headline.text
+    result = answer.result
+    _headline(answer)
+    _report_unchanged(answer, levers, (key, policy, replications, horizon, engine))
+    st.markdown(f'<p class="as-why">{_e(figures.money_line(result))}</p>', unsafe_allow_html=True)
+    _walk(scenario, ch)
+    k = min(replications, figures.LEVER_REPLICATIONS)
+    _charts(answer, lambda: _split(key, source.label, policy, sets, k, horizon, engine, doc))
+    scale = figures.HOURS_PER_YEAR / result.horizon_h
+    st.caption(
+        _plain(
+            f"{source.label}: {policy} against {ch.baseline} on the same leads, mean of "
+            f"{result.replications} paired replications of {format_duration(result.horizon_h)} "
+            f"scaled to a year (x {scale:.2f}), seed {result.seed}, "
+            f"{engine or DEFAULT_ENGINE} engine; answered in {state['answer_seconds']:.2f} s."
+        )
+    )
+    _reproduce(source, policy, sets, answer)
 
 
 main()

@@ -28,10 +28,14 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
-from alignsim import economics
+import numpy as np
+
+from alignsim import economics, metrics
 from alignsim.comparison import Comparison, collect
+from alignsim.levers import GROUPS, LeverSplit
 from alignsim.overrides import apply_overrides
-from alignsim.paired import Pairing, Side, play_pair, play_side
+from alignsim.paired import PairedRun, Pairing, Side, play_pair, play_side
+from alignsim.plots import style
 from alignsim.scenario import MAX_ATTEMPTS, Nurture, Scenario, validate
 from alignsim.stream import LeadStream, block_widths
 
@@ -43,6 +47,7 @@ __all__ = [
     "evaluate",
     "headline",
     "interval_per_year",
+    "money",
     "money_line",
 ]
 
@@ -138,6 +143,11 @@ MAX_LEADS_PER_ANSWER = 1_000_000
 of a 13-week window of the default scenario, with its 42-week warm-up and 44-week settle
 time, are about 640,000."""
 
+LEVER_REPLICATIONS = 10
+"""Replications the page splits the loss by lever on (the first ones): each plays 2^g - 2
+policies more for the g lever groups that differ; 10 of 13 weeks of the default scenario take
+about 0.6 s on the fast engine."""
+
 MAX_BENCHES = 2
 """Benches kept: each holds its streams and baseline runs in memory (about 3 MB per
 replication of 13 weeks of the default scenario)."""
@@ -166,14 +176,17 @@ def evaluate(
     horizon: float | None = None,
     seed: int | None = None,
     engine: str | None = None,
+    lever_replications: int = 0,
 ) -> Comparison:
     """Revenue lost by `policy` of the document with `sets` applied, against the baseline.
 
     The same result as `alignsim.compare(validate(apply_overrides(doc, sets)), policy=policy,
-    ...)`; horizon in hours (default: the scenario's). Bad overrides raise ScenarioError.
+    lever_replications=...)`; horizon in hours (default: the scenario's); the first
+    replication's ledgers are kept. Bad overrides raise ScenarioError.
     """
     if replications < 1:
         raise ValueError(f"replications must be at least 1 (got {replications})")
+    lever_replications = min(max(0, lever_replications), replications)
     original = validate(doc, label)
     scenario = validate(apply_overrides(dict(doc), list(sets)), label) if sets else original
     if policy not in scenario.policies:
@@ -184,11 +197,21 @@ def evaluate(
     if not bench.fits(scenario):
         raise ValueError("these overrides change more than the played policy")
     pairing = Pairing(scenario, scenario.baseline_policy, policy, replications, root, hours, engine)
-    runs = (
-        play_pair(pairing, r, stream=bench.stream(r), baseline=bench.baseline(r))
-        for r in range(replications)
-    )
-    return collect(pairing, runs)
+    split = LeverSplit.of(pairing) if lever_replications else None
+    if split is not None and any(n > w for n, w in zip(split.widths, bench.widest, strict=True)):
+        split = None  # cannot happen for the levers' settings: the bench is drawn widest
+
+    def one(r: int) -> PairedRun:
+        paired = play_pair(
+            pairing, r, stream=bench.stream(r), baseline=bench.baseline(r), ledgers=r == 0
+        )
+        if split is None or r >= lever_replications:
+            return paired
+        amounts = dict(zip(split.players, split.values(pairing, paired), strict=True))
+        by_lever = np.array([amounts.get(g, 0.0) for g in GROUPS])
+        return dataclasses.replace(paired, by_lever=by_lever)
+
+    return collect(pairing, (one(r) for r in range(replications)))
 
 
 def interval_per_year(result: Comparison) -> tuple[float, float | None, float | None]:
@@ -203,34 +226,46 @@ def interval_per_year(result: Comparison) -> tuple[float, float | None, float | 
     )
 
 
-def _unit(amount: float) -> tuple[float, str, int]:
-    size = abs(amount)
-    if size >= 1e9:
-        return 1e9, " bn", 2
-    if size >= 1e6:
-        return 1e6, " M", 2
-    if size >= 1e3:
-        return 1e3, " k", 0
-    return 1.0, "", 0
-
-
 def money(amount: float, currency: str) -> str:
-    """'EUR 2.95 M', 'EUR 840 k', 'EUR 950', '-EUR 1.20 M'."""
-    size, unit, digits = _unit(amount)
-    sign = "-" if amount < 0 and round(abs(amount) / size, digits) != 0 else ""
-    return f"{sign}{currency} {abs(amount) / size:,.{digits}f}{unit}"
+    """Money as a room reads it: 3 significant figures ('EUR 2.95 M', 'EUR 840 k', 'EUR 9,510');
+    an amount that rounds to nothing reads 'EUR 0', never '-EUR 0'."""
+    if math.isfinite(amount) and abs(amount) < 0.5:
+        return f"{currency} 0"
+    return style.money(amount, currency)
 
 
-def headline(result: Comparison) -> str:
-    """The page's headline: "Revenue lost per year against the aligned policy: EUR 2.95 M
-    (95% interval 2.20 to 3.70 M)"."""
+@dataclasses.dataclass(frozen=True)
+class Headline:
+    """The page's headline in three lines: what the number is, the number, its interval."""
+
+    label: str
+    """"Revenue current loses a year against aligned" (or "earns more" when negative)."""
+    number: str
+    """"EUR 2.95 M a year", always a positive amount: the label carries the direction."""
+    interval: str
+    """"95% interval: EUR 2.20 M to EUR 3.70 M", in the label's direction."""
+
+    @property
+    def text(self) -> str:
+        """The three lines as one sentence (the page's alt text and its tests)."""
+        return f"{self.label}: {self.number} ({self.interval})"
+
+
+def headline(result: Comparison) -> Headline:
+    """The headline of a comparison: revenue lost a year, with its 95% interval. A negative
+    loss is said the other way round ("current earns more than aligned by EUR 48 k a year")."""
     mean, low, high = interval_per_year(result)
-    cur = result.currency
-    text = f"Revenue lost per year against the {result.baseline} policy: {money(mean, cur)}"
+    cur, policy, base = result.currency, result.policy, result.baseline
+    gains = mean < 0 and money(mean, cur) != money(0.0, cur)
+    if gains:
+        label = f"{policy} earns more than {base} by"
+        mean, low, high = -mean, None if high is None else -high, None if low is None else -low
+    else:
+        label = f"Revenue {policy} loses a year against {base}"
+    number = f"{money(mean, cur)} a year"
     if low is None or high is None:
-        return f"{text} (one replication: no interval)"
-    size, unit, digits = _unit(max(abs(low), abs(high), abs(mean)))
-    return f"{text} (95% interval {low / size:,.{digits}f} to {high / size:,.{digits}f}{unit})"
+        return Headline(label, number, "one replication: no interval")
+    return Headline(label, number, f"95% interval: {money(low, cur)} to {money(high, cur)}")
 
 
 def biggest_cause(result: Comparison) -> str:
@@ -275,14 +310,64 @@ def money_line(result: Comparison) -> str:
 
 
 @dataclasses.dataclass(frozen=True)
+class Activity:
+    """What the played policy's reps did on the first replication: the figures the page quotes
+    when a control changes nothing."""
+
+    response_h: float | None
+    """Median time from MQL to a rep's first call on accepted leads (business hours)."""
+    within_sla: float | None
+    """Share of accepted leads called within their response target (None: no target due)."""
+    busy: float
+    """Share of the reps' on-duty hours spent on leads."""
+
+
+def activity(result: Comparison) -> Activity | None:
+    """The played policy's activity, from the first replication's ledger (None: not kept)."""
+    book = result.ledgers.get(result.policy)
+    if book is None:
+        return None
+    speed = metrics.speed_to_lead(book)
+    return Activity(speed["median_business_h"], speed["within_sla"], metrics.utilisation(book))
+
+
+def split(
+    doc: Mapping[str, Any],
+    label: str,
+    policy: str,
+    sets: tuple[str, ...] = (),
+    *,
+    replications: int = LEVER_REPLICATIONS,
+    horizon: float | None = None,
+    seed: int | None = None,
+    engine: str | None = None,
+) -> Comparison:
+    """The loss split by lever on the first `replications` replications: a comparison over
+    those alone, each split (`Comparison.by_lever`); the same streams as the headline's."""
+    return evaluate(
+        doc,
+        label,
+        policy,
+        sets,
+        replications=replications,
+        horizon=horizon,
+        seed=seed,
+        engine=engine,
+        lever_replications=replications,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
 class Answer:
     """Everything the page shows for one setting of the levers."""
 
     result: Comparison
-    headline: str
+    headline: Headline
     sentence: str
     interval: tuple[float, float | None, float | None]
     """Revenue lost a year: mean, 95% interval low and high."""
+    activity: Activity | None
+    """What the played policy's reps did (first replication)."""
 
 
 def answer(
@@ -295,8 +380,11 @@ def answer(
     horizon: float | None = None,
     seed: int | None = None,
     engine: str | None = None,
+    lever_replications: int = 0,
 ) -> Answer:
-    """The page's answer to one setting of the levers (`evaluate`, then its sentences)."""
+    """The page's answer to one setting of the levers (`evaluate`, with the split by lever on
+    the first `lever_replications` if asked, then its sentences). The page asks for the split
+    apart (`split`), so the headline shows before the split is played."""
     result = evaluate(
         doc,
         label,
@@ -306,5 +394,12 @@ def answer(
         horizon=horizon,
         seed=seed,
         engine=engine,
+        lever_replications=lever_replications,
     )
-    return Answer(result, headline(result), biggest_cause(result), interval_per_year(result))
+    return Answer(
+        result,
+        headline(result),
+        biggest_cause(result),
+        interval_per_year(result),
+        activity(result),
+    )
