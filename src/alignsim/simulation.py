@@ -75,7 +75,13 @@ def play(
 
     What `simulate` wraps; a batch run, which keeps only figures, stops here.
     """
-    plan = make_plan(stream, scenario.team_for(policy), scenario.policies[policy], horizon)
+    plan = make_plan(
+        stream,
+        scenario.team_for(policy),
+        scenario.policies[policy],
+        horizon,
+        market=scenario.market,
+    )
     return engine_named(engine)(plan)
 
 

@@ -182,6 +182,31 @@ def reaches(now: float, closes: float, u_reach: float, reach_rate: float) -> boo
 
 
 @njit(cache=True, _nrt=False)
+def contact_decay(age: float, weights: np.ndarray, means: np.ndarray) -> float:
+    """The market's contact decay D at `age` hours after the lead engaged (MODEL.md 6.1):
+    sum_k weights[k] exp(-age / means[k]), a survival curve (a `never` component, mean inf,
+    is the floor). No components: no decay, D = 1. exp is libm's (math.exp compiled)."""
+    if len(weights) == 0:
+        return 1.0
+    d = 0.0
+    for k in range(len(weights)):
+        d += weights[k] * math.exp(-age / means[k])
+    return d
+
+
+@njit(cache=True, _nrt=False)
+def reach_chance(
+    reach_rate: float, now: float, engaged: float, weights: np.ndarray, means: np.ndarray
+) -> float:
+    """The chance an attempt at `now` reaches a buyer whose window is open: the reach rate
+    times the contact decay since the lead engaged (created, warmed or recycled) at `engaged`.
+    Without decay it is the reach rate itself (the same bits as before decay existed)."""
+    if len(weights) == 0:
+        return reach_rate
+    return reach_rate * contact_decay(now - engaged, weights, means)
+
+
+@njit(cache=True, _nrt=False)
 def unreached_outcome(called_at: float, closes: float) -> int:
     """A lead whose last allowed attempt (started at `called_at`) failed: `unreached` if the
     window was still open, else `lost_to_competitor` (the slow response lost it)."""
@@ -250,12 +275,15 @@ def warm(
     warming: np.ndarray,
     repatience: np.ndarray,
     speed: float,
+    engaged: np.ndarray,
 ) -> None:
-    """Warm a nurtured buyer up to time t: each warming due raises its temperature and opens
-    a new buyer window with a fresh stored patience (`repatience`)."""
+    """Warm a nurtured buyer up to time t: each warming due raises its temperature, opens
+    a new buyer window with a fresh stored patience (`repatience`) and re-engages the buyer
+    (`engaged`: the contact decay starts again)."""
     warmed = temperature[lead] - born_as[lead]
     while warms_at[lead] <= t:
         temperature[lead] += 1
         closes[lead] = warms_at[lead] + repatience[lead, warmed]
+        engaged[lead] = warms_at[lead]
         warmed += 1
         warms_at[lead] = next_warming(warms_at[lead], speed, warming, lead, warmed)

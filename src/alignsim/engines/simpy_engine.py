@@ -170,6 +170,8 @@ class LeadFlow:
         """When each buyer's current window closes (a warming opens a new one)."""
         self.warms_at = np.full(len(plan.stream), math.inf)
         """When each buyer in nurture warms next."""
+        self.engaged = plan.stream.created.astype(float)
+        """When each buyer last engaged (created, warmed, recycled): the contact decay's start."""
         self.hours = calendar_arrays(plan.calendar)
 
     def run(self) -> LedgerBook:
@@ -300,10 +302,12 @@ class LeadFlow:
                 s.warming,
                 s.repatience,
                 speed,
+                self.engaged,
             )
             book.touches[lead] += 1
             if self.marketing_calls_it_mql(lead):
                 book.recycles[lead] += 1
+                self.engaged[lead] = self.env.now  # the buyer responded: re-engaged
                 yield from self.to_sales(lead)
                 return
         book.end(lead, "nurture_expired", self.env.now)
@@ -355,16 +359,23 @@ class LeadFlow:
         return self.env.timeout(hours)
 
     def attempt(self, lead: int, closes: float) -> Generator[Event, Any, bool]:
-        """Step 6: one call by the rep who took the lead. True if the buyer was reached."""
+        """Step 6: one call by the rep who took the lead. True if the buyer was reached: the
+        window is open and the uniform falls below reach times the contact decay (6.1)."""
         book, k = self.book, int(self.book.attempts[lead])  # k: this lead's attempt index
         now = self.env.now
         if book.attempts[lead] == 0:
             book.first_attempt[lead] = now
         book.attempts[lead] += 1
         temperature = self.temperature[lead]
-        reached = rules.reaches(
-            now, closes, self.s.u_reach[lead, k], self.s.reach[lead, temperature]
+        plan = self.plan
+        chance = rules.reach_chance(
+            self.s.reach[lead, temperature],
+            now,
+            self.engaged[lead],
+            plan.decay_weights,
+            plan.decay_means,
         )
+        reached = rules.reaches(now, closes, self.s.u_reach[lead, k], chance)
         yield self.spend_rep_time(lead, self.plan.attempt_time[lead, k])
         if reached:
             if np.isnan(book.reached[lead]):

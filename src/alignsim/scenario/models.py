@@ -25,7 +25,15 @@ from pydantic import (
 )
 
 from alignsim.calendar import BusinessCalendar, parse_clock, parse_days
-from alignsim.distributions import AmountDist, Duration, DurationDist, StrictModel
+from alignsim.distributions import (
+    AmountDist,
+    Duration,
+    DurationDist,
+    DurationMixture,
+    Exponential,
+    Never,
+    StrictModel,
+)
 from alignsim.scenario.uncertainty import Uncertainty
 from alignsim.units import parse_rate
 
@@ -228,6 +236,33 @@ class Market(StrictModel):
     win: ByTemperature = Field(description="Chance an opportunity is won.")
     cycle: DurationDist = Field(description="Sales-cycle length, from SQL to close.")
     warming: Warming = Warming()
+    contact_decay: DurationDist | None = Field(
+        None,
+        description="How a buyer's responsiveness fades after they engaged (MODEL.md 6.1): the "
+        "survival curve D(t) = P(law > t) of an exponential, `never`, or a mixture of those; "
+        "an attempt t hours after engagement reaches with chance reach * D(t). Absent: no decay.",
+    )
+
+    @field_validator("contact_decay")
+    @classmethod
+    def _sum_of_exponentials(cls, law: DurationDist | None) -> DurationDist | None:
+        parts = law.components if isinstance(law, DurationMixture) else [law]
+        if law is not None and not all(isinstance(c, Exponential | Never) for c in parts):
+            raise ValueError(
+                'must be "exponential", "never" or a mixture of those (its survival curve is '
+                "a sum of exponentials)"
+            )
+        return law
+
+    def decay_terms(self) -> tuple[np.ndarray, np.ndarray]:
+        """The contact decay as D(t) = sum_k weight_k exp(-t / mean_k): (weights, means in
+        hours; inf for `never`, the floor). Empty arrays without decay (D = 1)."""
+        law = self.contact_decay
+        if law is None:
+            return np.zeros(0), np.zeros(0)
+        parts = law.components if isinstance(law, DurationMixture) else [law]
+        weights = [1.0 if c.weight is None or len(parts) == 1 else c.weight for c in parts]
+        return np.array(weights, dtype=float), np.array([c.mean() for c in parts], dtype=float)
 
 
 # --------------------------------------------------------------------------- team

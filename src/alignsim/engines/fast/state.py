@@ -98,6 +98,8 @@ class State(NamedTuple):
     """attempt: whether the call under way reaches the buyer."""
     warms_at: np.ndarray
     """nurture: when the buyer warms next (h)."""
+    engaged: np.ndarray
+    """LeadFlow.engaged: when the buyer last engaged (created, warmed, recycled) (h)."""
     ticket_of: np.ndarray
     """SalesFloor._waiting: the lead's live queue ticket (-1: none)."""
     mqls: np.ndarray
@@ -154,6 +156,7 @@ def new_state(leads: Leads, params: Params) -> State:
         called_at=np.zeros(n),
         reaching=np.zeros(n, dtype=np.bool_),
         warms_at=np.zeros(n),
+        engaged=leads.created.copy(),
         ticket_of=np.full(n, -1, dtype=np.int32),
         mqls=np.zeros(weeks, dtype=np.int64),
         verdicts=np.zeros(weeks, dtype=np.int64),

@@ -166,9 +166,10 @@ def attempt(ld: Leads, p: Params, bk: Book, st: State, lead: int, now: float) ->
     if k == 0:
         bk.first_attempt[lead] = now
     bk.attempts[lead] += 1
-    st.reaching[lead] = rules.reaches(
-        now, st.closes[lead], ld.u_reach[lead, k], ld.reach[lead, st.temperature[lead]]
+    chance = rules.reach_chance(
+        ld.reach[lead, st.temperature[lead]], now, st.engaged[lead], p.decay_weights, p.decay_means
     )
+    st.reaching[lead] = rules.reaches(now, st.closes[lead], ld.u_reach[lead, k], chance)
     hours = ld.attempt_time[lead, k]  # spend_rep_time
     bk.rep_hours[lead] += max(0.0, min(now + hours, p.horizon) - now)
     st.pc[lead] = CALLED
