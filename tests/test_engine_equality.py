@@ -180,10 +180,12 @@ def policy_changes(
     nurture: dict[str, Any] | None = None,
     feedback: dict[str, Any] | None = None,
     goals: dict[str, Any] | None = None,
+    alerts: bool = False,
 ) -> dict[str, Any]:
     """Policy `p` of the tiny scenario, as a document table."""
     policy = {
         "queue": queue,
+        "alerts": alerts,
         "rejected": rejected,
         "definition": {
             "marketing_noise": noise,
@@ -225,9 +227,12 @@ def lever_case(
         spread: float | None = None,
         fixed: dict[str, float] | None = None,
         decay: Any = None,
+        checks: list[str] | None = None,
         **policy: Any,
     ) -> tuple[alignsim.Scenario, LeadStream]:
         market = {} if decay is None else {"market.contact_decay": decay}
+        if checks is not None:
+            market["team.inbound_checks"] = checks
         sc = tiny_scenario(
             **market,
             **{
@@ -340,6 +345,40 @@ LEVERS: dict[str, dict[str, Any]] = {
         "horizon": "3w",
         "leads": 60,
     },
+    "inbound checks, SLA reminders, fifo": {
+        "checks": ["09:00", "13:30"],
+        "handoff": {
+            "mode": "realtime",
+            "routing_delay": {"dist": "uniform", "low": "0m", "high": "3h"},
+        },
+        "attempts": 3,
+        "leads": 60,
+        "reps": 1,
+    },
+    "inbound checks at odd hours, batch handoff, sla queue, skip lost": {
+        "checks": ["00:00", "08:00", "12:00", "17:00"],
+        "handoff": {"mode": "batch", "times": ["12:00", "17:00"]},
+        "hours": HOURS[2],
+        "queue": "sla",
+        "skip_lost": True,
+        "sla": "wall_clock",
+        "leads": 60,
+    },
+    "inbound checks with nurture recycles and decay": {
+        "checks": ["10:00"],
+        "decay": DECAY,
+        "threshold": 0.55,
+        "rejected": "nurture",
+        "nurture": {**NURTURE, "every": "13h", "not_ready": True},
+        "queue": "lifo",
+        "horizon": "3w",
+        "leads": 60,
+    },
+    "inbound checks overridden by alerts": {
+        "checks": ["09:00"],
+        "alerts": True,
+        "queue": "cherry-pick",
+    },
     "feedback loop": {
         "noise": 0.6,
         "feedback": {"half_life": 5, "floor": 0.05},
@@ -451,6 +490,7 @@ def small_cases(draw: st.DrawFn) -> tuple[int, dict[str, Any], float]:
                 }
             )
         ),
+        "alerts": draw(st.booleans()),
         "goals": draw(
             st.none()
             | st.fixed_dictionaries(
@@ -474,6 +514,14 @@ def small_cases(draw: st.DrawFn) -> tuple[int, dict[str, Any], float]:
         "horizon": draw(st.sampled_from(["1w", "3w"])),
         "decay": draw(
             st.sampled_from([None, DECAY, {"dist": "exponential", "mean": "2h"}, {"dist": "never"}])
+        ),
+        "checks": draw(
+            st.none()
+            | st.lists(
+                st.sampled_from(["00:00", "09:00", "09:15", "13:30", "17:00"]),
+                min_size=1,
+                max_size=3,
+            )
         ),
     }
     seed = draw(st.integers(0, 2**32 - 1))

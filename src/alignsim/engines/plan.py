@@ -43,6 +43,9 @@ class Plan:
     weights (empty: no decay) ..."""
     decay_means: np.ndarray
     """... and its means (hours; inf for the floor)."""
+    checks: np.ndarray
+    """Clock hours (sorted) at which reps look at the inbound queue on business days; empty
+    when they see every lead at once (no `team.inbound_checks`, or the policy's alerts)."""
 
     @property
     def reps(self) -> int:
@@ -87,7 +90,16 @@ def make_plan(
         attempts_allowed=allowed,
         decay_weights=weights,
         decay_means=means,
+        checks=inbound_checks(team, policy),
     )
+
+
+def inbound_checks(team: Team, policy: Policy) -> np.ndarray:
+    """The clock hours reps look at the inbound queue (MODEL.md 6.2), sorted and unique; none
+    when looks are continuous (no checks) or alerts make every routing a look."""
+    if team.inbound_checks is None or policy.alerts:
+        return np.zeros(0)
+    return np.array(sorted({float(c) for c in team.inbound_checks}))
 
 
 def _hours(stream: LeadStream, field: str, law: DurationDist) -> np.ndarray:

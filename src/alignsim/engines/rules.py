@@ -23,7 +23,7 @@ import numpy as np
 from numba import njit
 
 from alignsim.calendar import WEEK
-from alignsim.compiled.calendar import add_business_hours
+from alignsim.compiled.calendar import add_business_hours, next_clock_time
 from alignsim.engines import compile_cache  # noqa: F401  (keys the cache before compiling)
 from alignsim.ledger import Outcome
 from alignsim.scenario import DISCIPLINES, TEMPERATURES
@@ -169,6 +169,31 @@ def response_due_each(
             start[i], temperature[i], targets, wall_clock, starts, ends, cum, length, per_week
         )
     return out
+
+
+# ---------------------------------------------------------------------------- looks (MODEL.md 6.2)
+
+
+@njit(cache=True, _nrt=False)
+def waits_for_a_look(checks: np.ndarray, sales_owned: bool) -> bool:
+    """Whether a lead routed to sales waits unseen in the inbound queue until a rep looks:
+    marketing's leads, when reps look at set times (`checks`: the team's inbound checks; empty
+    when looks are continuous or the policy alerts reps at every routing, which is the same:
+    each routing is then a look that reveals every lead routed so far). Sales' own prospects
+    and retries never wait for a look: the rep already knows the lead."""
+    return len(checks) > 0 and not sales_owned
+
+
+@njit(cache=True, _nrt=False)
+def looks(now: float, due: float, checks: np.ndarray, days: np.ndarray) -> tuple[float, float]:
+    """The looks a marketing lead routed at `now` with its first response due at `due` waits
+    for: (the next inbound check, at or after now on a business day; the look its SLA
+    triggers: at its due time, or now if already due, when that comes before the check, else
+    inf). A look reveals every lead routed so far; a look at `now` reveals this lead at once."""
+    check = next_clock_time(now, checks, days)
+    if due < check:
+        return check, max(due, now)
+    return check, math.inf
 
 
 # ---------------------------------------------------------------------------- calls (steps 6-8)

@@ -61,6 +61,26 @@ class SalesFloor:
         self._waiting: dict[int, Event] = {}
         self._tickets = itertools.count()
         self._dispatch_due: set[float] = set()
+        self.inbox: dict[int, Event] = {}
+        """Marketing leads routed to sales that no rep has seen yet (MODEL.md 6.2)."""
+        self.last_look = -math.inf
+        """When a rep last looked at the inbound queue."""
+        self.check_at = -math.inf
+        """The inbound check a look is scheduled for."""
+
+    def look(self) -> None:
+        """A rep looks at the inbound queue: every lead routed so far is seen and joins the
+        queue in this instant."""
+        self.last_look = self.env.now
+        inbox, self.inbox = self.inbox, {}
+        for seen in inbox.values():
+            seen.succeed()
+
+    def unseen(self, lead: int) -> Event:
+        """A routed lead waits in the inbound queue; the event fires when a rep looks."""
+        seen = self.env.event()
+        self.inbox[lead] = seen
+        return seen
 
     def wait_for_rep(self, lead: int, key: tuple[float, ...]) -> Event:
         """Join the queue; the returned event fires when a rep takes this lead."""
@@ -316,6 +336,8 @@ class LeadFlow:
         """Steps 5-8: queue, contact attempts, qualification, opportunity."""
         book, sla = self.book, self.policy.sla
         skip_lost = self.plan.team.skip_lost_leads
+        if rules.waits_for_a_look(self.plan.checks, self.s.owner[lead] == SALES):
+            yield from self.wait_for_a_look(lead, deadline)
         closes = float(self.closes[lead])
         allowed = int(self.plan.attempts_allowed[lead])
         for attempt in range(allowed):
@@ -345,6 +367,28 @@ class LeadFlow:
                 return
             yield self.env.timeout(sla.attempt_spacing)
             deadline = self.env.now  # a retry is due when its spacing ends
+
+    def wait_for_a_look(self, lead: int, deadline: float) -> Generator[Event, Any, None]:
+        """MODEL.md 6.2: a routed marketing lead is unseen until a rep looks at the inbound
+        queue: at the next inbound check, or when its first response falls due before that.
+        A look now (one of those, or one already made in this instant) sees it at once."""
+        floor, now = self.floor, self.env.now
+        check, due = rules.looks(now, deadline, self.plan.checks, self.hours.days)
+        if min(check, due) <= now or floor.last_look == now:
+            floor.look()
+            return
+        seen = floor.unseen(lead)
+        if floor.check_at != check:  # one look per inbound check, for every lead it sees
+            floor.check_at = check
+            self.env.timeout(check - now).callbacks.append(lambda _: floor.look())
+        if due < check:  # the SLA's reminder, if nobody has looked by then
+
+            def reminder(_: Event) -> None:
+                if lead in floor.inbox:
+                    floor.look()
+
+            self.env.timeout(due - now).callbacks.append(reminder)
+        yield seen
 
     def queue_key(self, lead: int, deadline: float) -> tuple[float, ...]:
         """The order in which reps take waiting leads (smallest first; lead id breaks ties)."""

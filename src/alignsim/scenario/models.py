@@ -304,6 +304,20 @@ class Team(StrictModel):
     skip_lost_leads: bool = Field(
         False, description="Drop a lead from the queue when its buyer's window closes."
     )
+    inbound_checks: list[ClockTime] | None = Field(
+        None,
+        min_length=1,
+        description="Clock times on business days when reps look at the inbound queue, e.g. "
+        '["09:00", "13:30"] (MODEL.md 6.2): a routed marketing lead waits unseen until the next '
+        "look (or an alert, or its SLA falling due). Absent: reps see every lead at once.",
+    )
+
+    @field_validator("inbound_checks")
+    @classmethod
+    def _checks_within_the_day(cls, times: list[float] | None) -> list[float] | None:
+        if times is not None and any(t >= 24 for t in times):
+            raise ValueError('a check time must be before midnight (use "00:00" for midnight)')
+        return times
 
 
 class TeamOverride(StrictModel):
@@ -314,6 +328,7 @@ class TeamOverride(StrictModel):
     attempt_time: DurationDist | None = None
     qualify_time: DurationDist | None = None
     skip_lost_leads: bool | None = None
+    inbound_checks: list[ClockTime] | None = Field(None, min_length=1)
 
 
 # --------------------------------------------------------------------------- policy
@@ -478,6 +493,11 @@ class Policy(StrictModel):
     rejected: Literal["discard", "nurture"] = Field(
         "discard",
         description='"discard": a rejected lead ends as rejected; "nurture": back to marketing.',
+    )
+    alerts: bool = Field(
+        False,
+        description="A CRM notification on assignment: reps look at the inbound queue when a "
+        "lead is routed, so no marketing lead waits unseen (MODEL.md 6.2).",
     )
     nurture: Nurture | None = None
     feedback: Feedback | None = None

@@ -86,6 +86,7 @@ class Params(NamedTuple):
     weeks: int
     decay_weights: np.ndarray
     decay_means: np.ndarray
+    checks: np.ndarray
 
 
 class Book(NamedTuple):
@@ -194,6 +195,7 @@ def params(plan: Plan) -> Params:
         weeks=int(plan.horizon // WEEK) + 2,
         decay_weights=_frozen(plan.decay_weights),
         decay_means=_frozen(plan.decay_means),
+        checks=_frozen(plan.checks),
     )
 
 
