@@ -384,7 +384,7 @@ class LeadFlow:
         if due < check:  # the SLA's reminder, if nobody has looked by then
 
             def reminder(_: Event) -> None:
-                if lead in floor.inbox:
+                if floor.inbox.get(lead) is seen:  # still unseen, in this routing
                     floor.look()
 
             self.env.timeout(due - now).callbacks.append(reminder)
