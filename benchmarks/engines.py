@@ -52,7 +52,7 @@ def leads_per_second(path: Path, policy: str | None, name: str, repeats: int) ->
     sc = alignsim.load(path)
     policy = policy or next(iter(sc.policies))
     stream = alignsim.sample(sc)
-    plan = make_plan(stream, sc.team_for(policy), sc.policies[policy])
+    plan = make_plan(stream, sc.team_for(policy), sc.policies[policy], market=sc.market)
     play = engine(name)
     play(plan)  # warm-up (and, for the fast engine, loading or compiling it)
     engine_s = median_seconds(lambda: play(plan), repeats)
@@ -61,10 +61,13 @@ def leads_per_second(path: Path, policy: str | None, name: str, repeats: int) ->
         book = play(plan)
 
         def end_to_end() -> None:
-            play(make_plan(stream, sc.team_for(policy), sc.policies[policy])).frame()
+            play(
+                make_plan(stream, sc.team_for(policy), sc.policies[policy], market=sc.market)
+            ).frame()
 
         out["plan_s"] = median_seconds(
-            lambda: make_plan(stream, sc.team_for(policy), sc.policies[policy]), repeats
+            lambda: make_plan(stream, sc.team_for(policy), sc.policies[policy], market=sc.market),
+            repeats,
         )
         out["frame_s"] = median_seconds(book.frame, repeats)
         out["end_to_end_leads_per_s"] = len(stream) / median_seconds(end_to_end, repeats)

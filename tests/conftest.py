@@ -216,7 +216,7 @@ def tiny_stream() -> Callable[..., LeadStream]:
 def _play(
     sc: alignsim.Scenario, st: LeadStream, policy: str = "p", engine: str = "simpy"
 ) -> pd.DataFrame:
-    plan = make_plan(st, sc.team_for(policy), sc.policies[policy])
+    plan = make_plan(st, sc.team_for(policy), sc.policies[policy], market=sc.market)
     return engine_named(engine)(plan).frame()
 
 

@@ -18,7 +18,7 @@ import alignsim
 from alignsim import plots
 from alignsim.comparison import Comparison, compare
 from alignsim.levers import GROUPS, LEVERS, NOT_LEVERS, coalition, differing, shapley
-from alignsim.scenario import Policy
+from alignsim.scenario import Policy, TeamOverride
 
 WEEKS4 = 4 * 168.0
 
@@ -212,3 +212,21 @@ def test_compare_json_has_by_lever_and_by_leak(
     assert table.index("by lever") < table.index("by leak")
     code, _, err = run_cli([*args, "--lever-replications", "4"])
     assert code == 2 and "--lever-replications" in err
+
+
+def test_alerts_and_inbound_checks_are_response_levers_apart_from_staffing(
+    scenario: alignsim.Scenario,
+) -> None:
+    base = scenario.policies["current"]
+    other = base.model_copy(
+        update={
+            "alerts": True,
+            "team": TeamOverride(reps=7, inbound_checks=["09:00", "13:30"]),
+        }
+    )
+    assert differing(base, other) == ("response", "staffing")
+    response_only = coalition(base, other, {"response"})
+    assert response_only.alerts and response_only.team is not None
+    assert response_only.team.inbound_checks == [9.0, 13.5] and response_only.team.reps is None
+    assert scenario.team_for("current").inbound_checks is None
+    assert coalition(base, other, {"staffing"}).team == TeamOverride(reps=7)

@@ -94,7 +94,7 @@ def test_sampling_and_planning_call_no_numpy_transcendental(monkeypatch, shipped
     for sc in scenarios:  # compiled code and quantile tables built outside the check
         stream = alignsim.sample(sc, 1, horizon=168.0)
         for name, policy in sc.policies.items():
-            make_plan(stream, sc.team_for(name), policy)
+            make_plan(stream, sc.team_for(name), policy, market=sc.market)
     expected = [law.from_uniform(u) for law in LAWS]
     _forbid_numpy_transcendentals(monkeypatch)
     for law, want in zip(LAWS, expected, strict=True):
@@ -102,7 +102,7 @@ def test_sampling_and_planning_call_no_numpy_transcendental(monkeypatch, shipped
     for sc in scenarios:
         stream = alignsim.sample(sc, 2, horizon=4 * 168.0)
         for name, policy in sc.policies.items():
-            make_plan(stream, sc.team_for(name), policy)
+            make_plan(stream, sc.team_for(name), policy, market=sc.market)
 
 
 def test_the_refusal_above_does_catch_a_numpy_transcendental(monkeypatch):

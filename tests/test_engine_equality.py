@@ -173,10 +173,12 @@ def policy_changes(
     nurture: dict[str, Any] | None = None,
     feedback: dict[str, Any] | None = None,
     goals: dict[str, Any] | None = None,
+    alerts: bool = False,
 ) -> dict[str, Any]:
     """Policy `p` of the tiny scenario, as a document table."""
     policy = {
         "queue": queue,
+        "alerts": alerts,
         "rejected": rejected,
         "definition": {
             "marketing_noise": noise,
@@ -217,9 +219,15 @@ def lever_case(
         horizon: str = "2w",
         spread: float | None = None,
         fixed: dict[str, float] | None = None,
+        decay: Any = None,
+        checks: list[str] | None = None,
         **policy: Any,
     ) -> tuple[alignsim.Scenario, LeadStream]:
+        market = {} if decay is None else {"market.contact_decay": decay}
+        if checks is not None:
+            market["team.inbound_checks"] = checks
         sc = tiny_scenario(
+            **market,
             **{
                 "horizon": horizon,
                 "team.reps": reps,
@@ -228,7 +236,7 @@ def lever_case(
                 "team.qualify_time": qualify_time,
                 "team.skip_lost_leads": skip_lost,
                 "policies.p": policy_changes(**policy),
-            }
+            },
         )
         rng = np.random.default_rng(seed)
         return sc, random_stream(tiny_stream, rng, sc, leads, spread, fixed)
@@ -237,6 +245,16 @@ def lever_case(
 
 
 NURTURE = {"every": "1d", "max": "1w", "lift": 0.5, "max_recycles": 2}
+
+DECAY = {
+    "dist": "mixture",
+    "components": [
+        {"weight": 0.6, "dist": "exponential", "mean": "30m"},
+        {"weight": 0.3, "dist": "exponential", "mean": "1d"},
+        {"weight": 0.1, "dist": "never"},
+    ],
+}
+"""A contact decay slow enough that retries and recycles still reach buyers now and then."""
 
 LEVERS: dict[str, dict[str, Any]] = {
     # Many leads at the same quarter hours, zero-length calls and spacing: several dispatches
@@ -309,6 +327,51 @@ LEVERS: dict[str, dict[str, Any]] = {
             "routing_delay": {"dist": "uniform", "low": "0m", "high": "3h"},
         },
     },
+    "contact decay, nurture warmings and recycles re-engage": {
+        "decay": DECAY,
+        "threshold": 0.55,
+        "rejected": "nurture",
+        "nurture": {**NURTURE, "not_ready": True},
+        "hours": HOURS[0],
+        "attempts": 3,
+        "spacing": "2h",
+        "horizon": "3w",
+        "leads": 60,
+    },
+    "inbound checks, SLA reminders, fifo": {
+        "checks": ["09:00", "13:30"],
+        "handoff": {
+            "mode": "realtime",
+            "routing_delay": {"dist": "uniform", "low": "0m", "high": "3h"},
+        },
+        "attempts": 3,
+        "leads": 60,
+        "reps": 1,
+    },
+    "inbound checks at odd hours, batch handoff, sla queue, skip lost": {
+        "checks": ["00:00", "08:00", "12:00", "17:00"],
+        "handoff": {"mode": "batch", "times": ["12:00", "17:00"]},
+        "hours": HOURS[2],
+        "queue": "sla",
+        "skip_lost": True,
+        "sla": "wall_clock",
+        "leads": 60,
+    },
+    "inbound checks with nurture recycles and decay": {
+        "checks": ["10:00"],
+        "decay": DECAY,
+        "threshold": 0.55,
+        "rejected": "nurture",
+        "nurture": {**NURTURE, "every": "13h", "not_ready": True},
+        "queue": "lifo",
+        "horizon": "3w",
+        "leads": 60,
+    },
+    "inbound checks overridden by alerts": {
+        "checks": ["09:00"],
+        "alerts": True,
+        "queue": "cherry-pick",
+    },
     "feedback loop": {
         "noise": 0.6,
         "feedback": {"half_life": 5, "floor": 0.05},
@@ -355,13 +418,13 @@ LEVERS: dict[str, dict[str, Any]] = {
 def test_levers_give_the_same_ledger(lever_case, lever):
     for seed in range(12):
         sc, leads = lever_case(seed, **LEVERS[lever])
-        plan = make_plan(leads, sc.team_for("p"), sc.policies["p"])
+        plan = make_plan(leads, sc.team_for("p"), sc.policies["p"], market=sc.market)
         assert_same(plan, f"{lever}, seed {seed}")
 
 
 def test_a_plan_horizon_short_of_the_stream_leaves_later_leads_untouched(lever_case):
     sc, leads = lever_case(3, **LEVERS["nurture with warming and recycles"])
-    plan = make_plan(leads, sc.team_for("p"), sc.policies["p"], horizon=100.0)
+    plan = make_plan(leads, sc.team_for("p"), sc.policies["p"], horizon=100.0, market=sc.market)
     assert_same(plan, "horizon 100 h")
     frame = engine("fast")(plan).frame()
     late = frame["created"] >= 100.0
@@ -420,6 +483,7 @@ def small_cases(draw: st.DrawFn) -> tuple[int, dict[str, Any], float]:
                 }
             )
         ),
+        "alerts": draw(st.booleans()),
         "goals": draw(
             st.none()
             | st.fixed_dictionaries(
@@ -441,6 +505,17 @@ def small_cases(draw: st.DrawFn) -> tuple[int, dict[str, Any], float]:
         "qualify_time": draw(st.sampled_from(["0m", "30m"])),
         "skip_lost": draw(st.booleans()),
         "horizon": draw(st.sampled_from(["1w", "3w"])),
+        "decay": draw(
+            st.sampled_from([None, DECAY, {"dist": "exponential", "mean": "2h"}, {"dist": "never"}])
+        ),
+        "checks": draw(
+            st.none()
+            | st.lists(
+                st.sampled_from(["00:00", "09:00", "09:15", "13:30", "17:00"]),
+                min_size=1,
+                max_size=3,
+            )
+        ),
     }
     seed = draw(st.integers(0, 2**32 - 1))
     return seed, team | policy, draw(st.sampled_from([1.0, 0.5]))
@@ -451,13 +526,17 @@ def small_cases(draw: st.DrawFn) -> tuple[int, dict[str, Any], float]:
 def test_random_small_policies_and_streams_give_the_same_ledger(lever_case, case):
     seed, options, share = case
     sc, leads = lever_case(seed, **options)
-    plan = make_plan(leads, sc.team_for("p"), sc.policies["p"], horizon=share * sc.horizon)
+    plan = make_plan(
+        leads, sc.team_for("p"), sc.policies["p"], horizon=share * sc.horizon, market=sc.market
+    )
     assert_same(plan, "random case")
 
 
 def test_a_difference_is_reported_with_its_lead_field_and_values(lever_case):
     sc, leads = lever_case(0)
-    frame = engine("fast")(make_plan(leads, sc.team_for("p"), sc.policies["p"])).frame()
+    frame = engine("fast")(
+        make_plan(leads, sc.team_for("p"), sc.policies["p"], market=sc.market)
+    ).frame()
     other = frame.copy()
     other.loc[7, "ended"] = 1.0 + (
         0.0 if np.isnan(frame.loc[7, "ended"]) else frame.loc[7, "ended"]

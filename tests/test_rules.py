@@ -203,15 +203,40 @@ def test_nurture_warms_the_buyer_sooner_and_each_warming_opens_a_new_window() ->
     temperature, born_as = np.array([0]), np.array([0])
     warms_at = np.array([10.0 + speed * 100.0])  # entered nurture at 10 h, cold
     closes = np.array([20.0])
-    rules.warm(0, 80.0, temperature, born_as, warms_at, closes, warming, repatience, speed)
-    assert temperature[0] == 0 and closes[0] == 20.0  # not yet (85 h)
-    rules.warm(0, 85.0, temperature, born_as, warms_at, closes, warming, repatience, speed)
+    engaged = np.array([0.0])  # created at 0 h
+    rules.warm(0, 80.0, temperature, born_as, warms_at, closes, warming, repatience, speed, engaged)
+    assert temperature[0] == 0 and closes[0] == 20.0 and engaged[0] == 0.0  # not yet (85 h)
+    rules.warm(0, 85.0, temperature, born_as, warms_at, closes, warming, repatience, speed, engaged)
     assert temperature[0] == 1  # warm
     assert closes[0] == 85.0 + 50.0  # a new window from the warming
+    assert engaged[0] == 85.0  # the warming re-engages the buyer: the contact decay restarts
     assert warms_at[0] == 85.0 + speed * 300.0
-    rules.warm(0, 1e6, temperature, born_as, warms_at, closes, warming, repatience, speed)
+    rules.warm(0, 1e6, temperature, born_as, warms_at, closes, warming, repatience, speed, engaged)
     assert temperature[0] == 2 and closes[0] == 85.0 + speed * 300.0 + 70.0
     assert warms_at[0] == math.inf
+
+
+@settings(deadline=None)  # the first call of a new type compiles
+@given(st.floats(0.0, 1e4), st.floats(0.0, 1.0), st.floats(0.0, 1.0))
+def test_the_contact_decay_is_the_survival_curve_of_its_mixture(
+    age: float, rate: float, share: float
+) -> None:
+    weights = np.array([0.875 * share, 1.0 - 0.875 * share - 0.004, 0.004])
+    means = np.array([1.0 / 6.0, 1.0, math.inf])  # 10 minutes, an hour, never (the floor)
+    expected = sum(w * math.exp(-age / m) for w, m in zip(weights, means, strict=True))
+    assert rules.contact_decay(age, weights, means) == pytest.approx(expected, rel=1e-12)
+    assert rules.contact_decay(age, weights, means) >= 0.004 * (1 - 1e-12)  # the floor
+    assert rules.contact_decay(age + 1.0, weights, means) <= rules.contact_decay(
+        age, weights, means
+    )  # never rises
+    chance = rules.reach_chance(rate, 5.0 + age, 5.0, weights, means)
+    assert chance == rate * rules.contact_decay((5.0 + age) - 5.0, weights, means)
+
+
+def test_no_decay_leaves_the_reach_rate_as_it_is_and_d_starts_at_1() -> None:
+    none = np.zeros(0)
+    assert rules.reach_chance(0.37, 1e6, 0.0, none, none) == 0.37  # the same bits
+    assert rules.contact_decay(0.0, np.array([0.5, 0.5]), np.array([1.0, math.inf])) == 1.0
 
 
 def test_the_weekly_target_and_the_nurture_speed() -> None:

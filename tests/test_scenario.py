@@ -290,6 +290,11 @@ BROKEN = {
         _set("market", "sources", "content", "weekly_profile", value=[math.inf, 1, 1, 1, 1, 1, 1]),
         "market.sources.content.weekly_profile[0]: expected a finite number (got inf)",
     ),
+    "contact decay not a sum of exponentials": (
+        _set("market", "contact_decay", value={"dist": "gamma", "mean": "1h", "cv": 0.5}),
+        'market.contact_decay: must be "exponential", "never" or a mixture of those (its '
+        "survival curve is a sum of exponentials)",
+    ),
     "bad policy team override": (
         _set("policies", "aligned", "team", value={"reps": 0}),
         "policies.aligned.team.reps: expected a number at least 1 (got 0)",

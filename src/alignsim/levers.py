@@ -49,6 +49,8 @@ LEVERS: dict[str, str] = {
     "sla.first_response": "response",
     "sla.measured_in": "response",
     "queue": "response",
+    "alerts": "response",
+    "team.inbound_checks": "response",
     "sla.max_attempts": "persistence",
     "sla.attempt_spacing": "persistence",
     "definition": "definitions",
@@ -56,7 +58,11 @@ LEVERS: dict[str, str] = {
     "nurture": "nurture",
     "rejected": "nurture",
     "goals": "goals",
-    "team": "staffing",
+    "team.reps": "staffing",
+    "team.hours": "staffing",
+    "team.attempt_time": "staffing",
+    "team.qualify_time": "staffing",
+    "team.skip_lost_leads": "staffing",
     "post_sale": "post_sale",
 }
 """The lever group of every field of a policy, by dotted path (a path covers the fields under
@@ -76,7 +82,7 @@ nurture, goals, staffing, post_sale (which moves money only, not bookings)."""
 
 
 LEVER_LABELS: dict[str, str] = {
-    "response": "response (handoff, SLA, queue)",
+    "response": "response (handoff, alerts, inbound checks, SLA, queue)",
     "persistence": "persistence (attempts, spacing)",
     "definitions": "definitions (noise, bars, feedback)",
     "nurture": "nurture (nurture, rejected leads)",
@@ -90,16 +96,28 @@ assert set(LEVER_LABELS) == set(GROUPS)
 
 
 def _get(model: Any, path: str) -> Any:
+    """The field at a dotted path; None under an absent table (a policy without a team
+    override changes none of the team's fields)."""
     for name in path.split("."):
-        model = getattr(model, name)
+        model = None if model is None else getattr(model, name)
     return model
 
 
 def _replace(model: BaseModel, path: list[str], value: Any) -> BaseModel:
-    """A copy of `model` with the field at `path` set to `value` (fields set stay set)."""
+    """A copy of `model` with the field at `path` set to `value` (fields set stay set); an
+    absent table on the way is created empty (a team override with no changes)."""
     head, *rest = path
     if rest:
-        value = _replace(getattr(model, head), rest, value)
+        inner = getattr(model, head)
+        if inner is None:
+            info = type(model).model_fields[head]
+            kind = next(
+                k
+                for k in getattr(info.annotation, "__args__", (info.annotation,))
+                if isinstance(k, type) and issubclass(k, BaseModel)
+            )
+            inner = kind()
+        value = _replace(inner, rest, value)
     return model.model_copy(update={head: value})
 
 
@@ -115,7 +133,7 @@ def coalition(baseline: Policy, policy: Policy, groups: set[str] | frozenset[str
     """The baseline with the fields of `groups` taken from `policy`."""
     out: BaseModel = baseline
     for path, group in LEVERS.items():
-        if group in groups:
+        if group in groups and _get(out, path) != _get(policy, path):
             out = _replace(out, path.split("."), _get(policy, path))
     assert isinstance(out, Policy)
     return out

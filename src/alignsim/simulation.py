@@ -79,7 +79,12 @@ def play(
     The engine plays until the end of the stream's run (warm-up, window and settle time).
     What `simulate` wraps; a batch run, which keeps only figures, stops here.
     """
-    plan = make_plan(stream, scenario.team_for(policy), scenario.policies[policy])
+    plan = make_plan(
+        stream,
+        scenario.team_for(policy),
+        scenario.policies[policy],
+        market=scenario.market,
+    )
     return engine_named(engine)(plan)
 
 

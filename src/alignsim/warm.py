@@ -135,7 +135,8 @@ _SCENARIO: dict[str, Any] = {
         "reps": 2,
         "hours": {"open": "09:00", "close": "17:00", "days": "Mon-Fri"},
         "attempt_time": {"dist": "gamma", "mean": "8m", "cv": 0.5},
-        "qualify_time": "25m",
+        "qualify_time": {"dist": "exponential", "mean": "25m"},  # a plain exponential's loop
+        "inbound_checks": ["09:00", "13:30"],
     },
     "policies": {
         "current": {

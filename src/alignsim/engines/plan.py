@@ -13,7 +13,7 @@ import numpy as np
 
 from alignsim.calendar import BusinessCalendar
 from alignsim.distributions import DurationDist
-from alignsim.scenario import DISCIPLINES, OWNERS, Policy, Team
+from alignsim.scenario import DISCIPLINES, OWNERS, Market, Policy, Team
 from alignsim.stream import LeadStream, block_widths
 
 
@@ -38,14 +38,30 @@ class Plan:
     """Index of the queue discipline in DISCIPLINES (a sales quota makes it cherry-pick)."""
     attempts_allowed: np.ndarray
     """Contact attempts each routing of a lead gets (a quota gives small marketing leads one)."""
+    decay_weights: np.ndarray
+    """The market's contact decay D(t) = sum weights exp(-t / means) (MODEL.md 6.1): its
+    weights (empty: no decay) ..."""
+    decay_means: np.ndarray
+    """... and its means (hours; inf for the floor)."""
+    checks: np.ndarray
+    """Clock hours (sorted) at which reps look at the inbound queue on business days; empty
+    when they see every lead at once (no `team.inbound_checks`, or the policy's alerts)."""
 
     @property
     def reps(self) -> int:
         return self.team.reps
 
 
-def make_plan(stream: LeadStream, team: Team, policy: Policy, horizon: float | None = None) -> Plan:
-    """Turn a stream's draws into this team's and policy's hours and scores."""
+def make_plan(
+    stream: LeadStream,
+    team: Team,
+    policy: Policy,
+    horizon: float | None = None,
+    *,
+    market: Market | None = None,
+) -> Plan:
+    """Turn a stream's draws into this team's and policy's hours and scores; the market's
+    contact decay (none without a market) goes along as arrays for the compiled rule."""
     needs = block_widths(policy)
     has = (stream.max_attempts, stream.max_routings, stream.max_scorings)
     if any(n > h for n, h in zip(needs, has, strict=True)):
@@ -59,6 +75,7 @@ def make_plan(stream: LeadStream, team: Team, policy: Policy, horizon: float | N
             stream.value < policy.goals.min_value
         )
         allowed[small] = 1
+    weights, means = (np.zeros(0), np.zeros(0)) if market is None else market.decay_terms()
     return Plan(
         stream=stream,
         team=team,
@@ -71,7 +88,18 @@ def make_plan(stream: LeadStream, team: Team, policy: Policy, horizon: float | N
         response_due=response_due(policy, team.hours.calendar, stream.created, stream.temperature),
         discipline=DISCIPLINES.index(policy.discipline),
         attempts_allowed=allowed,
+        decay_weights=weights,
+        decay_means=means,
+        checks=inbound_checks(team, policy),
     )
+
+
+def inbound_checks(team: Team, policy: Policy) -> np.ndarray:
+    """The clock hours reps look at the inbound queue (MODEL.md 6.2), sorted and unique; none
+    when looks are continuous (no checks) or alerts make every routing a look."""
+    if team.inbound_checks is None or policy.alerts:
+        return np.zeros(0)
+    return np.array(sorted({float(c) for c in team.inbound_checks}))
 
 
 def _hours(stream: LeadStream, field: str, law: DurationDist) -> np.ndarray:

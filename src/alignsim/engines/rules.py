@@ -22,7 +22,7 @@ from enum import IntEnum
 import numpy as np
 from numba import njit
 
-from alignsim.compiled.calendar import add_business_hours
+from alignsim.compiled.calendar import add_business_hours, next_clock_time
 from alignsim.engines import compile_cache  # noqa: F401  (keys the cache before compiling)
 from alignsim.ledger import Outcome
 from alignsim.scenario import DISCIPLINES, TEMPERATURES
@@ -171,6 +171,31 @@ def response_due_each(
     return out
 
 
+# ---------------------------------------------------------------------------- looks (MODEL.md 6.2)
+
+
+@njit(cache=True, _nrt=False)
+def waits_for_a_look(checks: np.ndarray, sales_owned: bool) -> bool:
+    """Whether a lead routed to sales waits unseen in the inbound queue until a rep looks:
+    marketing's leads, when reps look at set times (`checks`: the team's inbound checks; empty
+    when looks are continuous or the policy alerts reps at every routing, which is the same:
+    each routing is then a look that reveals every lead routed so far). Sales' own prospects
+    and retries never wait for a look: the rep already knows the lead."""
+    return len(checks) > 0 and not sales_owned
+
+
+@njit(cache=True, _nrt=False)
+def looks(now: float, due: float, checks: np.ndarray, days: np.ndarray) -> tuple[float, float]:
+    """The looks a marketing lead routed at `now` with its first response due at `due` waits
+    for: (the next inbound check, at or after now on a business day; the look its SLA
+    triggers: at its due time, or now if already due, when that comes before the check, else
+    inf). A look reveals every lead routed so far; a look at `now` reveals this lead at once."""
+    check = next_clock_time(now, checks, days)
+    if due < check:
+        return check, max(due, now)
+    return check, math.inf
+
+
 # ---------------------------------------------------------------------------- calls (steps 6-8)
 
 
@@ -179,6 +204,31 @@ def reaches(now: float, closes: float, u_reach: float, reach_rate: float) -> boo
     """An attempt started at `now` reaches the buyer iff the window (closing at `closes`) is
     still open and the attempt's uniform is below the reach rate."""
     return now < closes and u_reach < reach_rate
+
+
+@njit(cache=True, _nrt=False)
+def contact_decay(age: float, weights: np.ndarray, means: np.ndarray) -> float:
+    """The market's contact decay D at `age` hours after the lead engaged (MODEL.md 6.1):
+    sum_k weights[k] exp(-age / means[k]), a survival curve (a `never` component, mean inf,
+    is the floor). No components: no decay, D = 1. exp is libm's (math.exp compiled)."""
+    if len(weights) == 0:
+        return 1.0
+    d = 0.0
+    for k in range(len(weights)):
+        d += weights[k] * math.exp(-age / means[k])
+    return d
+
+
+@njit(cache=True, _nrt=False)
+def reach_chance(
+    reach_rate: float, now: float, engaged: float, weights: np.ndarray, means: np.ndarray
+) -> float:
+    """The chance an attempt at `now` reaches a buyer whose window is open: the reach rate
+    times the contact decay since the lead engaged (created, warmed or recycled) at `engaged`.
+    Without decay it is the reach rate itself (the same bits as before decay existed)."""
+    if len(weights) == 0:
+        return reach_rate
+    return reach_rate * contact_decay(now - engaged, weights, means)
 
 
 @njit(cache=True, _nrt=False)
@@ -250,12 +300,15 @@ def warm(
     warming: np.ndarray,
     repatience: np.ndarray,
     speed: float,
+    engaged: np.ndarray,
 ) -> None:
-    """Warm a nurtured buyer up to time t: each warming due raises its temperature and opens
-    a new buyer window with a fresh stored patience (`repatience`)."""
+    """Warm a nurtured buyer up to time t: each warming due raises its temperature, opens
+    a new buyer window with a fresh stored patience (`repatience`) and re-engages the buyer
+    (`engaged`: the contact decay starts again)."""
     warmed = temperature[lead] - born_as[lead]
     while warms_at[lead] <= t:
         temperature[lead] += 1
         closes[lead] = warms_at[lead] + repatience[lead, warmed]
+        engaged[lead] = warms_at[lead]
         warmed += 1
         warms_at[lead] = next_warming(warms_at[lead], speed, warming, lead, warmed)

@@ -61,6 +61,26 @@ class SalesFloor:
         self._waiting: dict[int, Event] = {}
         self._tickets = itertools.count()
         self._dispatch_due: set[float] = set()
+        self.inbox: dict[int, Event] = {}
+        """Marketing leads routed to sales that no rep has seen yet (MODEL.md 6.2)."""
+        self.last_look = -math.inf
+        """When a rep last looked at the inbound queue."""
+        self.check_at = -math.inf
+        """The inbound check a look is scheduled for."""
+
+    def look(self) -> None:
+        """A rep looks at the inbound queue: every lead routed so far is seen and joins the
+        queue in this instant."""
+        self.last_look = self.env.now
+        inbox, self.inbox = self.inbox, {}
+        for seen in inbox.values():
+            seen.succeed()
+
+    def unseen(self, lead: int) -> Event:
+        """A routed lead waits in the inbound queue; the event fires when a rep looks."""
+        seen = self.env.event()
+        self.inbox[lead] = seen
+        return seen
 
     def wait_for_rep(self, lead: int, key: tuple[float, ...]) -> Event:
         """Join the queue; the returned event fires when a rep takes this lead."""
@@ -170,6 +190,8 @@ class LeadFlow:
         """When each buyer's current window closes (a warming opens a new one)."""
         self.warms_at = np.full(len(plan.stream), math.inf)
         """When each buyer in nurture warms next."""
+        self.engaged = plan.stream.created.astype(float)
+        """When each buyer last engaged (created, warmed, recycled): the contact decay's start."""
         self.hours = calendar_arrays(plan.calendar)
 
     def run(self) -> LedgerBook:
@@ -300,10 +322,12 @@ class LeadFlow:
                 s.warming,
                 s.repatience,
                 speed,
+                self.engaged,
             )
             book.touches[lead] += 1
             if self.marketing_calls_it_mql(lead):
                 book.recycles[lead] += 1
+                self.engaged[lead] = self.env.now  # the buyer responded: re-engaged
                 yield from self.to_sales(lead)
                 return
         book.end(lead, "nurture_expired", self.env.now)
@@ -312,6 +336,8 @@ class LeadFlow:
         """Steps 5-8: queue, contact attempts, qualification, opportunity."""
         book, sla = self.book, self.policy.sla
         skip_lost = self.plan.team.skip_lost_leads
+        if rules.waits_for_a_look(self.plan.checks, self.s.owner[lead] == SALES):
+            yield from self.wait_for_a_look(lead, deadline)
         closes = float(self.closes[lead])
         allowed = int(self.plan.attempts_allowed[lead])
         for attempt in range(allowed):
@@ -342,6 +368,28 @@ class LeadFlow:
             yield self.env.timeout(sla.attempt_spacing)
             deadline = self.env.now  # a retry is due when its spacing ends
 
+    def wait_for_a_look(self, lead: int, deadline: float) -> Generator[Event, Any, None]:
+        """MODEL.md 6.2: a routed marketing lead is unseen until a rep looks at the inbound
+        queue: at the next inbound check, or when its first response falls due before that.
+        A look now (one of those, or one already made in this instant) sees it at once."""
+        floor, now = self.floor, self.env.now
+        check, due = rules.looks(now, deadline, self.plan.checks, self.hours.days)
+        if min(check, due) <= now or floor.last_look == now:
+            floor.look()
+            return
+        seen = floor.unseen(lead)
+        if floor.check_at != check:  # one look per inbound check, for every lead it sees
+            floor.check_at = check
+            self.env.timeout(check - now).callbacks.append(lambda _: floor.look())
+        if due < check:  # the SLA's reminder, if nobody has looked by then
+
+            def reminder(_: Event) -> None:
+                if floor.inbox.get(lead) is seen:  # still unseen, in this routing
+                    floor.look()
+
+            self.env.timeout(due - now).callbacks.append(reminder)
+        yield seen
+
     def queue_key(self, lead: int, deadline: float) -> tuple[float, ...]:
         """The order in which reps take waiting leads (smallest first; lead id breaks ties)."""
         owned = self.s.owner[lead] == SALES
@@ -355,16 +403,23 @@ class LeadFlow:
         return self.env.timeout(hours)
 
     def attempt(self, lead: int, closes: float) -> Generator[Event, Any, bool]:
-        """Step 6: one call by the rep who took the lead. True if the buyer was reached."""
+        """Step 6: one call by the rep who took the lead. True if the buyer was reached: the
+        window is open and the uniform falls below reach times the contact decay (6.1)."""
         book, k = self.book, int(self.book.attempts[lead])  # k: this lead's attempt index
         now = self.env.now
         if book.attempts[lead] == 0:
             book.first_attempt[lead] = now
         book.attempts[lead] += 1
         temperature = self.temperature[lead]
-        reached = rules.reaches(
-            now, closes, self.s.u_reach[lead, k], self.s.reach[lead, temperature]
+        plan = self.plan
+        chance = rules.reach_chance(
+            self.s.reach[lead, temperature],
+            now,
+            self.engaged[lead],
+            plan.decay_weights,
+            plan.decay_means,
         )
+        reached = rules.reaches(now, closes, self.s.u_reach[lead, k], chance)
         yield self.spend_rep_time(lead, self.plan.attempt_time[lead, k])
         if reached:
             if np.isnan(book.reached[lead]):

@@ -1,18 +1,19 @@
-"""Lead decay: the buyer-window survival curve a scenario implies, against HBR 2011.
+"""Lead decay: the chance a first call reaches the buyer, by delay, against HBR 2011.
 
 The chance that a first call at time t after a lead asks still finds the buyer's window open
-is S(t) = P(patience > t). In the model reaching, qualifying and winning do not depend on how
-late the call comes while the window is open (MODEL.md section 3), so the odds of qualifying
-on a first call at t, relative to a first call in the first hour, are S(t) over the mean of S
-over [0, 1 h). Oldroyd, McElheran and Elkington ("The Short Life of Online Sales Leads", HBR,
+is S(t) = P(patience > t); the market's contact decay D(t) (MODEL.md 6.1, the survival curve
+of `market.contact_decay`, 1 without one) scales the reach chance. Qualifying and winning do
+not depend on how late the call comes, so the odds of qualifying on a first call at t,
+relative to a first call in the first hour, are S(t) D(t) over the mean of S D over [0, 1 h). Oldroyd, McElheran and Elkington ("The Short Life of Online Sales Leads", HBR,
 March 2011; CALIBRATION.md, grade A) measured those odds: nearly 7x lower in the second hour,
 more than 60x lower at 24 hours or later (averaged here over 24-72 h). The figure puts both
 on one axis: the HBR points sit at the model's first-hour level divided by 7 and by 60.
 
 S(t) comes from the scenario's patience laws (by temperature, mixed by the temperature shares
-of marketing's sources weighted by their rates) by quadrature: each law's quantile function at
-the midpoints of N equal slices of (0, 1), so no random number is drawn. A lead stream gives the
-same curve from the patience it drew (an empirical survival curve).
+of marketing's sources weighted by their rates) and D(t) from its contact decay law, both by
+quadrature: each law's quantile function at the midpoints of N equal slices of (0, 1), so no
+random number is drawn. A lead stream gives S from the patience it drew (an empirical survival
+curve); it holds no contact decay (D = 1: pass the scenario to see it).
 """
 
 from __future__ import annotations
@@ -43,11 +44,14 @@ _GRID_H = np.geomspace(1 / 60, 8 * 168, 400)
 
 
 def _laws(source: Scenario | LeadStream) -> tuple[dict[str, np.ndarray], dict[str, float], str]:
-    """Sorted patience values per temperature, the temperature weights, and a label."""
+    """Sorted patience values per temperature, the temperature weights, and a label; under
+    the key "decay" (not a temperature) the contact decay law's sorted values, if any."""
     if isinstance(source, Scenario):
         u = (np.arange(QUADRATURE_POINTS) + 0.5) / QUADRATURE_POINTS
         patience = source.market.patience
         samples = {t: np.sort(getattr(patience, t).from_uniform(u)) for t in TEMPERATURES}
+        if source.market.contact_decay is not None:
+            samples["decay"] = np.sort(source.market.contact_decay.from_uniform(u))
         inbound = [s for s in source.market.sources.values() if s.owner == "marketing"]
         weights = {t: 0.0 for t in TEMPERATURES}
         for s in inbound or list(source.market.sources.values()):
@@ -78,7 +82,8 @@ def _survival(sorted_values: np.ndarray, t: np.ndarray) -> np.ndarray:
 def _curves(
     samples: dict[str, np.ndarray], weights: dict[str, float], t: np.ndarray
 ) -> dict[str, np.ndarray]:
-    out = {name: _survival(values, t) for name, values in samples.items()}
+    contact = _survival(samples["decay"], t) if "decay" in samples else np.ones(len(t))
+    out = {name: _survival(samples[name], t) * contact for name in TEMPERATURES}
     total = sum(weights.values())
     if total <= 0:
         raise ValueError("decay: no leads to weigh the temperatures by")
@@ -91,8 +96,8 @@ def _curves(
 
 
 def survival(source: Scenario | LeadStream, hours: np.ndarray) -> dict[str, np.ndarray]:
-    """P(window still open at t) for t in `hours`: per temperature and "mixed" (weighted by
-    the temperature shares of marketing's leads)."""
+    """P(window still open at t) times the contact decay D(t), for t in `hours`: per
+    temperature and "mixed" (weighted by the temperature shares of marketing's leads)."""
     samples, weights, _ = _laws(source)
     return _curves(samples, weights, np.asarray(hours, dtype=float))
 
@@ -110,10 +115,12 @@ def _ratios(samples: dict[str, np.ndarray], weights: dict[str, float]) -> tuple[
 
 
 def decay(result: Scenario | LeadStream, *, ax: Axes | None = None) -> Axes:
-    """Share of buyer windows still open t after the lead asks (log-log), by temperature and
-    mixed, with the HBR 2011 odds ratios placed relative to the model's first hour.
+    """The chance a first call t after the lead asks finds the window open, times the contact
+    decay (log-log), by temperature and mixed, with the HBR 2011 odds ratios placed relative
+    to the model's first hour.
 
-    result: a Scenario (its patience laws) or a LeadStream (the patience it drew).
+    result: a Scenario (its patience and contact decay laws) or a LeadStream (the patience it
+    drew).
     """
     samples, weights, label = _laws(result)
     curves = _curves(samples, weights, _GRID_H)

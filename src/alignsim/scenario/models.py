@@ -29,6 +29,9 @@ from alignsim.distributions import (
     AmountDist,
     Duration,
     DurationDist,
+    DurationMixture,
+    Exponential,
+    Never,
     StrictModel,
     rare_upper_bound,
 )
@@ -237,6 +240,33 @@ class Market(StrictModel):
     win: ByTemperature = Field(description="Chance an opportunity is won.")
     cycle: DurationDist = Field(description="Sales-cycle length, from SQL to close.")
     warming: Warming = Warming()
+    contact_decay: DurationDist | None = Field(
+        None,
+        description="How a buyer's responsiveness fades after they engaged (MODEL.md 6.1): the "
+        "survival curve D(t) = P(law > t) of an exponential, `never`, or a mixture of those; "
+        "an attempt t hours after engagement reaches with chance reach * D(t). Absent: no decay.",
+    )
+
+    @field_validator("contact_decay")
+    @classmethod
+    def _sum_of_exponentials(cls, law: DurationDist | None) -> DurationDist | None:
+        parts = law.components if isinstance(law, DurationMixture) else [law]
+        if law is not None and not all(isinstance(c, Exponential | Never) for c in parts):
+            raise ValueError(
+                'must be "exponential", "never" or a mixture of those (its survival curve is '
+                "a sum of exponentials)"
+            )
+        return law
+
+    def decay_terms(self) -> tuple[np.ndarray, np.ndarray]:
+        """The contact decay as D(t) = sum_k weight_k exp(-t / mean_k): (weights, means in
+        hours; inf for `never`, the floor). Empty arrays without decay (D = 1)."""
+        law = self.contact_decay
+        if law is None:
+            return np.zeros(0), np.zeros(0)
+        parts = law.components if isinstance(law, DurationMixture) else [law]
+        weights = [1.0 if c.weight is None or len(parts) == 1 else c.weight for c in parts]
+        return np.array(weights, dtype=float), np.array([c.mean() for c in parts], dtype=float)
 
 
 # --------------------------------------------------------------------------- team
@@ -278,6 +308,20 @@ class Team(StrictModel):
     skip_lost_leads: bool = Field(
         False, description="Drop a lead from the queue when its buyer's window closes."
     )
+    inbound_checks: list[ClockTime] | None = Field(
+        None,
+        min_length=1,
+        description="Clock times on business days when reps look at the inbound queue, e.g. "
+        '["09:00", "13:30"] (MODEL.md 6.2): a routed marketing lead waits unseen until the next '
+        "look (or an alert, or its SLA falling due). Absent: reps see every lead at once.",
+    )
+
+    @field_validator("inbound_checks")
+    @classmethod
+    def _checks_within_the_day(cls, times: list[float] | None) -> list[float] | None:
+        if times is not None and any(t >= 24 for t in times):
+            raise ValueError('a check time must be before midnight (use "00:00" for midnight)')
+        return times
 
 
 class TeamOverride(StrictModel):
@@ -288,6 +332,7 @@ class TeamOverride(StrictModel):
     attempt_time: DurationDist | None = None
     qualify_time: DurationDist | None = None
     skip_lost_leads: bool | None = None
+    inbound_checks: list[ClockTime] | None = Field(None, min_length=1)
 
 
 # --------------------------------------------------------------------------- policy
@@ -465,6 +510,11 @@ class Policy(StrictModel):
     rejected: Literal["discard", "nurture"] = Field(
         "discard",
         description='"discard": a rejected lead ends as rejected; "nurture": back to marketing.',
+    )
+    alerts: bool = Field(
+        False,
+        description="A CRM notification on assignment: reps look at the inbound queue when a "
+        "lead is routed, so no marketing lead waits unseen (MODEL.md 6.2).",
     )
     nurture: Nurture | None = None
     feedback: Feedback | None = None

@@ -16,22 +16,29 @@ import numpy as np
 from numba import njit
 
 from alignsim.compiled.calendar import next_open, open_through
-from alignsim.engines.fast.events import schedule
+from alignsim.engines.fast.events import resume_now, schedule
 from alignsim.engines.fast.heap import holds, pop, push
 from alignsim.engines.fast.inputs import Params
 from alignsim.engines.fast.state import (
     ASKED,
+    ATTEMPT,
+    CHECK_AT,
     CLOSED_UNTIL,
     DISPATCH,
     DISPATCH_SEQ,
     FREE,
+    INBOX,
+    LAST_LOOK,
+    LOOK,
     LOW,
     N_DUE,
+    NORMAL,
     OPEN_UNTIL,
     OPENS_AT,
     QUEUED,
     SEQ,
     TICKETS,
+    UNSEEN,
     WAITING,
     State,
 )
@@ -143,3 +150,40 @@ def take(st: State) -> int:
         count[FREE] -= 1
         return lead
     return -1
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def look(st: State, now: float) -> None:
+    """SalesFloor.look: every lead in the inbound queue is seen and resumes its `work` now."""
+    st.clock[LAST_LOOK] = now
+    for i in range(st.count[INBOX]):
+        lead = st.inbox[i]
+        st.pc[lead] = ATTEMPT
+        resume_now(st, lead)
+    st.count[INBOX] = 0
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def unseen(st: State, p: Params, lead: int, now: float, check: float, due: float) -> None:
+    """SalesFloor.unseen, and LeadFlow.wait_for_a_look's looks: the lead waits in the inbound
+    queue; a look is scheduled for the inbound check (once per check) and, before it, for the
+    SLA's reminder (valid while the lead of this routing is unseen)."""
+    st.inbox[st.count[INBOX]] = lead
+    st.count[INBOX] += 1
+    if st.clock[CHECK_AT] != check:
+        st.clock[CHECK_AT] = check
+        at = now + (check - now)
+        if at < p.horizon:
+            schedule(st, at, NORMAL, 4.0 * lead + LOOK, -1.0)
+    if due < check:
+        at = now + (due - now)
+        if at < p.horizon:
+            schedule(st, at, NORMAL, 4.0 * lead + LOOK, float(st.routing[lead]))
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def looked(st: State, lead: int, tag: float, now: float) -> None:
+    """A LOOK event: an inbound check looks; an SLA reminder looks if its lead's routing is
+    still unseen."""
+    if tag < 0 or (st.pc[lead] == UNSEEN and st.routing[lead] == tag):
+        look(st, now)

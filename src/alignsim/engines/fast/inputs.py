@@ -84,6 +84,9 @@ class Params(NamedTuple):
     nurture_not_ready: bool
     rejected_nurture: bool
     weeks: int
+    decay_weights: np.ndarray
+    decay_means: np.ndarray
+    checks: np.ndarray
 
 
 class Book(NamedTuple):
@@ -190,6 +193,9 @@ def params(plan: Plan) -> Params:
         nurture_not_ready=bool(nurture is not None and nurture.not_ready),
         rejected_nurture=policy.rejected == "nurture",
         weeks=int(plan.horizon // WEEK) + 2,
+        decay_weights=_frozen(plan.decay_weights),
+        decay_means=_frozen(plan.decay_means),
+        checks=_frozen(plan.checks),
     )
 
 

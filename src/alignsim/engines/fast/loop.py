@@ -10,11 +10,12 @@ import numpy as np
 from numba import njit
 
 from alignsim.engines.fast.events import after_step, next_event, resume_at
-from alignsim.engines.fast.floor import ask_dispatch, floor_open, take, withdraw
+from alignsim.engines.fast.floor import ask_dispatch, floor_open, looked, take, withdraw
 from alignsim.engines.fast.inputs import Book, Leads, Params
 from alignsim.engines.fast.state import (
     DISPATCH,
     DONE,
+    LOOK,
     LOST,
     NONE,
     WEEK_END,
@@ -73,6 +74,8 @@ def run(ld: Leads, p: Params, bk: Book, st: State) -> None:
             dispatch(ld, p, bk, st, now)
         elif kind == LOST:
             lost(bk, st, lead, tag, now)
+        elif kind == LOOK:
+            looked(st, lead, tag, now)
         else:
             step, wake = process(ld, p, bk, st, lead, now, count[WEEK_NOW], clock[WEEK_END])
             after_step(st, p, lead, step, wake, now)

@@ -45,6 +45,7 @@ def warm_to(ld: Leads, p: Params, st: State, lead: int, t: float) -> None:
         ld.warming,
         ld.repatience,
         p.speed,
+        st.engaged,
     )
 
 
@@ -97,5 +98,6 @@ def touch(
     bk.touches[lead] += 1
     if calls_it_mql(ld, p, bk, st, lead, now, week):
         bk.recycles[lead] += 1
+        st.engaged[lead] = now  # the buyer responded: re-engaged
         return TO_SALES, GO
     return TOUCH_WAIT, GO

@@ -32,12 +32,15 @@ NURTURE = 11  # nurture: the lead enters nurture
 TOUCH_WAIT = 12  # nurture, top of the touch loop
 TOUCH = 13  # nurture after `every`: a touch
 DONE = 14  # the process has ended (or waits for nothing)
+UNSEEN = 15  # work, before the attempt loop: routed, waiting for a rep to look (MODEL.md 6.2)
 
 GO = -1.0
 """A step's wake time meaning: continue at the next step now, in the same event."""
 
 # Event kinds in the heap (payload = 4 * lead + kind); NONE: no event is left.
 RESUME = 0  # the lead's timeout ends (or a rep took it): continue at pc[lead]
+LOOK = 1  # a rep looks at the inbound queue (tag -1: an inbound check; else the SLA reminder
+# of the lead's routing `tag`)
 LOST = 2  # skip_lost: the buyer's window closes while the lead waits (tag: its queue ticket)
 DISPATCH = 3  # the sales floor's dispatch (payload 3, lead 0)
 NONE = 4
@@ -62,7 +65,8 @@ N_DUE = 10  # instants a dispatch is scheduled for (SalesFloor._dispatch_due)
 ARRIVED = 11  # leads created so far
 WEEK_NOW = 12  # Marketing.week(now)
 ASKED = 13  # a step asked for SalesFloor._dispatch_at(now)
-COUNTS = 14
+INBOX = 14  # leads in SalesFloor.inbox
+COUNTS = 15
 
 # State.clock: the shared floats.
 SEQ = 0  # the next event's sequence number
@@ -74,7 +78,9 @@ WEEK_START = 5  # where Marketing.week(now) lies
 WEEK_END = 6
 ARRIVAL = 7  # simpy's clock when the previous arrival fired
 NEXT_ARRIVAL = 8  # when the next lead arrives
-CLOCKS = 9
+LAST_LOOK = 9  # SalesFloor.last_look
+CHECK_AT = 10  # SalesFloor.check_at
+CLOCKS = 11
 
 
 class State(NamedTuple):
@@ -98,6 +104,8 @@ class State(NamedTuple):
     """attempt: whether the call under way reaches the buyer."""
     warms_at: np.ndarray
     """nurture: when the buyer warms next (h)."""
+    engaged: np.ndarray
+    """LeadFlow.engaged: when the buyer last engaged (created, warmed, recycled) (h)."""
     ticket_of: np.ndarray
     """SalesFloor._waiting: the lead's live queue ticket (-1: none)."""
     mqls: np.ndarray
@@ -126,6 +134,8 @@ class State(NamedTuple):
     """... and when each ends."""
     touches_due: np.ndarray
     """A heap of the nurture touches leads wake for, weeks ahead (rows as in `events`)."""
+    inbox: np.ndarray
+    """SalesFloor.inbox: routed leads no rep has seen yet, in the order they were routed."""
     count: np.ndarray
     """The shared integers (PENDING .. ASKED)."""
     clock: np.ndarray
@@ -142,6 +152,7 @@ def new_state(leads: Leads, params: Params) -> State:
     clock = np.zeros(CLOCKS)
     clock[DISPATCH_SEQ] = -1.0
     clock[OPEN_UNTIL] = clock[CLOSED_UNTIL] = clock[OPENS_AT] = -math.inf
+    clock[LAST_LOOK] = clock[CHECK_AT] = -math.inf
     clock[WEEK_END] = WEEK
     clock[NEXT_ARRIVAL] = leads.created[0] + 0.0 if n > 0 else math.inf
     return State(
@@ -154,6 +165,7 @@ def new_state(leads: Leads, params: Params) -> State:
         called_at=np.zeros(n),
         reaching=np.zeros(n, dtype=np.bool_),
         warms_at=np.zeros(n),
+        engaged=leads.created.copy(),
         ticket_of=np.full(n, -1, dtype=np.int32),
         mqls=np.zeros(weeks, dtype=np.int64),
         verdicts=np.zeros(weeks, dtype=np.int64),
@@ -163,11 +175,14 @@ def new_state(leads: Leads, params: Params) -> State:
         said=np.full(1, np.nan),
         queue=np.empty((n + 1, 4)),
         due=np.empty((64, 1)),
-        events=np.empty((n + n // 2 + 64, 4)),  # more rows than leads: see events.compact
+        # More rows than leads (see events.compact), and with inbound checks a row more per
+        # lead: an SLA reminder that outlives its lead's wait (it fires and does nothing).
+        events=np.empty((n + n // 2 + 64 + (n if len(params.checks) else 0), 4)),
         ready=np.empty(n + 1, dtype=np.int32),
         lane_lead=np.empty(n + 1, dtype=np.int32),
         lane_time=np.empty(n + 1),
         touches_due=np.empty((n + 1, 4)),
+        inbox=np.empty(n + 1, dtype=np.int32),
         count=count,
         clock=clock,
     )

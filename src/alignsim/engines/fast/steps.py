@@ -20,7 +20,7 @@ from numba import njit
 from alignsim.compiled import prefetch
 from alignsim.compiled.calendar import next_clock_time
 from alignsim.engines import rules
-from alignsim.engines.fast.floor import release, wait_for_rep
+from alignsim.engines.fast.floor import look, release, unseen, wait_for_rep
 from alignsim.engines.fast.inputs import Book, Leads, Params
 from alignsim.engines.fast.marketing import calls_it_mql
 from alignsim.engines.fast.nurture import nurture, nurture_touches, touch
@@ -31,6 +31,7 @@ from alignsim.engines.fast.state import (
     DONE,
     GO,
     GONE,
+    LAST_LOOK,
     LIFE,
     NURTURE,
     QUALIFIED,
@@ -40,6 +41,7 @@ from alignsim.engines.fast.state import (
     TO_SALES,
     TOUCH,
     TOUCH_WAIT,
+    UNSEEN,
     WORK,
     State,
 )
@@ -138,6 +140,18 @@ def to_sales_routed(
 
 
 @njit(cache=True, _nrt=False, inline="always")
+def wait_for_a_look(p: Params, st: State, lead: int, now: float) -> tuple[int, float]:
+    """LeadFlow.wait_for_a_look: a routed marketing lead is unseen until a rep looks (at the
+    next inbound check, or its SLA's due time before that); a look now sees it at once."""
+    check, due = rules.looks(now, st.deadline[lead], p.checks, p.days)
+    if min(check, due) <= now or st.clock[LAST_LOOK] == now:
+        look(st, now)
+        return ATTEMPT, GO
+    unseen(st, p, lead, now, check, due)
+    return UNSEEN, math.inf
+
+
+@njit(cache=True, _nrt=False, inline="always")
 def work(ld: Leads, p: Params, bk: Book, st: State, lead: int, now: float) -> tuple[int, float]:
     """LeadFlow.work, top of the attempt loop: join the queue (with queue_key) and wait."""
     window = st.closes[lead]
@@ -166,9 +180,10 @@ def attempt(ld: Leads, p: Params, bk: Book, st: State, lead: int, now: float) ->
     if k == 0:
         bk.first_attempt[lead] = now
     bk.attempts[lead] += 1
-    st.reaching[lead] = rules.reaches(
-        now, st.closes[lead], ld.u_reach[lead, k], ld.reach[lead, st.temperature[lead]]
+    chance = rules.reach_chance(
+        ld.reach[lead, st.temperature[lead]], now, st.engaged[lead], p.decay_weights, p.decay_means
     )
+    st.reaching[lead] = rules.reaches(now, st.closes[lead], ld.u_reach[lead, k], chance)
     hours = ld.attempt_time[lead, k]  # spend_rep_time
     bk.rep_hours[lead] += max(0.0, min(now + hours, p.horizon) - now)
     st.pc[lead] = CALLED
@@ -252,6 +267,8 @@ def process(
         elif step == WORK:
             st.attempt[lead] = 0
             step = ATTEMPT
+            if rules.waits_for_a_look(p.checks, ld.sales_owned[lead]):
+                step, wake = wait_for_a_look(p, st, lead, now)
         elif step == ATTEMPT:
             step, wake = work(ld, p, bk, st, lead, now)
         elif step == CALLED:
@@ -272,7 +289,7 @@ def process(
             step, wake = nurture_touches(ld, p, bk, st, lead, now, week, week_end)
         elif step == TOUCH:
             step, wake = touch(ld, p, bk, st, lead, now, week)
-        else:  # DONE (or CALL: only a dispatch resumes it)
+        else:  # DONE (or CALL, UNSEEN: only a dispatch, a look resumes it)
             wake = math.inf
     st.pc[lead] = step
     return step, wake
