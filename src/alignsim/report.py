@@ -528,48 +528,56 @@ def batch_report(batch: MonteCarlo | str | os.PathLike[str]) -> str:
     )
     if mc.summary()["money"]:
         body.append(_batch_money(mc))
-    tornado = mc.tornado()
-    if not tornado.empty:
-        tornado_rows = [
-            [
-                plots.monte_carlo.readable(row.input),
-                row.input,
-                mc.inputs.get(row.input, {}).get("dist", ""),
-                "-" if row.rho is None or not math.isfinite(row.rho) else f"{row.rho:+.2f}",
-                money(row.low * scale, cur),
-                money(row.high * scale, cur),
-                money(row.swing * scale, cur),
-            ]
-            for row in tornado.itertuples()
-        ]
-        body.append(
-            section(
-                "What drives it: the tornado",
-                paragraph(
-                    "For each uncertain input: its Spearman rank correlation with revenue lost, "
-                    "and the mean revenue lost a year of the runs with the input in its bottom "
-                    "and top 10% (the swing is top minus bottom).",
-                    "note",
-                ),
-                paragraph(_tornado_note(len(mc.runs)), "note"),
-                table(
-                    [
-                        "input",
-                        "scenario field",
-                        "law",
-                        "rank correlation",
-                        "bottom 10%",
-                        "top 10%",
-                        "swing",
-                    ],
-                    tornado_rows,
-                ),
-                image(plots.tornado(mc), "Tornado of the uncertain inputs"),
-            )
-        )
+    tornado = _batch_tornado(mc)
+    if tornado is not None:
+        body.append(tornado)
     result = plots.as_comparison(mc)
     body += [_causes(result, "run"), _funnels(result, "run")]
     return page(f"Revenue lost over uncertain inputs: {mc.scenario}", context, body)
+
+
+def _batch_tornado(mc: MonteCarlo) -> str | None:
+    """The tornado section of a batch report (None without uncertain inputs): each input's
+    rank correlation and swing, readable names beside the scenario field, colours explained."""
+    scale, cur = mc.to_year, mc.currency
+    tornado = mc.tornado()
+    if tornado.empty:
+        return None
+    tornado_rows = [
+        [
+            plots.monte_carlo.readable(row.input),
+            row.input,
+            mc.inputs.get(row.input, {}).get("dist", ""),
+            "-" if row.rho is None or not math.isfinite(row.rho) else f"{row.rho:+.2f}",
+            money(row.low * scale, cur),
+            money(row.high * scale, cur),
+            money(row.swing * scale, cur),
+        ]
+        for row in tornado.itertuples()
+    ]
+    return section(
+        "What drives it: the tornado",
+        paragraph(
+            "For each uncertain input: its Spearman rank correlation with revenue lost, "
+            "and the mean revenue lost a year of the runs with the input in its bottom "
+            "and top 10% (the swing is top minus bottom).",
+            "note",
+        ),
+        paragraph(_tornado_note(len(mc.runs)), "note"),
+        table(
+            [
+                "input",
+                "scenario field",
+                "law",
+                "rank correlation",
+                "bottom 10%",
+                "top 10%",
+                "swing",
+            ],
+            tornado_rows,
+        ),
+        image(plots.tornado(mc), "Tornado of the uncertain inputs"),
+    )
 
 
 def _tornado_note(runs: int) -> str:

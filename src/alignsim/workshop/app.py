@@ -170,6 +170,16 @@ def _source() -> sources.Source:
 def _levers(ch: controls.Choices, bars: tuple[float, float]) -> controls.Levers:
     """The lever widgets, in the order of the misalignments; returns their values."""
     side = st.sidebar
+    stops = _speed_and_persistence(side, ch)
+    _definitions(side, bars)
+    _nurture_and_goals(side, ch)
+    values = {field: st.session_state[key] for field, key in LEVER_KEYS.items()}
+    values["sla"] = stops[values["sla"]]
+    return controls.Levers(**values)
+
+
+def _speed_and_persistence(side: Any, ch: controls.Choices) -> dict[str, Any]:
+    """Misalignments 1 and 2: the SLA, the handoff and the calls; returns the SLA's stops."""
     side.subheader("1. Speed to lead")
     stops = {controls.sla_label(target): target for target in ch.sla}
     side.select_slider(
@@ -200,6 +210,11 @@ def _levers(ch: controls.Choices, bars: tuple[float, float]) -> controls.Levers:
         key=LEVER_KEYS["attempts"],
         help="In the tool: contact attempts (sla.max_attempts).",
     )
+    return stops
+
+
+def _definitions(side: Any, bars: tuple[float, float]) -> None:
+    """Misalignment 3: one shared definition or each team its own, and the two bars."""
     side.subheader("3. Lead definitions")
     side.radio(
         "What counts as a good lead",
@@ -226,6 +241,10 @@ def _levers(ch: controls.Choices, bars: tuple[float, float]) -> controls.Levers:
         key=LEVER_KEYS["accept_threshold"],
         help="In the tool: sales' acceptance threshold (SAL), on its own view of the score.",
     )
+
+
+def _nurture_and_goals(side: Any, ch: controls.Choices) -> None:
+    """Misalignments 4 and 5: nurture and rejects, cherry-picking, reps, the other settings."""
     side.subheader("4. Nurture")
     nurture = side.toggle(
         "Keep in touch with leads not ready to buy yet",
@@ -268,9 +287,6 @@ def _levers(ch: controls.Choices, bars: tuple[float, float]) -> controls.Levers:
                 for field, mine, theirs in ch.others_differ
             ),
         )
-    values = {field: st.session_state[key] for field, key in LEVER_KEYS.items()}
-    values["sla"] = stops[values["sla"]]
-    return controls.Levers(**values)
 
 
 def _weeks(scenario: Scenario) -> int:

@@ -251,8 +251,9 @@ def qualified(
     return DONE, math.inf
 
 
+# One branch per step code: compiled code cannot dispatch through a table of functions.
 @njit(cache=True, _nrt=False, inline="always")
-def process(
+def process(  # noqa: C901, PLR0912
     ld: Leads, p: Params, bk: Book, st: State, lead: int, now: float, week: int, week_end: float
 ) -> tuple[int, float]:
     """Run a lead's process from where it stands (`pc`) until it waits: (its step, wake)."""
