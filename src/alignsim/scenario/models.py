@@ -26,6 +26,7 @@ from pydantic import (
 
 from alignsim.calendar import BusinessCalendar, parse_clock, parse_days
 from alignsim.distributions import AmountDist, Duration, DurationDist, StrictModel
+from alignsim.scenario.search import Optimise
 from alignsim.scenario.uncertainty import Uncertainty
 from alignsim.units import parse_rate
 
@@ -489,6 +490,7 @@ class Scenario(StrictModel):
         "one, else the first policy.",
     )
     uncertainty: Uncertainty | None = None
+    optimise: Optimise | None = None
 
     @property
     def baseline_policy(self) -> str:
@@ -539,7 +541,7 @@ class Scenario(StrictModel):
         """A copy of the document (a file's, extends resolved) this scenario was validated from.
 
         Kept for scenarios with an [uncertainty] table, whose drawn values a batch writes into
-        the document. None for other scenarios, and for a copy changed since (`model_copy`).
+        the document, and with an [optimise] table, whose candidates are written into it. None for other scenarios, and for a copy changed since (`model_copy`).
         """
         if self._source is None or self._source[1] != self.digest():
             return None
