@@ -145,7 +145,7 @@ def test_corners_are_checked_up_front() -> None:
         alignsim.validate(doc, "tiny.json")
     (line,) = caught.value.problems
     assert "'nurture': False, 'rejected': 'nurture'" in line
-    assert line.endswith('rejected = "nurture" needs a [nurture] table with enabled = true')
+    assert line.endswith('= "nurture" needs a [nurture] table with enabled = true')
 
 
 def test_same_bits_for_one_and_two_workers() -> None:

@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from alignsim.scenario.errors import problems
 from alignsim.scenario.models import Policy, Scenario
 from alignsim.scenario.paths import Segment, format_path, parse_path
 from alignsim.scenario.search import Optimise
@@ -53,6 +54,11 @@ def field_exists(parts: tuple[Segment, ...]) -> str | None:
             return f"{where} has no field {part!r} (it has {', '.join(model.model_fields)})"
         model = _model_of(model.model_fields[part].annotation)
     return None
+
+
+def _refusal(error: ValidationError, doc: dict[str, Any]) -> str:
+    """The first problem of a refused policy document: "sla.max_attempts: at least 1"."""
+    return problems("@", error, doc)[0].removeprefix("@: ")
 
 
 def _written(doc: dict[str, Any], parts: tuple[Segment, ...], value: Any) -> None:
@@ -122,11 +128,9 @@ class Space:
             try:
                 self._cache[key] = Policy.model_validate(self.policy_document(key))
             except ValidationError as error:
-                first = error.errors()[0]
-                where = format_path(tuple(first["loc"])) or "the policy"
                 raise ValueError(
                     f"optimise: the candidate {self.values(key)} is refused by the policy "
-                    f"schema at {where}: {first['msg'].removeprefix('Value error, ')}"
+                    f"schema: {_refusal(error, self.policy_document(key))}"
                 ) from None
         return self._cache[key]
 
@@ -252,8 +256,6 @@ class Space:
         try:
             return Policy.model_validate(doc)
         except ValidationError as error:
-            first = error.errors()[0]
-            where = format_path(tuple(first["loc"])) or "the policy"
             raise ValueError(
-                f"{what} is refused by the policy schema at {where}: {first['msg'].removeprefix('Value error, ')}"
+                f"{what} is refused by the policy schema: {_refusal(error, doc)}"
             ) from None
