@@ -184,6 +184,14 @@ def test_command_line(tmp_path: Path, run_cli: Any) -> None:
     path.write_text(json.dumps(bad), encoding="utf-8")
     code, _, err = run_cli(["optimise", path])
     assert code == 2 and err.count("\n") == 1 and "optimise.levers.reps.path" in err
+    code, _, err = run_cli(["optimise", path, "--objective", "profit"])
+    assert code == 2 and err.startswith("--objective: choose one of recovered, cost")
+
+
+def test_the_command_knows_every_objective() -> None:
+    from alignsim.cli.optimise import OBJECTIVES
+
+    assert OBJECTIVES == alignsim.optimiser.OBJECTIVES
 
 
 def test_pareto_plot_never_simulates() -> None:

@@ -29,6 +29,9 @@ from alignsim.cli.common import (
 if TYPE_CHECKING:
     from alignsim.optimiser import Optimisation
 
+OBJECTIVES = ("recovered", "cost")
+"""alignsim.optimiser.objectives.OBJECTIVES, without importing the optimiser to parse options."""
+
 __all__ = ["optimise_command"]
 
 
@@ -109,6 +112,10 @@ def optimise_command(
 ) -> None:
     """The cheapest alignment that recovers most of the loss: search the [optimise] levers."""
     check_engine(engine)
+    if objective not in OBJECTIVES:
+        raise BadInput(f"--objective: choose one of {', '.join(OBJECTIVES)} (got {objective!r})")
+    if recover is not None and not 0 < recover <= 1:
+        raise BadInput(f"--recover: a share of the loss in (0, 1] (got {recover})")
     if workers is not None and scheduler is not None:
         raise BadInput("--workers and --scheduler: choose one")
     sc = load_scenario(scenario, sets)

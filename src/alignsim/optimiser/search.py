@@ -2,7 +2,8 @@
 
 Screening: every candidate of the space when it has at most `trials` candidates (an
 exhaustive grid), else `trials` candidates proposed by Optuna's TPE sampler (seeded; asked in
-batches, told each candidate's mean objective on the screening replications). Candidates that
+batches, told each candidate's mean objective on the screening replications; it stops early
+when ten batches in a row propose no candidate it has not played). Candidates that
 break a constraint (reps above `max_reps`, programme cost above `budget`) or that the policy
 schema refuses are never played. Successive halving: the screened candidates are ranked on the
 first rung's replications (0 .. 3), the best quarter played on 16, the best quarter of those on
@@ -25,6 +26,9 @@ from alignsim.scenario.space import Space
 __all__ = ["Plan", "Search"]
 
 Key = tuple[int, ...]
+
+IDLE_BATCHES = 10
+"""TPE stops early after this many batches in a row without a new allowed candidate."""
 
 
 @dataclass(frozen=True)
@@ -118,13 +122,13 @@ class Search:
         }
         screening = range(self.plan.rungs[0])
         found: dict[Key, float] = {}
-        asked = 0
-        while len(found) < self.plan.trials and asked < 20 * self.plan.trials:
+        idle = 0  # batches in a row that proposed nothing new: the sampler has converged
+        while len(found) < self.plan.trials and idle < IDLE_BATCHES:
             trials = [study.ask(kinds) for _ in range(self.plan.batch)]
-            asked += len(trials)
             keys = [tuple(int(t.params[n]) for n in self.space.names) for t in trials]
             new = [k for k in dict.fromkeys(keys) if k not in found and self.allowed(k)]
             new = new[: self.plan.trials - len(found)]
+            idle = 0 if new else idle + 1
             for key, mean in zip(new, self.means(new, screening), strict=True):
                 found[key] = self.objective.score(float(mean), self.space.cost(key))
             for trial, key in zip(trials, keys, strict=True):
