@@ -16,7 +16,7 @@ from alignsim.batch.executors import SerialExecutor
 from alignsim.optimiser import Plan
 from alignsim.optimiser.evaluate import Context, Evaluator
 from alignsim.scenario import ScenarioError
-from alignsim.scenario.space import Space
+from alignsim.scenario.space import Space, check
 
 from .conftest import TINY_FINANCE
 
@@ -47,6 +47,16 @@ def _document(**space: Any) -> dict[str, Any]:
 
 def _scenario(**space: Any) -> alignsim.Scenario:
     return alignsim.validate(_document(**space), "tiny.json")
+
+
+def _refusals(doc: dict[str, Any]) -> list[str]:
+    """The problems of a document's [optimise] table: the table's shape when the scenario is
+    validated, its levers against the policies when the space is checked."""
+    try:
+        check(alignsim.validate(doc, "tiny.json"), "tiny.json")
+    except ScenarioError as error:
+        return list(error.problems)
+    return []
 
 
 @pytest.fixture(scope="module")
@@ -129,9 +139,7 @@ def test_cost_objective_meets_the_share() -> None:
 def test_bad_spaces_are_one_sentence(change: dict[str, Any], words: str) -> None:
     doc = _document()
     doc["optimise"]["levers"].update(change)
-    with pytest.raises(ScenarioError) as caught:
-        alignsim.validate(doc, "tiny.json")
-    (line,) = caught.value.problems
+    (line,) = _refusals(doc)
     assert line.startswith("tiny.json: optimise.levers.") and words in line
 
 
@@ -141,9 +149,7 @@ def test_corners_are_checked_up_front() -> None:
     # Each value is fine alone; rejected = "nurture" with nurture switched off is not.
     doc["optimise"]["levers"]["nurture"] = {"path": "nurture.enabled", "values": [True, False]}
     doc["optimise"]["levers"]["rejected"] = {"path": "rejected", "values": ["discard", "nurture"]}
-    with pytest.raises(ScenarioError) as caught:
-        alignsim.validate(doc, "tiny.json")
-    (line,) = caught.value.problems
+    (line,) = _refusals(doc)
     assert "'nurture': False, 'rejected': 'nurture'" in line
     assert line.endswith('= "nurture" needs a [nurture] table with enabled = true')
 
@@ -167,6 +173,16 @@ def test_resumes_from_its_folder(tmp_path: Path) -> None:
         alignsim.optimise(_scenario(), seed=7, trials=12, out=tmp_path, lever_replications=0)
 
 
+def test_a_file_may_inherit_a_table_that_names_policies_it_replaced() -> None:
+    doc = _document()
+    doc["policies"] = {"aligned": doc["policies"]["aligned"]}
+    sc = alignsim.validate(doc, "tiny.json")  # loads: simulate, compare, ... are unaffected
+    (line,) = _refusals(doc)
+    assert line.startswith("tiny.json: optimise.from: no policy 'current'")
+    with pytest.raises(ValueError, match=r"optimise\.from"):
+        alignsim.optimise(sc)
+
+
 def test_command_line(tmp_path: Path, run_cli: Any) -> None:
     path = tmp_path / "tiny.json"
     path.write_text(json.dumps(_document()), encoding="utf-8")
@@ -183,6 +199,8 @@ def test_command_line(tmp_path: Path, run_cli: Any) -> None:
     bad["optimise"]["levers"]["reps"]["path"] = "team.rep"
     path.write_text(json.dumps(bad), encoding="utf-8")
     code, _, err = run_cli(["optimise", path])
+    assert code == 2 and err.count("\n") == 1 and "optimise.levers.reps.path" in err
+    code, _, err = run_cli(["validate", path])
     assert code == 2 and err.count("\n") == 1 and "optimise.levers.reps.path" in err
     code, _, err = run_cli(["optimise", path, "--objective", "profit"])
     assert code == 2 and err.startswith("--objective: choose one of recovered, cost")

@@ -19,7 +19,6 @@ from pydantic import ValidationError
 
 from alignsim.scenario.errors import ScenarioError, non_finite, numbers_as_text, problems
 from alignsim.scenario.models import Scenario
-from alignsim.scenario.space import Space
 
 __all__ = ["MAX_EXTENDS", "MAX_FILE_BYTES", "load", "read_document", "validate"]
 
@@ -43,11 +42,6 @@ def validate(data: Mapping[str, Any], label: str = "<scenario>") -> Scenario:
         lines += numbers_as_text(label, data, scenario)
     if lines:
         raise ScenarioError(lines)
-    if scenario.optimise is not None:
-        try:
-            Space.of(scenario, data)
-        except ValueError as error:
-            raise ScenarioError([f"{label}: {error}"]) from None
     if scenario.uncertainty is not None or scenario.optimise is not None:
         scenario._source = (copy.deepcopy(dict(data)), scenario.digest())
     return scenario

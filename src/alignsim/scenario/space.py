@@ -7,6 +7,10 @@ policy schema. `Space.of` fails fast: a path the policy schema does not have, a 
 schema refuses on its own or at the space's corners (every lever at its first or its last
 value) is one sentence naming the field. Other candidates are validated when first asked for
 (`Space.policy`); one the schema refuses there raises ValueError.
+
+Loading a scenario checks the table's shape only: a file that `extends` another inherits its
+[optimise] table, which may name policies the file replaced. `alignsim validate` and
+`alignsim optimise` check the space (`check`).
 """
 
 from __future__ import annotations
@@ -20,12 +24,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from alignsim.scenario.errors import problems
+from alignsim.scenario.errors import ScenarioError, problems
 from alignsim.scenario.models import Policy, Scenario
 from alignsim.scenario.paths import Segment, format_path, parse_path
 from alignsim.scenario.search import Optimise
 
-__all__ = ["Space", "field_exists"]
+__all__ = ["Space", "check", "field_exists"]
 
 MAX_CORNERS = 10
 """With more levers than this, only the two extreme corners are checked up front."""
@@ -259,3 +263,15 @@ class Space:
             raise ValueError(
                 f"{what} is refused by the policy schema: {_refusal(error, doc)}"
             ) from None
+
+
+def check(scenario: Scenario, label: str) -> Space:
+    """The scenario's search space; ScenarioError (one sentence naming the file and the
+    field) when it does not suit the scenario's policies."""
+    document = scenario.document()
+    if document is None:
+        raise ValueError(f"scenario {scenario.name!r} was changed since it was loaded")
+    try:
+        return Space.of(scenario, document)
+    except ValueError as error:
+        raise ScenarioError([f"{label}: {error}"]) from None
