@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from alignsim.batch.api import MonteCarlo, monte_carlo
     from alignsim.comparison import Comparison, compare
     from alignsim.ledger import OUTCOMES, Ledger
+    from alignsim.optimiser import Optimisation, optimise
     from alignsim.overrides import apply_overrides
     from alignsim.scenario import Scenario, ScenarioError, load, validate
     from alignsim.simulation import simulate, simulate_all
@@ -36,6 +37,8 @@ _WHERE = {
     "compare": "alignsim.comparison",
     "OUTCOMES": "alignsim.ledger",
     "Ledger": "alignsim.ledger",
+    "Optimisation": "alignsim.optimiser",
+    "optimise": "alignsim.optimiser",
     "apply_overrides": "alignsim.overrides",
     "Scenario": "alignsim.scenario",
     "ScenarioError": "alignsim.scenario",
@@ -78,6 +81,7 @@ __all__ = [
     "LeadStream",
     "Ledger",
     "MonteCarlo",
+    "Optimisation",
     "Scenario",
     "ScenarioError",
     "__version__",
@@ -87,6 +91,7 @@ __all__ = [
     "load",
     "metrics",
     "monte_carlo",
+    "optimise",
     "plots",
     "report",
     "sample",

@@ -16,6 +16,7 @@ from alignsim.cli import (
     batch,
     compare,
     fit,
+    optimise,
     report,
     run,
     schema,
@@ -48,6 +49,7 @@ app.command("workshop")(workshop.workshop_command)
 app.command("warm")(warm.warm_command)
 app.command("fit")(fit.fit_command)
 app.command("example-export")(fit.example_export)
+app.command("optimise")(optimise.optimise_command)
 
 
 def main() -> None:

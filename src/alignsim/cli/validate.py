@@ -29,6 +29,10 @@ def validate_command(
                 from alignsim.batch.setup import prepare
 
                 prepare(read_document(path), path.name)
+            if sc.optimise is not None:  # its levers, against this scenario's policies
+                from alignsim.scenario.space import check
+
+                check(sc, path.name)
         except ScenarioError as error:
             problems.extend(error.problems)
             continue

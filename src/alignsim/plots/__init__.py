@@ -3,7 +3,7 @@
 Plots take results and never simulate: a Comparison (`funnel_comparison`, `by_lever`, `by_leak`;
 `attribution` is by_leak's old name, deprecated), the
 frame of `alignsim.sweep` (`sweep`), ledgers (`speed_to_lead`, `weekly`), a scenario or lead
-stream (`decay`), a Monte Carlo batch or its folder (`distribution`, `tornado`; a batch also
+stream (`decay`), an optimisation (`pareto`), a Monte Carlo batch or its folder (`distribution`, `tornado`; a batch also
 gives `by_leak` and `funnel_comparison`, over its runs), a Comparison's money (`payback`, the
 cumulative return of aligning month by month; `lifetime_value`, bookings to gross profit). Pass `ax=` to draw into your own
 figure; without it each plot makes a new pyplot-free Figure (safe in a web server) whose Axes
@@ -21,6 +21,7 @@ from .decay import decay
 from .ledger import speed_to_lead, weekly
 from .money import lifetime_value, payback
 from .monte_carlo import as_comparison, distribution, read_batch, tornado
+from .optimise import pareto
 from .style import OKABE_ITO, PlotAxes, figure_png, money, new_axes
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "lifetime_value",
     "money",
     "new_axes",
+    "pareto",
     "payback",
     "read_batch",
     "speed_to_lead",

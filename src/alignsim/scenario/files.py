@@ -42,7 +42,7 @@ def validate(data: Mapping[str, Any], label: str = "<scenario>") -> Scenario:
         lines += numbers_as_text(label, data, scenario)
     if lines:
         raise ScenarioError(lines)
-    if scenario.uncertainty is not None:
+    if scenario.uncertainty is not None or scenario.optimise is not None:
         scenario._source = (copy.deepcopy(dict(data)), scenario.digest())
     return scenario
 

@@ -35,6 +35,7 @@ from alignsim.distributions import (
     StrictModel,
     rare_upper_bound,
 )
+from alignsim.scenario.search import Optimise
 from alignsim.scenario.uncertainty import Uncertainty
 from alignsim.units import parse_rate
 
@@ -627,6 +628,7 @@ class Scenario(StrictModel):
     )
     uncertainty: Uncertainty | None = None
     economics: Economics = Economics()
+    optimise: Optimise | None = None
 
     @property
     def baseline_policy(self) -> str:
@@ -721,7 +723,7 @@ class Scenario(StrictModel):
         """A copy of the document (a file's, extends resolved) this scenario was validated from.
 
         Kept for scenarios with an [uncertainty] table, whose drawn values a batch writes into
-        the document. None for other scenarios, and for a copy changed since (`model_copy`).
+        the document, and with an [optimise] table, whose candidates are written into it. None for other scenarios, and for a copy changed since (`model_copy`).
         """
         if self._source is None or self._source[1] != self.digest():
             return None

@@ -1,0 +1,192 @@
+"""What an optimisation returns: the ranking, the chosen policy, the Pareto front, the split
+by lever and the sentence a finance analyst reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import tomli_w
+
+from alignsim.batch.checkpoint import atomic_write
+from alignsim.comparison import compare
+from alignsim.levers import LEVER_LABELS
+from alignsim.scenario import Policy, Scenario
+from alignsim.scenario.space import Space
+
+__all__ = ["Optimisation", "lever_split", "pareto_front"]
+
+_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def money(amount: float, currency: str) -> str:
+    """Money to 3 significant figures: 'EUR 123,000'."""
+    rounded = float(f"{abs(amount):.3g}")
+    return f"{'-' if amount < 0 else ''}{currency} {rounded:,.0f}"
+
+
+def pareto_front(
+    space: Space, keys: Sequence[tuple[int, ...]], revenue: np.ndarray, start: np.ndarray
+) -> pd.DataFrame:
+    """Every screened candidate's programme cost and bookings recovered a year (mean over the
+    screening replications, against `from`), with `pareto`: no other is cheaper (or as cheap)
+    and recovers more."""
+    gain = (revenue - start).mean(axis=1)
+    cost = np.array([space.cost(k) for k in keys])
+    order = np.lexsort((-gain, cost))
+    front = np.zeros(len(keys), dtype=bool)
+    top = -np.inf
+    for i in order:
+        if gain[i] > top:
+            front[i], top = True, gain[i]
+    return pd.DataFrame(
+        {
+            "candidate": [
+                ", ".join(f"{n} = {v}" for n, v in space.values(k).items()) for k in keys
+            ],
+            "programme_cost": cost,
+            "bookings_recovered": gain,
+            "pareto": front,
+        }
+    )
+
+
+def lever_split(
+    scenario: Scenario,
+    start: str,
+    chosen: Policy,
+    seed: int,
+    horizon: float | None,
+    engine: str | None,
+    replications: int,
+) -> pd.DataFrame:
+    """Bookings the chosen policy recovers over `from`, split by lever group (Shapley values,
+    alignsim.levers): lever, label, recovered, ci_low, ci_high, money a year; empty with 0
+    replications."""
+    if replications < 1:
+        return pd.DataFrame(columns=["lever", "label", "recovered", "ci_low", "ci_high"])
+    pair = scenario.model_copy(
+        update={"policies": {"from": scenario.policies[start], "chosen": chosen}}
+    )
+    result = compare(pair, "from", "chosen", replications, seed, horizon, engine)
+    levers = result.by_lever()
+    k = 52 * 168 / float(scenario.horizon if horizon is None else horizon)
+    return pd.DataFrame(
+        {
+            "lever": levers["lever"],
+            "label": [LEVER_LABELS[g] for g in levers["lever"]],
+            "recovered": -levers["amount"] * k,
+            "ci_low": -levers["ci_high"].astype(float) * k,
+            "ci_high": -levers["ci_low"].astype(float) * k,
+        }
+    ).sort_values("recovered", ascending=False, kind="stable", ignore_index=True)
+
+
+def _things(changes: dict[str, Any]) -> str:
+    return ", ".join(f"{n} = {v}" for n, v in changes.items())
+
+
+@dataclass
+class Optimisation:
+    """The outcome of `alignsim.optimise` (money in `currency` a year)."""
+
+    scenario: str
+    currency: str
+    objective: str
+    meaning: str
+    recover: float
+    method: str
+    """"grid" (every candidate screened) or "tpe" (Optuna's TPE sampler proposed them)."""
+    space_size: int
+    evaluated: int
+    """Candidates screened (played on the first rung's replications)."""
+    played: int
+    """Policy runs played by this call (fewer when resumed)."""
+    refused: dict[str, int]
+    rungs: tuple[int, ...]
+    final_replications: int
+    seed: int
+    from_policy: str
+    baseline: str
+    loss: dict[str, float]
+    """The loss to recover: baseline minus `from` revenue, on the fresh replications."""
+    ranking: list[dict[str, Any]]
+    next_worse: float
+    zone: float
+    pareto: pd.DataFrame = field(repr=False)
+    by_lever: pd.DataFrame = field(repr=False)
+
+    @property
+    def best(self) -> dict[str, Any]:
+        return self.ranking[0]
+
+    def summary(self) -> str:
+        """One line: what to do, what it recovers, what it costs, how sure the choice is."""
+        best, c = self.best, self.currency
+        changes = best["changes"]
+        count = _WORDS[len(changes)] if len(changes) < len(_WORDS) else str(len(changes))
+        if changes:
+            what = f"do {'this one thing' if len(changes) == 1 else f'these {count} things'}: {_things(changes)}; they"
+        else:
+            what = f"keep {self.from_policy} as it is; it"
+        share = best["recovered_share"]
+        line = (
+            f"{what} recover {share['mean']:.0%} ({100 * share['ci_low']:.0f}-"
+            f"{100 * share['ci_high']:.0f}%) "
+            f"of the loss for {money(best['programme_cost'], c)} a year"
+        )
+        if len(self.ranking) > 1:
+            other = self.ranking[1]["levers"]
+            differ = {n: v for n, v in other.items() if best["levers"][n] != v}
+            line += (
+                f"; the next best option ({_things(differ)}) is worse with probability "
+                f"{self.next_worse:.2f}"
+            )
+        return line
+
+    def policy_toml(self, name: str = "optimised") -> str:
+        """The chosen policy as a table ready to paste into the scenario."""
+        return tomli_w.dumps({"policies": {name: self.best["policy"]}})
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON of `alignsim optimise --json`."""
+        return {
+            "scenario": self.scenario,
+            "objective": self.objective,
+            "objective_meaning": self.meaning,
+            "recover": self.recover,
+            "unit": f"{self.currency} per year",
+            "currency": self.currency,
+            "from": self.from_policy,
+            "baseline": self.baseline,
+            "search": self.method,
+            "space_size": self.space_size,
+            "evaluated": self.evaluated,
+            "refused": self.refused,
+            "replications": {"rungs": list(self.rungs), "final": self.final_replications},
+            "seed": self.seed,
+            "loss": self.loss,
+            "best": self.best,
+            "prob_best": [r["prob_best"] for r in self.ranking],
+            "next_best_worse_probability": None if np.isnan(self.next_worse) else self.next_worse,
+            "indifference": self.zone,
+            "ranking": self.ranking,
+            "by_lever": self.by_lever.to_dict(orient="records"),
+            "pareto": self.pareto[self.pareto["pareto"]]
+            .drop(columns="pareto")
+            .to_dict(orient="records"),
+            "summary": self.summary(),
+        }
+
+    def write(self, folder: Path) -> None:
+        """optimise.json and policy.toml in the folder (each written whole)."""
+        import json
+
+        text = json.dumps(self.to_json(), indent=2, allow_nan=False) + "\n"
+        atomic_write(folder / "optimise.json", lambda p: p.write_text(text, encoding="utf-8"))
+        toml = self.policy_toml()
+        atomic_write(folder / "policy.toml", lambda p: p.write_text(toml, encoding="utf-8"))

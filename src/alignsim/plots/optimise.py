@@ -1,0 +1,62 @@
+"""The figure of an optimisation: programme cost against bookings recovered (never simulates)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from matplotlib.axes import Axes
+
+from .style import OKABE_ITO, money_axis, new_axes, tidy, titled
+
+if TYPE_CHECKING:
+    from alignsim.optimiser import Optimisation
+
+__all__ = ["pareto"]
+
+
+def pareto(result: Optimisation, *, ax: Axes | None = None) -> Axes:
+    """Every screened candidate's programme cost and bookings recovered a year against the
+    policy improved (grey), the Pareto front (no cheaper candidate recovers more) as a line,
+    and the chosen policy (its mean on the fresh replications, with its 95% interval)."""
+    ax = new_axes(ax)
+    frame, c = result.pareto, result.currency
+    ax.scatter(
+        frame["programme_cost"],
+        frame["bookings_recovered"],
+        s=8,
+        color="#bbbbbb",
+        label="candidates (screening replications)",
+    )
+    front = frame[frame["pareto"]].sort_values("programme_cost")
+    ax.step(
+        front["programme_cost"],
+        front["bookings_recovered"],
+        where="post",
+        color=OKABE_ITO["blue"],
+        marker="o",
+        markersize=3,
+        label="Pareto front",
+    )
+    best = result.best
+    gain = best["bookings_recovered"]
+    ax.errorbar(
+        [best["programme_cost"]],
+        [gain["mean"]],
+        yerr=[[gain["mean"] - gain["ci_low"]], [gain["ci_high"] - gain["mean"]]],
+        color=OKABE_ITO["vermillion"],
+        marker="D",
+        capsize=3,
+        label="chosen (fresh replications, 95% interval)",
+    )
+    money_axis(ax.xaxis, c)
+    money_axis(ax.yaxis, c)
+    ax.set_xlabel("programme cost a year")
+    ax.set_ylabel(f"bookings recovered a year against {result.from_policy}")
+    titled(
+        ax,
+        "What each programme buys",
+        f"{result.scenario}: {result.evaluated:,} candidates, objective {result.objective}",
+    )
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    tidy(ax)
+    return ax
