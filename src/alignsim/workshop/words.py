@@ -26,6 +26,7 @@ LEVERS: dict[str, str] = {
     "nurture": "No nurture",
     "goals": "Conflicting goals",
     "staffing": "Too few reps",
+    "post_sale": "No joint work after the sale",
 }
 """Lever groups (alignsim.levers.GROUPS) in the room's words."""
 
