@@ -59,11 +59,14 @@ def _status(frame: pd.DataFrame) -> np.ndarray:
 
 
 def export_frames(ledger: Ledger, preset: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The leads and deals tables a CRM would export at the ledger's horizon."""
+    """The leads and deals tables a CRM would export at the end of the ledger's measurement
+    window: the leads created by then (warm-up included: a CRM keeps its history), with every
+    later time blank."""
     cmap = load_map(preset)
     fmt = cmap.date_format
+    h = ledger.book.stream.window[0] + ledger.horizon
     f = ledger.frame
-    h = ledger.horizon
+    f = f[f["created"].to_numpy() <= h].reset_index(drop=True)
     c = cmap.leads
     lead_id = pd.Series([f"L{i:07d}" for i in f["lead"]], dtype=object)
     has_deal = f["sql"].notna().to_numpy() & (f["sql"].to_numpy() <= h)

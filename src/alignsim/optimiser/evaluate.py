@@ -82,7 +82,7 @@ def play_task(context: Context, replication: int, policies: Sequence[Policy]) ->
     out = []
     for policy in policies:
         scenario = context.scenario.model_copy(update={"policies": {"candidate": policy}})
-        book = play(scenario, "candidate", stream, horizon=context.horizon, engine=context.engine)
+        book = play(scenario, "candidate", stream, engine=context.engine)
         out.append(metrics.revenue(book) * context.to_year)
     return out
 
