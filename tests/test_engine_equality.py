@@ -221,11 +221,14 @@ def lever_case(
         fixed: dict[str, float] | None = None,
         decay: Any = None,
         checks: list[str] | None = None,
+        buyer_hours: dict[str, Any] | None = None,
         **policy: Any,
     ) -> tuple[alignsim.Scenario, LeadStream]:
         market = {} if decay is None else {"market.contact_decay": decay}
         if checks is not None:
             market["team.inbound_checks"] = checks
+        if buyer_hours is not None:
+            market["market.buyer_hours"] = buyer_hours
         sc = tiny_scenario(
             **market,
             **{
@@ -364,6 +367,18 @@ LEVERS: dict[str, dict[str, Any]] = {
         "rejected": "nurture",
         "nurture": {**NURTURE, "every": "13h", "not_ready": True},
         "queue": "lifo",
+        "horizon": "3w",
+        "leads": 60,
+    },
+    "contact decay on the buyers' working hours, with recycles": {
+        "decay": DECAY,
+        "buyer_hours": {"open": "08:00", "close": "18:00", "days": "Mon-Fri"},
+        "threshold": 0.55,
+        "rejected": "nurture",
+        "nurture": {**NURTURE, "not_ready": True},
+        "hours": HOURS[0],
+        "attempts": 3,
+        "spacing": "5h",
         "horizon": "3w",
         "leads": 60,
     },
@@ -507,6 +522,9 @@ def small_cases(draw: st.DrawFn) -> tuple[int, dict[str, Any], float]:
         "horizon": draw(st.sampled_from(["1w", "3w"])),
         "decay": draw(
             st.sampled_from([None, DECAY, {"dist": "exponential", "mean": "2h"}, {"dist": "never"}])
+        ),
+        "buyer_hours": draw(
+            st.sampled_from([None, {"open": "08:00", "close": "18:00", "days": "Mon-Fri"}])
         ),
         "checks": draw(
             st.none()

@@ -229,16 +229,31 @@ def test_the_contact_decay_is_the_survival_curve_of_its_mixture(
     assert rules.contact_decay(age + 1.0, weights, means) <= rules.contact_decay(
         age, weights, means
     )  # never rises
-    chance = rules.reach_chance(rate, 5.0 + age, 5.0, weights, means)
-    assert chance == rate * rules.contact_decay((5.0 + age) - 5.0, weights, means)
+    chance = rules.reach_chance(rate, age, weights, means)
+    assert chance == rate * rules.contact_decay(age, weights, means)
 
 
 def test_no_decay_leaves_the_reach_rate_as_it_is_and_d_starts_at_1() -> None:
     none = np.zeros(0)
-    assert rules.reach_chance(0.37, 1e6, 0.0, none, none) == 0.37  # the same bits
+    assert rules.reach_chance(0.37, 1e6, none, none) == 0.37  # the same bits
     assert rules.contact_decay(0.0, np.array([0.5, 0.5]), np.array([1.0, math.inf])) == 1.0
 
 
 def test_the_weekly_target_and_the_nurture_speed() -> None:
     assert rules.weekly_mql_target(0.25) == 0.25 * 168.0  # MQLs an hour, over a week's hours
     assert rules.nurture_speed(0.25) == 0.75  # lift 0.25 makes warming a quarter sooner
+
+
+def test_the_decay_counts_the_buyers_working_hours_or_every_hour() -> None:
+    from alignsim.calendar import BusinessCalendar
+    from alignsim.compiled.calendar import calendar_arrays
+
+    none = np.zeros(0)
+    assert rules.decay_age(5.0, 12.5, none, none, 0.0, 0.0) == 12.5 - 5.0  # the wall clock
+    c = calendar_arrays(BusinessCalendar(8.0, 18.0, (0, 1, 2, 3, 4)))
+    args = (c.starts, c.cum, c.length, c.per_week)
+    monday_22h, tuesday_9h05 = 22.0, 24.0 + 9.0 + 5 / 60
+    assert rules.decay_age(monday_22h, tuesday_9h05, *args) == pytest.approx(1.0 + 5 / 60)
+    friday_17h, monday_9h = 4 * 24.0 + 17.0, 7 * 24.0 + 9.0
+    assert rules.decay_age(friday_17h, monday_9h, *args) == pytest.approx(2.0)  # the weekend sleeps
+    assert rules.decay_age(8.0, 8.0 + 24.0 * 7, *args) == pytest.approx(50.0)  # a working week

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from alignsim.calendar import BusinessCalendar
+from alignsim.compiled.calendar import CalendarArrays, calendar_arrays
 from alignsim.distributions import DurationDist
 from alignsim.scenario import DISCIPLINES, OWNERS, Market, Policy, Team
 from alignsim.stream import LeadStream, block_widths
@@ -43,6 +44,9 @@ class Plan:
     weights (empty: no decay) ..."""
     decay_means: np.ndarray
     """... and its means (hours; inf for the floor)."""
+    buyer_calendar: BusinessCalendar | None
+    """When buyers are at work (`market.buyer_hours`): the contact decay's clock; None: the
+    wall clock (every hour counts)."""
     checks: np.ndarray
     """Clock hours (sorted) at which reps look at the inbound queue on business days; empty
     when they see every lead at once (no `team.inbound_checks`, or the policy's alerts)."""
@@ -50,6 +54,14 @@ class Plan:
     @property
     def reps(self) -> int:
         return self.team.reps
+
+    def buyer_clock(self) -> CalendarArrays:
+        """The contact decay's clock as the compiled calendar's arrays (rules.decay_age):
+        the buyers' working hours, or empty arrays for the wall clock."""
+        if self.buyer_calendar is None:
+            empty = np.zeros(0)
+            return CalendarArrays(empty, empty, empty, np.zeros(0, dtype=np.int64), 0.0, 0.0)
+        return calendar_arrays(self.buyer_calendar)
 
 
 def make_plan(
@@ -90,6 +102,9 @@ def make_plan(
         attempts_allowed=allowed,
         decay_weights=weights,
         decay_means=means,
+        buyer_calendar=None
+        if market is None or market.buyer_hours is None
+        else market.buyer_hours.calendar,
         checks=inbound_checks(team, policy),
     )
 

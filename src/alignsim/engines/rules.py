@@ -22,7 +22,7 @@ from enum import IntEnum
 import numpy as np
 from numba import njit
 
-from alignsim.compiled.calendar import add_business_hours, next_clock_time
+from alignsim.compiled.calendar import add_business_hours, business_hours_between, next_clock_time
 from alignsim.engines import compile_cache  # noqa: F401  (keys the cache before compiling)
 from alignsim.ledger import Outcome
 from alignsim.scenario import DISCIPLINES, TEMPERATURES
@@ -220,15 +220,26 @@ def contact_decay(age: float, weights: np.ndarray, means: np.ndarray) -> float:
 
 
 @njit(cache=True, _nrt=False)
-def reach_chance(
-    reach_rate: float, now: float, engaged: float, weights: np.ndarray, means: np.ndarray
+def decay_age(
+    engaged: float, now: float, starts: np.ndarray, cum: np.ndarray, day: float, week: float
 ) -> float:
-    """The chance an attempt at `now` reaches a buyer whose window is open: the reach rate
-    times the contact decay since the lead engaged (created, warmed or recycled) at `engaged`.
-    Without decay it is the reach rate itself (the same bits as before decay existed)."""
+    """How old the buyer's engagement is to the contact decay at `now` (h): the buyers' working
+    hours since `engaged` (`market.buyer_hours`, as arrays of the compiled calendar), or every
+    hour (the wall clock) when the market names none (`starts` empty). A buyer's
+    responsiveness fades while they are at work, not while they sleep (README, model)."""
+    if len(starts) == 0:
+        return now - engaged
+    return business_hours_between(engaged, now, starts, cum, day, week)
+
+
+@njit(cache=True, _nrt=False)
+def reach_chance(reach_rate: float, age: float, weights: np.ndarray, means: np.ndarray) -> float:
+    """The chance an attempt reaches a buyer whose window is open: the reach rate times the
+    contact decay at `age` (decay_age: hours since the lead engaged, created, warmed or
+    recycled). Without decay it is the reach rate itself (the same bits as before decay)."""
     if len(weights) == 0:
         return reach_rate
-    return reach_rate * contact_decay(now - engaged, weights, means)
+    return reach_rate * contact_decay(age, weights, means)
 
 
 @njit(cache=True, _nrt=False)

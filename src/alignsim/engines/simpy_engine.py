@@ -193,6 +193,8 @@ class LeadFlow:
         self.engaged = plan.stream.created.astype(float)
         """When each buyer last engaged (created, warmed, recycled): the contact decay's start."""
         self.hours = calendar_arrays(plan.calendar)
+        self.buyers = plan.buyer_clock()
+        """When buyers are at work, as the compiled calendar's arrays (empty: wall clock)."""
 
     def run(self) -> LedgerBook:
         self.env.process(self.arrivals())
@@ -412,12 +414,12 @@ class LeadFlow:
         book.attempts[lead] += 1
         temperature = self.temperature[lead]
         plan = self.plan
+        buyers = self.buyers  # the contact decay's clock: the buyers' working hours
+        age = rules.decay_age(
+            self.engaged[lead], now, buyers.starts, buyers.cum, buyers.length, buyers.per_week
+        )
         chance = rules.reach_chance(
-            self.s.reach[lead, temperature],
-            now,
-            self.engaged[lead],
-            plan.decay_weights,
-            plan.decay_means,
+            self.s.reach[lead, temperature], age, plan.decay_weights, plan.decay_means
         )
         reached = rules.reaches(now, closes, self.s.u_reach[lead, k], chance)
         yield self.spend_rep_time(lead, self.plan.attempt_time[lead, k])

@@ -229,6 +229,24 @@ class Warming(StrictModel):
     warm_to_hot: DurationDist = {"dist": "never"}  # type: ignore[assignment]
 
 
+class Hours(StrictModel):
+    """Business hours: open to close on the listed days."""
+
+    open: ClockTime = 9.0
+    close: ClockTime = 17.0
+    days: Days = (0, 1, 2, 3, 4)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Hours:
+        if not self.open < self.close:
+            raise ValueError("open must be before close")
+        return self
+
+    @property
+    def calendar(self) -> BusinessCalendar:
+        return BusinessCalendar(self.open, self.close, self.days)
+
+
 class Market(StrictModel):
     """What no policy changes: sources, buyers and the chances to reach, qualify and win."""
 
@@ -246,6 +264,13 @@ class Market(StrictModel):
         description="How a buyer's responsiveness fades after they engaged (MODEL.md 6.1): the "
         "survival curve D(t) = P(law > t) of an exponential, `never`, or a mixture of those; "
         "an attempt t hours after engagement reaches with chance reach * D(t). Absent: no decay.",
+    )
+
+    buyer_hours: Hours | None = Field(
+        None,
+        description="When buyers are at work (open, close, days): the contact decay counts "
+        "only these hours, so a form filled at 22:00 and called at 09:05 the next morning is "
+        "65 minutes old if buyers start at 08:00. Absent: every hour counts (the wall clock).",
     )
 
     @field_validator("contact_decay")
@@ -271,24 +296,6 @@ class Market(StrictModel):
 
 
 # --------------------------------------------------------------------------- team
-
-
-class Hours(StrictModel):
-    """Business hours: open to close on the listed days."""
-
-    open: ClockTime = 9.0
-    close: ClockTime = 17.0
-    days: Days = (0, 1, 2, 3, 4)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Hours:
-        if not self.open < self.close:
-            raise ValueError("open must be before close")
-        return self
-
-    @property
-    def calendar(self) -> BusinessCalendar:
-        return BusinessCalendar(self.open, self.close, self.days)
 
 
 class Team(StrictModel):

@@ -86,6 +86,10 @@ class Params(NamedTuple):
     weeks: int
     decay_weights: np.ndarray
     decay_means: np.ndarray
+    buyer_starts: np.ndarray
+    buyer_cum: np.ndarray
+    buyer_day: float
+    buyer_week: float
     checks: np.ndarray
 
 
@@ -154,6 +158,7 @@ def params(plan: Plan) -> Params:
     policy, team = plan.policy, plan.team
     d, goals, feedback, nurture = policy.definition, policy.goals, policy.feedback, policy.nurture
     cal = calendar_arrays(plan.calendar)
+    buyers = plan.buyer_clock()
     learns = feedback is not None and feedback_learns(
         feedback.enabled, feedback.floor, d.marketing_noise
     )
@@ -195,6 +200,10 @@ def params(plan: Plan) -> Params:
         weeks=int(plan.horizon // WEEK) + 2,
         decay_weights=_frozen(plan.decay_weights),
         decay_means=_frozen(plan.decay_means),
+        buyer_starts=_frozen(buyers.starts),
+        buyer_cum=_frozen(buyers.cum),
+        buyer_day=buyers.length,
+        buyer_week=buyers.per_week,
         checks=_frozen(plan.checks),
     )
 

@@ -180,8 +180,11 @@ def attempt(ld: Leads, p: Params, bk: Book, st: State, lead: int, now: float) ->
     if k == 0:
         bk.first_attempt[lead] = now
     bk.attempts[lead] += 1
+    age = rules.decay_age(
+        st.engaged[lead], now, p.buyer_starts, p.buyer_cum, p.buyer_day, p.buyer_week
+    )
     chance = rules.reach_chance(
-        ld.reach[lead, st.temperature[lead]], now, st.engaged[lead], p.decay_weights, p.decay_means
+        ld.reach[lead, st.temperature[lead]], age, p.decay_weights, p.decay_means
     )
     st.reaching[lead] = rules.reaches(now, st.closes[lead], ld.u_reach[lead, k], chance)
     hours = ld.attempt_time[lead, k]  # spend_rep_time
