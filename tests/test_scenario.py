@@ -162,7 +162,7 @@ BROKEN = {
     ),
     "mixture weights not adding to 1": (
         _set("market", "patience", "hot", "components", 0, "weight", value=0.5),
-        "market.patience.hot: mixture weights must add up to 1 (got 1.42)",  # 0.5 + 0.12 + 0.8
+        "market.patience.hot: mixture weights must add up to 1 (got 1.3)",  # 0.5 + 0.6 + 0.2
     ),
     "mixture component without a weight": (
         _drop("market", "patience", "warm", "components", 2, "weight"),

@@ -102,15 +102,27 @@ def survival(source: Scenario | LeadStream, hours: np.ndarray) -> dict[str, np.n
     return _curves(samples, weights, np.asarray(hours, dtype=float))
 
 
-def _ratios(samples: dict[str, np.ndarray], weights: dict[str, float]) -> tuple[float, ...]:
+def _late(source: Scenario | LeadStream) -> tuple[float, float]:
+    """HBR's "24 hours or later" (capped at three days) on the curve's clock: 24-72 h of the
+    wall clock, or one to three of the buyers' working days when the market counts the decay
+    in them (`market.buyer_hours`)."""
+    if isinstance(source, Scenario) and source.market.buyer_hours is not None:
+        day = source.market.buyer_hours.close - source.market.buyer_hours.open
+        return day, 3 * day
+    return LATE_H
+
+
+def _ratios(
+    samples: dict[str, np.ndarray], weights: dict[str, float], late_h: tuple[float, float]
+) -> tuple[float, ...]:
     """The mean of S over the first hour, and how many times lower its mean is over the
-    second hour and over 24-72 h (HBR's "24 hours or later", capped at three days)."""
+    second hour and over `late_h` (HBR's "24 hours or later", capped at three days)."""
 
     def mean(start: float, end: float) -> float:
         t = start + (end - start) * (np.arange(960) + 0.5) / 960  # midpoint rule
         return float(_curves(samples, weights, t)["mixed"].mean())
 
-    first, second, late = mean(0, 1), mean(1, 2), mean(*LATE_H)
+    first, second, late = mean(0, 1), mean(1, 2), mean(*late_h)
     return first, first / second if second > 0 else np.inf, first / late if late > 0 else np.inf
 
 
@@ -124,7 +136,10 @@ def decay(result: Scenario | LeadStream, *, ax: Axes | None = None) -> Axes:
     """
     samples, weights, label = _laws(result)
     curves = _curves(samples, weights, _GRID_H)
-    anchor, second, day = _ratios(samples, weights)
+    late_h = _late(result)
+    buyers_clock = late_h != LATE_H
+    late_text = "1-3 working days" if buyers_clock else "24-72 h"
+    anchor, second, day = _ratios(samples, weights, late_h)
     ax = new_axes(ax)
     total = sum(weights.values())
     for name in TEMPERATURES:
@@ -141,9 +156,9 @@ def decay(result: Scenario | LeadStream, *, ax: Axes | None = None) -> Axes:
         curves["mixed"],
         color=OKABE_ITO["black"],
         lw=2.2,
-        label=f"all inbound leads: {second:.1f}x lower in hour 2, {day:.1f}x at 24-72 h",
+        label=f"all inbound leads: {second:.1f}x lower in hour 2, {day:.1f}x at {late_text}",
     )
-    hbr_x = np.array([0.5, 1.5, float(np.sqrt(LATE_H[0] * LATE_H[1]))])
+    hbr_x = np.array([0.5, 1.5, float(np.sqrt(late_h[0] * late_h[1]))])
     hbr_y = anchor / np.array([1.0, HBR_2011["second hour"], HBR_2011["24 hours or later"]])
     ax.plot(
         hbr_x,
@@ -154,7 +169,8 @@ def decay(result: Scenario | LeadStream, *, ax: Axes | None = None) -> Axes:
         color=OKABE_ITO["reddish purple"],
         label="HBR 2011: 7x lower in hour 2, 60x at 24 h+ (relative to hour 1)",
     )
-    for x, y, text in zip(hbr_x, hbr_y, ("hour 1", "hour 2: 1/7", "24-72 h: 1/60"), strict=True):
+    names = ("hour 1", "hour 2: 1/7", f"{late_text}: 1/60")
+    for x, y, text in zip(hbr_x, hbr_y, names, strict=True):
         ax.annotate(text, (x, y), xytext=(6, 4), textcoords="offset points", fontsize=7)
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -165,7 +181,8 @@ def decay(result: Scenario | LeadStream, *, ax: Axes | None = None) -> Axes:
     ax.set_xticks(ticks, [format_duration(t) for t in ticks])
     ax.minorticks_off()
     ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}" if v >= 0.01 else f"{v:.1%}")
-    ax.set_xlabel("time since the lead asked (wall clock, log scale)")
+    clock = "the buyers' working hours" if buyers_clock else "wall clock"
+    ax.set_xlabel(f"time since the lead asked ({clock}, log scale)")
     ax.set_ylabel("buyer windows still open (log scale)")
     ax.legend(frameon=False, fontsize=7, loc="lower left")
     tidy(ax)
