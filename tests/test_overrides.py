@@ -89,7 +89,7 @@ def test_set_quotes_keys_that_are_not_bare(doc: dict) -> None:
             "market.sources.web.rate=200/week",
             "--set market.sources.web.rate: no key 'web' in market.sources (did you mean 'webinar'?)",
         ),
-        ("team.reps.x=4", "--set team.reps.x: team.reps is a number (9), not a table"),
+        ("team.reps.x=4", "--set team.reps.x: team.reps is a number (8), not a table"),
         ("team..reps=4", '--set team..reps: expected a dotted path like "market.win.hot[1]"'),
         ("market.win.hot[2]=0.3", "--set market.win.hot[2]: market.win.hot has 2 entries"),
         ("market.win[0]=0.3", "--set market.win[0]: market.win is a table, not a list"),
@@ -119,7 +119,7 @@ def test_split_values_only_on_top_level_commas() -> None:
     ("sets", "expected"),
     [
         (["team.repz.x=4"], "--set team.repz.x: no key 'repz' in team (did you mean 'reps'?)"),
-        (["team.reps.x=4"], "--set team.reps.x: team.reps is a number (9), not a table"),
+        (["team.reps.x=4"], "--set team.reps.x: team.reps is a number (8), not a table"),
         (["team.reps=abc"], "default.toml: team.reps: expected a whole number (got 'abc')"),
         (["team.repz=4"], "default.toml: team.repz: unknown field"),
     ],

@@ -105,7 +105,7 @@ def test_a_scenario_report_states_its_assumptions_and_method(default_toml) -> No
             "lognormal, median 24,000, p90 60,000 (EUR)",
             "market.sources.demo_request.value",
         ),
-        "Sales reps": ("9", "team.reps"),
+        "Sales reps": ("8", "team.reps"),
         "Reached buyers who qualify": (
             "hot 50%-90%, warm 35%-65%, cold 8%-30%",
             "market.qualify",

@@ -250,20 +250,7 @@ class LeadFlow:
         """Steps 3-4 for an MQL made now: handoff, sales' review, then the queue."""
         book, routing = self.book, int(self.book.recycles[lead])
         book.mark(lead, "in_queue")
-        deadline = self.plan.response_due[lead]
-        if routing > 0:
-            sla, cal = self.policy.sla, self.hours
-            deadline = rules.response_due(
-                self.env.now,
-                self.temperature[lead],
-                sla.target_hours(),
-                sla.measured_in == "wall_clock",
-                cal.starts,
-                cal.ends,
-                cal.cum,
-                cal.length,
-                cal.per_week,
-            )
+        deadline = self.plan.response_due[lead] if routing == 0 else self.due_from_now(lead)
         yield from self.hand_off(lead, routing)
         now = self.env.now
         if np.isnan(book.routed[lead]):
@@ -368,7 +355,23 @@ class LeadFlow:
                 book.end(lead, "lost_to_competitor", self.env.now)
                 return
             yield self.env.timeout(sla.attempt_spacing)
-            deadline = self.env.now  # a retry is due when its spacing ends
+            deadline = self.due_from_now(lead)  # a retry is owed like a first response
+
+    def due_from_now(self, lead: int) -> float:
+        """When a response owed from now falls due: a recycled lead's first response, or a
+        retry whose spacing just ended (the SLA's target for the buyer's temperature)."""
+        sla, cal = self.policy.sla, self.hours
+        return rules.response_due(
+            self.env.now,
+            self.temperature[lead],
+            sla.target_hours(),
+            sla.measured_in == "wall_clock",
+            cal.starts,
+            cal.ends,
+            cal.cum,
+            cal.length,
+            cal.per_week,
+        )
 
     def wait_for_a_look(self, lead: int, deadline: float) -> Generator[Event, Any, None]:
         """MODEL.md 6.2: a routed marketing lead is unseen until a rep looks at the inbound

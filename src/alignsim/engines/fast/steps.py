@@ -84,25 +84,29 @@ def life(
 
 
 @njit(cache=True, _nrt=False, inline="always")
+def due_from_now(p: Params, st: State, lead: int, now: float) -> float:
+    """LeadFlow.due_from_now: when a response owed from now falls due (a recycled lead's
+    first response, or a retry whose spacing just ended)."""
+    return rules.response_due(
+        now,
+        st.temperature[lead],
+        p.sla_targets,
+        p.sla_wall_clock,
+        p.starts,
+        p.ends,
+        p.cum,
+        p.day_length,
+        p.week_length,
+    )
+
+
+@njit(cache=True, _nrt=False, inline="always")
 def to_sales(ld: Leads, p: Params, bk: Book, st: State, lead: int, now: float) -> tuple[int, float]:
     """LeadFlow.to_sales for an MQL made now: its response deadline, then the handoff."""
     route = bk.recycles[lead]
     st.routing[lead] = route
     bk.outcome[lead] = Outcome.IN_QUEUE
-    if route == 0:
-        st.deadline[lead] = ld.response_due[lead]
-    else:
-        st.deadline[lead] = rules.response_due(
-            now,
-            st.temperature[lead],
-            p.sla_targets,
-            p.sla_wall_clock,
-            p.starts,
-            p.ends,
-            p.cum,
-            p.day_length,
-            p.week_length,
-        )
+    st.deadline[lead] = ld.response_due[lead] if route == 0 else due_from_now(p, st, lead, now)
     wake = hand_off(ld, p, lead, now, route)
     prefetch(ld.eps_s, lead * ld.eps_s.shape[1] + route)  # what sales' review reads
     prefetch(bk.routed, lead)
@@ -277,8 +281,8 @@ def process(  # noqa: C901, PLR0912
             step, wake = work(ld, p, bk, st, lead, now)
         elif step == CALLED:
             step, wake = attempt_ended(ld, p, bk, st, lead, now)
-        elif step == SPACED:  # work after the spacing: a retry is due when it ends
-            st.deadline[lead] = now
+        elif step == SPACED:  # work after the spacing: a retry is owed like a first response
+            st.deadline[lead] = due_from_now(p, st, lead, now)
             st.attempt[lead] += 1
             step = ATTEMPT
         elif step == GONE:  # work, skip_lost: the window closed during the spacing
