@@ -228,5 +228,5 @@ def test_alerts_and_inbound_checks_are_response_levers_apart_from_staffing(
     response_only = coalition(base, other, {"response"})
     assert response_only.alerts and response_only.team is not None
     assert response_only.team.inbound_checks == [9.0, 13.5] and response_only.team.reps is None
-    assert scenario.team_for("current").inbound_checks is None
+    assert scenario.team_for("current").inbound_checks == [9.0, 10.5, 12.0, 13.5, 15.0, 16.5]
     assert coalition(base, other, {"staffing"}).team == TeamOverride(reps=7)

@@ -85,9 +85,7 @@ def _market(path: Path) -> dict:
     return tomllib.loads(path.read_text())["market"]
 
 
-def test_the_lead_response_study_shares_the_default_decay_and_buyers_hours(
-    default_toml, repo_root
-):
+def test_the_lead_response_study_shares_the_default_decay_and_buyers_hours(default_toml, repo_root):
     default = _market(default_toml)
     study = _market(repo_root / "scenarios" / "lead-response-study.toml")
     assert default["contact_decay"] == study["contact_decay"]

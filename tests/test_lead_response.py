@@ -53,7 +53,9 @@ def test_qualifying_odds_fall_with_the_delay_of_the_first_call_as_hbr_found(
 def test_every_lead_is_called_once_and_nobody_waits_for_a_rep(audit, repo_root):
     called = audit[audit["attempts"] > 0]  # the rest were still due at the horizon
     assert (called["attempts"] == 1).all() and len(called) > 0.3 * len(audit)
-    calendar = alignsim.load(repo_root / "scenarios" / "lead-response-study.toml").team.hours.calendar
+    calendar = alignsim.load(
+        repo_root / "scenarios" / "lead-response-study.toml"
+    ).team.hours.calendar
     routed = called["routed"].to_numpy()
     opening = np.array([calendar.next_open(t) for t in routed])
     wait = called["first_attempt"].to_numpy() - opening

@@ -107,7 +107,7 @@ def test_a_scenario_report_states_its_assumptions_and_method(default_toml) -> No
         ),
         "Sales reps": ("8", "team.reps"),
         "Reached buyers who qualify": (
-            "hot 50%-90%, warm 35%-65%, cold 8%-30%",
+            "hot 60%-95%, warm 45%-75%, cold 10%-35%",
             "market.qualify",
         ),
         "Working hours": ("09:00-17:00 on 5 days a week", "team.hours"),
@@ -116,7 +116,7 @@ def test_a_scenario_report_states_its_assumptions_and_method(default_toml) -> No
         assert f"<td>{topic}</td><td>{value}</td><td>{field}</td>" in text, topic
     for name, policy in scenario.policies.items():
         assert f"<td>Policy {name}</td><td>{policy.description}</td>" in text
-    assert "first call due within 15m (hot), 1h (warm), 4h (cold); 6 call attempts" in text
+    assert "first call due within 15m (hot), 1h (warm), 4h (cold); 3 call attempts" in text
     assert "docs/calibration.md grades each source" in text
     method_text = text[method : text.index("</section>", method)]
     assert "plays both ways of working on exactly the same leads: current and aligned" in (

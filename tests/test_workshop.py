@@ -91,6 +91,7 @@ def set_lever(at: AppTest, key: str, value: Any) -> None:
         "lever_others": "radio",
         "lever_nurture": "toggle",
         "lever_cherry": "toggle",
+        "lever_alerts": "toggle",
     }.get(key, "slider")
     getattr(at, kind)(key=key).set_value(value)
 
@@ -149,12 +150,11 @@ CASES = [
     ("lever_others", "current", {}, REPLICATIONS),
     # Rejects only cost when sales rejects many leads: its bar above marketing's.
     ("lever_rejected", "discard", {"lever_accept": 0.55}, REPLICATIONS),
-    # The SLA only orders the queue (earliest deadline first): it bites when leads wait for
-    # a rep, so three reps, and twice the replications for a smaller effect. In the steady
-    # state one rep is so far behind that every lead is overdue whatever the target (the
-    # warm-up's backlog): 16h then changes nothing (6 x 13 weeks: 0; three reps: +0.42 M,
-    # se 0.16 M).
-    ("lever_sla", "16h", {"lever_reps": 3}, 2 * REPLICATIONS),
+    # With alerts the SLA only orders the queue, and reps have time: it changes nothing (the
+    # page says why). Without alerts, reps see a new lead at their next look (every 90
+    # minutes) unless its SLA falls due first: a 16-hour target lets leads wait for the look.
+    ("lever_alerts", False, {}, REPLICATIONS),
+    ("lever_sla", "16h", {"lever_alerts": False}, REPLICATIONS),
 ]
 
 

@@ -41,6 +41,7 @@ UPLOAD_WIDGET_MB = 20
 LEVER_KEYS = {
     "sla": "lever_sla",
     "handoff": "lever_handoff",
+    "alerts": "lever_alerts",
     "attempts": "lever_attempts",
     "definition": "lever_definition",
     "mql_threshold": "lever_mql",
@@ -193,7 +194,16 @@ def _speed_and_persistence(side: Any, ch: controls.Choices) -> dict[str, Any]:
     if st.session_state[LEVER_KEYS["cherry_pick"]]:
         side.caption("While reps cherry-pick, their own order wins: the SLA changes nothing.")
     else:
-        side.caption("An SLA orders the queue; it matters when leads wait for a rep.")
+        side.caption(
+            "With alerts reps see each lead at once and an SLA only orders the queue; without, "
+            "a lead whose SLA falls due makes a rep look."
+        )
+    side.toggle(
+        "Reps get an alert for each new lead",
+        key=LEVER_KEYS["alerts"],
+        help="In the tool: alerts (a CRM notification on assignment). Off: reps see new leads "
+        "when they look at the queue (team.inbound_checks) or when an SLA falls due.",
+    )
     side.radio(
         "How leads reach sales",
         ["realtime", "batch"],

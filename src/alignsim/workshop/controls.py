@@ -12,6 +12,7 @@ The levers and the policy fields they own:
 |---|---|
 | response SLA (a target the reps work to, or none) | `sla.first_response`, `queue` |
 | handoff (realtime or batch) | `handoff.mode` |
+| alerts (on: reps see each new lead at once; off: at their next look) | `alerts` |
 | contact attempts | `sla.max_attempts` |
 | definition (shared or subjective) | `definition.marketing_noise`, `definition.sales_noise` |
 | MQL bar, acceptance bar | `definition.mql_threshold`, `definition.accept_threshold` |
@@ -74,6 +75,7 @@ LEVER_FIELDS = frozenset(
         "definition.mql_threshold",
         "definition.accept_threshold",
         "handoff.mode",
+        "alerts",
         "sla.first_response",
         "sla.max_attempts",
         "nurture.enabled",
@@ -94,6 +96,9 @@ class Levers:
     reps take leads by habit (the policy's own queue, e.g. the freshest first)."""
     handoff: str
     """"realtime" (routed as they come) or "batch" (exported at clock times)."""
+    alerts: bool
+    """A CRM alert for each routed lead (reps see it at once), or none (reps see new leads
+    when they next look at the queue, `team.inbound_checks`, or when an SLA falls due)."""
     attempts: int
     """Contact attempts before a lead is given up."""
     definition: str
@@ -264,6 +269,7 @@ def levers_of(scenario: Scenario, options: Choices, name: str) -> Levers:
     return Levers(
         sla=_target(scenario, name),
         handoff=policy.handoff.mode,
+        alerts=policy.alerts,
         attempts=policy.sla.max_attempts,
         definition="subjective" if sum(pair) > sum(shared) else "shared",
         mql_threshold=d.mql_threshold,
@@ -342,6 +348,7 @@ def overrides(doc: Mapping[str, Any], options: Choices, levers: Levers) -> tuple
         same = cold == warm == hot
         out.set("sla.first_response", cold if same else {"hot": hot, "warm": warm, "cold": cold})
     out.set("handoff.mode", levers.handoff, "realtime")
+    out.set("alerts", bool(levers.alerts), False)
     out.set("sla.max_attempts", int(levers.attempts), 1)
     marketing, sales = options.noise[levers.definition]
     out.set("definition.marketing_noise", float(marketing))

@@ -46,7 +46,7 @@ STEPS: tuple[Step, ...] = (
     Step(
         "Speed to lead",
         "Speed",
-        ("sla", "handoff"),
+        ("sla", "handoff", "alerts"),
         "Leads reach sales in a daily batch and nobody promises a call within hours: buyers "
         "cool off and buy elsewhere.",
     ),
