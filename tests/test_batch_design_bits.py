@@ -51,9 +51,9 @@ LAWS = {
     "discrete": {"dist": "discrete", "values": [3, 4, 5], "weights": [0.25, 0.6, 0.15]},
 }
 GOLDEN = {
-    "lhs": "a5df7f1d43634ff128895bafecf1a30697fecbb4c624a3e4b19cd4bf7d00d1e3",
-    "sobol": "798b9707756a39777eff17e3a5d71fadf70ff35c29f814d393bd0dfcbb23b184",
-    "random": "b5b3fec71779d3fa172c90549fd97773ae455541066dbf028d9862a2f6447d2d",
+    "lhs": "e802dab6a1b2320ec01d0ddbbd7425be8335e75dd6fe032b8309d07b6a528c65",
+    "sobol": "23bf4dff108fa6703e480c1b1a1fdbb34fa3f58810690ee86a4b885b469787b6",
+    "random": "a8a1f4ce87c610d9fe566f1777c4405179df7d290a7ecb3fa690c4f0489a263e",
     "pert": "c7ac7ad5012431ee0229f1d82473460f9a74e3f2d848db7120e210b617f49645",
     "triangular": "c743d88ac6f6881bc5c2af042eb3bb76f169ed3185309d3489a2f9f9c772312a",
     "uniform": "94a86bd5a690e56c74f00231de05f68dd62786dd3e8ea8eb220a6dfcf60e28d6",
