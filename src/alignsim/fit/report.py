@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from alignsim.fit.api import NOT_YET_USED
 from alignsim.plots.style import (
     OKABE_ITO,
     TEMPERATURE_COLOURS,
@@ -298,18 +297,15 @@ def fit_report(result: FitResult, path: str | Path, replications: int = 10) -> P
     est.loc[est["source"] == "default", ["std_error", "ci_low", "ci_high"]] = ""
     data_rows = est[est["source"] == "data"]
     default_rows = est[est["source"] == "default"]
-    unused = est[est["parameter"].isin(NOT_YET_USED)]
     parts = [
         f"<h1>Fit report</h1><p>{_e(', '.join(f'{k}: {v}' for k, v in result.files.items()))}; "
         f"map {_e(result.mapping)}; clock starts {_e(result.start)}; export date "
         f"{_e(result.start + pd.Timedelta(hours=result.as_of_h))}.</p>",
         "<h2>Revenue lost on the fitted scenario</h2>" + revenue_lost(result, replications),
         "<h2>Estimated from the data</h2>" + _table(data_rows),
-        "<h2>Estimated but not yet used by the model</h2><p>The contact decay curve waits for "
-        "<code>market.contact_decay</code> (issue 15); the scenario does not carry it.</p>"
-        + _table(unused)
-        + (
-            "<p>The HBR 2011 delay buckets on these leads, observed and fitted:</p>"
+        (
+            "<h2>Contact decay</h2><p>The HBR 2011 delay buckets on these leads, observed and "
+            "fitted (the scenario's <code>market.contact_decay</code> and reach):</p>"
             + _table(result.decay.points.round(4))
             if result.decay is not None
             else ""
