@@ -386,8 +386,10 @@ class _Mixture(_Dist):
             return data
         last = _scalar_is_fixed(parts[-1])
         others = [c.get("weight") if isinstance(c, dict) else None for c in parts[:-1]]
-        if not isinstance(last, dict) or "weight" in last or any(
-            isinstance(w, bool) or not isinstance(w, int | float) for w in others
+        if (
+            not isinstance(last, dict)
+            or "weight" in last
+            or any(isinstance(w, bool) or not isinstance(w, int | float) for w in others)
         ):
             return data
         rest = 1.0 - float(sum(others))

@@ -18,11 +18,11 @@ import tomli_w
 
 from alignsim.calendar import BusinessCalendar, parse_clock, parse_days
 from alignsim.fit import estimates as est
+from alignsim.fit.calibrate import Calibration
+from alignsim.fit.calibrate import calibrate as calibrated
 from alignsim.fit.clean import clean_deals, clean_leads
 from alignsim.fit.columns import ColumnMap, load_map
 from alignsim.fit.decay import DecayFit, fit_decay, window_survival
-from alignsim.fit.calibrate import Calibration
-from alignsim.fit.calibrate import calibrate as calibrated
 from alignsim.fit.document import defaults, midpoint, scenario_document, write_lines
 from alignsim.fit.policy import ObservedPolicy, observe
 from alignsim.fit.read import read_exports
@@ -32,8 +32,8 @@ from alignsim.writing import write_atomically
 NOT_IDENTIFIED = (
     (
         "market.patience",
-        "buyer patience beyond the export's horizon: default.toml's mixtures; "
-        "the long windows' means ranged in [uncertainty]",
+        "buyer patience beyond the export's horizon: default.toml's mixtures (the decay fit "
+        "holds them fixed); the long windows' means ranged in [uncertainty]",
     ),
     (
         "market.warming",
@@ -41,6 +41,11 @@ NOT_IDENTIFIED = (
         "ranged in [uncertainty]",
     ),
     ("market.sources.*.fit", "fit with the ideal customer profile: beta(3, 3)"),
+    (
+        "market.reach, qualify, win: slope in fit",
+        "how each chance rises with fit (no export shows fit): default.toml's lines' shape, "
+        "their levels calibrated to the export by simulation",
+    ),
     (
         "policies.*.definition",
         "definition noise and thresholds (no export shows the true score); "
@@ -53,6 +58,7 @@ NOT_IDENTIFIED = (
     ("team.attempt_time, team.qualify_time", "rep time per call: default.toml's"),
 )
 """What an export cannot pin down: kept at documented defaults, listed in every fit."""
+
 
 @dataclass
 class FitResult:

@@ -29,7 +29,7 @@ import pandas as pd
 
 from alignsim.fit.decay import FIRST_CALL
 from alignsim.fit.document import midpoint
-from alignsim.scenario import TEMPERATURES, validate
+from alignsim.scenario import MAX_HORIZON_WEEKS, TEMPERATURES, validate
 
 KEYS = ("reach", "qualify", "win")
 ITERATIONS = 4
@@ -130,7 +130,8 @@ def calibrate(
 ) -> Calibration | None:
     """Lines for the chances in `from_data` ((key, temperature) the export estimated), with
     `shapes` (the defaults' lines) and levels calibrated so that the fitted scenario's current
-    policy, simulated over the export's span, shows the export's `statistics`. `export`:
+    policy, simulated over the export's span (at most the longest run), shows the export's
+    `statistics`. `export`:
     canonical leads, deals and the export date (hours); `curve`: `DecayFit.chance` or None.
     None when no statistic can be computed."""
     leads, deals, as_of = export
@@ -138,7 +139,7 @@ def calibrate(
     want = {k: v for k, (v, _) in found.items() if k in from_data and v > 0}
     if not want:
         return None
-    span = max(as_of - float(leads["created"].min()), 168.0)
+    span = min(max(as_of - float(leads["created"].min()), 168.0), MAX_HORIZON_WEEKS * 168.0)
     reps = int(max(1, min(SIMULATED_LEADS, MAX_LEADS // max(len(leads), 1))))
     level = dict(want)
     played = {k: [0.0, 0.0] for k in want}  # sums of the levels played and of their statistics
