@@ -294,6 +294,7 @@ def test_cli_fit_writes_a_valid_scenario_with_uncertainty_and_a_report(
     text = report.read_text()
     assert "Revenue (bookings) lost per year" in text
     assert "Estimated but not yet used by the model" not in text
+    assert "Chances in fit, calibrated by simulation" in text
     assert "market.contact_decay.time_constant" in text
     assert written["market"]["contact_decay"]["components"][1] == {"dist": "never"}
     assert "market.contact_decay.components[0].weight" in written["uncertainty"]

@@ -288,6 +288,27 @@ def funnel_check(result: FitResult) -> str:
     )
 
 
+def calibration_table(result: FitResult) -> str:
+    """The chances written as lines in fit, their levels calibrated by simulation."""
+    cal = result.calibration
+    if cal is None:
+        return ""
+    rows = pd.DataFrame(
+        [
+            {"chance": f"market.{key}.{t}", "at fit 0": lo, "at fit 1": hi}
+            for key, by_temp in cal.lines.items()
+            for t, (lo, hi) in by_temp.items()
+        ]
+    )
+    return (
+        "<h2>Chances in fit, calibrated by simulation</h2><p>No export shows how a chance "
+        "rises with a lead's fit: each is written with the defaults' slope, its level set so "
+        f"that the fitted current policy, simulated ({cal.replications} replications of the "
+        "export's span), shows the export's reach, qualification and win by temperature "
+        f"(largest gap in the last round: {cal.gaps[-1]:.1%}).</p>" + _table(rows)
+    )
+
+
 def fit_report(result: FitResult, path: str | Path, replications: int = 10) -> Path:
     """Write the fit report as one self-contained HTML file, atomically."""
     currency = result.scenario_document.get("currency", "EUR")
@@ -303,6 +324,7 @@ def fit_report(result: FitResult, path: str | Path, replications: int = 10) -> P
         f"{_e(result.start + pd.Timedelta(hours=result.as_of_h))}.</p>",
         "<h2>Revenue lost on the fitted scenario</h2>" + revenue_lost(result, replications),
         "<h2>Estimated from the data</h2>" + _table(data_rows),
+        calibration_table(result),
         (
             "<h2>Contact decay</h2><p>The HBR 2011 delay buckets on these leads, observed and "
             "fitted (the scenario's <code>market.contact_decay</code> and reach):</p>"
