@@ -64,7 +64,8 @@ def _fmt(x: float) -> str:
 
 
 def decay_figure(result: FitResult) -> Axes | None:
-    """Share reached at the first attempt by delay: HBR buckets (points) and r * D(t) (lines)."""
+    """Share reached at the first attempt by delay: HBR buckets (points) and r D(t) S_T(t)
+    (lines: the decay and the default buying window still open)."""
     decay = result.decay
     if decay is None:
         return None
@@ -72,7 +73,8 @@ def decay_figure(result: FitResult) -> Axes | None:
     t = np.logspace(-2, np.log10(24 * 14), 200)
     for name, r in decay.reach.items():
         colour = TEMPERATURE_COLOURS.get(name, OKABE_ITO["grey"])
-        ax.plot(t, r * decay.curve(t), color=colour, label=f"fitted, {name}")
+        chance = r * decay.chance(t, pd.Series(name, index=range(len(t))))
+        ax.plot(t, chance, color=colour, label=f"fitted, {name}")
     p = decay.points.dropna()
     ax.errorbar(p["delay_h"], p["share"], yerr=1.96 * p["se"], fmt="o", color="black",
                 label="observed, HBR delay buckets (95%)")  # fmt: skip
