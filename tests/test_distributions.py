@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -229,6 +230,45 @@ def test_mixture_with_a_never_component() -> None:
     assert abs(finite.mean() - 1.0) < 4 * finite.std() / math.sqrt(len(finite))
 
 
+def test_a_mixture_s_last_component_without_a_weight_takes_the_rest() -> None:
+    spec = [{"weight": 0.3, "dist": "exponential", "mean": "4h"}, {"dist": "never"}]
+    law = duration({"dist": "mixture", "components": spec})
+    written = duration({"dist": "mixture", "components": [spec[0], {**spec[1], "weight": 0.7}]})
+    assert law.components[1].weight == 1 - 0.3
+    assert law.from_uniform(U).tolist() == written.from_uniform(U).tolist()
+    three = amount(
+        {
+            "dist": "mixture",
+            "components": [
+                {"weight": 0.2, "dist": "fixed", "value": 1},
+                {"weight": 0.5, "dist": "fixed", "value": 2},
+                3,
+            ],
+        }
+    )
+    assert three.from_uniform(np.array([0.1, 0.5, 0.8])).tolist() == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("components", "message"),
+    [
+        (
+            [{"weight": 1.0, "dist": "fixed", "value": 1}, {"dist": "fixed", "value": 2}],
+            "the last component's weight is the rest of the others' (1), which leaves nothing",
+        ),
+        (
+            [{"dist": "fixed", "value": 1}, {"dist": "fixed", "value": 2}],
+            "every mixture component needs a weight",
+        ),
+    ],
+)
+def test_a_mixture_without_room_for_the_rest_or_with_two_blanks_is_refused(
+    components: list, message: str
+) -> None:
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        amount({"dist": "mixture", "components": components})
+
+
 def test_the_compiled_patience_mixture_is_each_components_formula() -> None:
     """A mixture of exponential and never-ending buyers (the patience laws) is computed in one
     compiled pass: per chance, the component its share holds, the chance rescaled into that
@@ -289,8 +329,8 @@ def test_the_compiled_patience_mixture_is_each_components_formula() -> None:
             {
                 "dist": "mixture",
                 "components": [
-                    {"weight": 1.0, "dist": "fixed", "value": 1},
-                    {"dist": "fixed", "value": 2},
+                    {"dist": "fixed", "value": 1},
+                    {"weight": 1.0, "dist": "fixed", "value": 2},
                 ],
             },
             "every mixture component needs a weight",

@@ -284,12 +284,21 @@ def test_cli_fit_writes_a_valid_scenario_with_uncertainty_and_a_report(
     assert f"wrote {out}" in done.stdout
     scenario = alignsim.load(out)
     assert set(scenario.policies) == {"current", "aligned"}
-    assert "market.win.hot" in tomllib.loads(out.read_text())["uncertainty"]
+    written = tomllib.loads(out.read_text())
+    assert {"market.win.hot[0]", "market.win.hot[1]"} <= set(written["uncertainty"])
+    assert {"between": ["market.win.hot[0]", "market.win.hot[1]"], "rho": 0.99} in written[
+        "uncertainty"
+    ]["correlations"]
+    assert isinstance(written["market"]["reach"]["cold"], list)
     assert scenario.uncertainty is not None
     text = report.read_text()
     assert "Revenue (bookings) lost per year" in text
-    assert "Estimated but not yet used by the model" in text
-    assert "contact_decay.time_constant" in text
+    assert "Estimated but not yet used by the model" not in text
+    assert "Chances in fit, calibrated by simulation" in text
+    assert "market.contact_decay.time_constant" in text
+    assert written["market"]["contact_decay"]["components"][1] == {"dist": "never"}
+    assert "market.contact_decay.components[0].weight" in written["uncertainty"]
+    assert "market.contact_decay.components[0].mean" in written["uncertainty"]
     assert "Does the fitted scenario reproduce the export?" in text
     assert "http" not in text.replace("http-equiv", "")  # self-contained
     assert _cli("validate", str(out)).returncode == 0

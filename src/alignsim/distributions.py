@@ -376,6 +376,30 @@ _INNER_TOP = 1 - 1e-16
 class _Mixture(_Dist):
     components: list[Any]
 
+    @model_validator(mode="before")
+    @classmethod
+    def _last_takes_the_rest(cls, data: Any) -> Any:
+        """The last component may leave its weight out: it takes the rest, 1 minus the others'
+        (so an `[uncertainty]` input can vary one share of a two-part mixture)."""
+        parts = data.get("components") if isinstance(data, dict) else None
+        if not isinstance(parts, list) or len(parts) < 2:
+            return data
+        last = _scalar_is_fixed(parts[-1])
+        others = [c.get("weight") if isinstance(c, dict) else None for c in parts[:-1]]
+        if (
+            not isinstance(last, dict)
+            or "weight" in last
+            or any(isinstance(w, bool) or not isinstance(w, int | float) for w in others)
+        ):
+            return data
+        rest = 1.0 - float(sum(others))
+        if not rest > 0:
+            raise ValueError(
+                f"the last component's weight is the rest of the others' ({sum(others):.6g}), "
+                "which leaves nothing"
+            )
+        return {**data, "components": [*parts[:-1], {**last, "weight": rest}]}
+
     @model_validator(mode="after")
     def _weights(self) -> _Mixture:
         weights = [c.weight for c in self.components]

@@ -21,7 +21,6 @@ _HOMES = {
     "fit": "api",
     "FitResult": "api",
     "NOT_IDENTIFIED": "api",
-    "NOT_YET_USED": "api",
     "PRESETS": "columns",
     "ColumnMap": "columns",
     "FitInputError": "columns",

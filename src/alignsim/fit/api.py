@@ -18,10 +18,12 @@ import tomli_w
 
 from alignsim.calendar import BusinessCalendar, parse_clock, parse_days
 from alignsim.fit import estimates as est
+from alignsim.fit.calibrate import Calibration
+from alignsim.fit.calibrate import calibrate as calibrated
 from alignsim.fit.clean import clean_deals, clean_leads
 from alignsim.fit.columns import ColumnMap, load_map
-from alignsim.fit.decay import DecayFit, fit_decay
-from alignsim.fit.document import defaults, midpoint, scenario_document
+from alignsim.fit.decay import DecayFit, fit_decay, window_survival
+from alignsim.fit.document import defaults, midpoint, scenario_document, write_lines
 from alignsim.fit.policy import ObservedPolicy, observe
 from alignsim.fit.read import read_exports
 from alignsim.scenario import TEMPERATURES, validate
@@ -30,8 +32,8 @@ from alignsim.writing import write_atomically
 NOT_IDENTIFIED = (
     (
         "market.patience",
-        "buyer patience beyond the export's horizon: default.toml's mixtures; "
-        "the long windows' means ranged in [uncertainty]",
+        "buyer patience beyond the export's horizon: default.toml's mixtures (the decay fit "
+        "holds them fixed); the long windows' means ranged in [uncertainty]",
     ),
     (
         "market.warming",
@@ -39,6 +41,11 @@ NOT_IDENTIFIED = (
         "ranged in [uncertainty]",
     ),
     ("market.sources.*.fit", "fit with the ideal customer profile: beta(3, 3)"),
+    (
+        "market.reach, qualify, win: slope in fit",
+        "how each chance rises with fit (no export shows fit): default.toml's lines' shape, "
+        "their levels calibrated to the export by simulation",
+    ),
     (
         "policies.*.definition",
         "definition noise and thresholds (no export shows the true score); "
@@ -51,9 +58,6 @@ NOT_IDENTIFIED = (
     ("team.attempt_time, team.qualify_time", "rep time per call: default.toml's"),
 )
 """What an export cannot pin down: kept at documented defaults, listed in every fit."""
-
-NOT_YET_USED = ("contact_decay.share", "contact_decay.time_constant")
-"""Estimated, but not yet a field of the scenario (issue 15 adds `market.contact_decay`)."""
 
 
 @dataclass
@@ -72,6 +76,7 @@ class FitResult:
     cycle: est.CycleFit | None = None
     decay: DecayFit | None = None
     policy: ObservedPolicy = field(default_factory=ObservedPolicy)
+    calibration: Calibration | None = None
 
     def write_scenario(self, path: str | Path) -> Path:
         """Write the scenario as TOML, atomically (a temporary file renamed)."""
@@ -191,11 +196,15 @@ def fit(
     currency: str = "EUR",
     timezone: str | None = None,
     as_of: str | None = None,
+    calibrate: bool = True,
 ) -> FitResult:
     """Fit a scenario to a leads export, an opportunities export, or both.
 
     mapping: a preset (`salesforce`, `hubspot`), a map file, or a `ColumnMap`; timezone
     overrides the map's; as_of is the export's date (default: the latest time in it).
+    calibrate: write reach, qualify and win as lines in fit with the defaults' slope, their
+    levels calibrated by simulating the current policy (`alignsim.fit.calibrate`; needs a
+    leads export); False keeps them flat at the export's averages (quicker).
     Raises `FitInputError` (one sentence per problem) for a wrong or missing column.
     """
     cmap = mapping if isinstance(mapping, ColumnMap) else load_map(mapping)
@@ -215,11 +224,8 @@ def fit(
     )
     sources, rows = _sources({}, lead_t, deal_t, calendar, as_of_h)
     market, decay, cycle = _market(lead_t, deal_t, as_of_h, base)
-    if decay is not None:
-        rows += decay.estimates
+    rows += market["reach"] + market.get("contact_decay", [])
     rows += market["qualify"] + market["win"] + market.get("cycle", [])
-    if decay is None:
-        rows += market["reach"]
     rows += policy.estimates
     current = _current(policy)
     reps = _reps(lead_t)
@@ -235,6 +241,16 @@ def fit(
         None if reps is None else int(reps.value),
     )
     validate(doc, f"{name} (fitted)")
+    calibration = None
+    if calibrate and lead_t is not None and len(lead_t):
+        targets = market["reach"] + market["qualify"] + market["win"]
+        from_data = {tuple(r.parameter.split(".")[1:]) for r in targets if r.source == "data"}
+        curve = decay.chance if decay is not None else None
+        export = (lead_t, deal_t, as_of_h)
+        calibration = calibrated(doc, export, from_data, base["market"], curve)
+        if calibration is not None:
+            write_lines(doc, calibration.lines, targets)
+            validate(doc, f"{name} (fitted)")
     rows += [
         est.Estimate(p, np.nan, source="default", note=n)
         for p, n in NOT_IDENTIFIED
@@ -254,13 +270,14 @@ def fit(
         cycle=cycle,
         decay=decay,
         policy=policy,
+        calibration=calibration,
     )
 
 
 def _market(
     lead_t: pd.DataFrame | None, deal_t: pd.DataFrame | None, as_of_h: float, base: dict[str, Any]
 ) -> tuple[dict[str, list[est.Estimate]], Any, Any]:
-    """The market's chances and cycle from the data (reach and decay from first attempts,
+    """The market's chances and cycle from the data (reach and the contact decay from first attempts,
     qualification, win rates by temperature, the censored cycle), each at its default when
     the data cannot show it; with the decay fit and the cycle fit for the report."""
     market: dict[str, list[est.Estimate]] = {}
@@ -268,12 +285,14 @@ def _market(
         k: {t: midpoint(base["market"][k][t]) for t in TEMPERATURES}
         for k in ("reach", "qualify", "win")
     }
-    decay = fit_decay(lead_t, as_of_h) if lead_t is not None else None
+    window = window_survival(_patience(base))
+    decay = fit_decay(lead_t, as_of_h, window) if lead_t is not None else None
     if decay is not None:
         reach = decay.estimates[:-2]
         if [r.parameter for r in reach] == ["market.reach.unrated"]:
             reach = [replace(reach[0], parameter=f"market.reach.{t}") for t in TEMPERATURES]
         market["reach"] = reach
+        market["contact_decay"] = decay.estimates[-2:]
     if lead_t is not None and {"reached", "sql"} <= set(lead_t):
         market["qualify"] = est.qualify_rates(lead_t, as_of_h, mids["qualify"])
     cycle = None
@@ -292,6 +311,14 @@ def _market(
             market[key] = [est.Estimate(f"market.{key}.{t}", mids[key][t], source="default",
                                         note="not in the data") for t in TEMPERATURES]  # fmt: skip
     return market, decay, cycle
+
+
+def _patience(base: dict[str, Any]) -> dict[str, Any]:
+    """The defaults' buying-window laws by temperature (validated duration laws)."""
+    from alignsim.scenario.models import Patience
+
+    laws = Patience.model_validate(base["market"]["patience"])
+    return {t: getattr(laws, t) for t in TEMPERATURES}
 
 
 def _current(policy: Any) -> dict[str, Any]:
@@ -319,4 +346,4 @@ def load_map_timezone(timezone: str) -> str:
     return timezone
 
 
-__all__ = ["NOT_IDENTIFIED", "NOT_YET_USED", "FitResult", "fit"]
+__all__ = ["NOT_IDENTIFIED", "FitResult", "fit"]

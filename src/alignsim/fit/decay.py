@@ -2,13 +2,17 @@
 
 The HBR 2011 analysis on one company's leads: the chance that the first attempt reaches the
 buyer, against how long after the lead's creation it was made. The model (MODEL.md 6.1):
-P(reached | delay t, temperature T) = r_T * D(t), with D(t) = (1 - w) + w * exp(-t / tau):
-a share w of buyers whose responsiveness fades with time constant tau, the rest who stay
-reachable. Fitted by maximum likelihood (binomial, on leads binned by delay and temperature,
+P(reached | delay t, temperature T) = r_T * D(t) * S_T(t), with D(t) = (1 - w) + w *
+exp(-t / tau): a share w of buyers whose responsiveness fades with time constant tau, the
+rest who stay reachable; S_T(t) is the chance the buyer's window is still open at t (the
+scenario's `market.patience`, which no export identifies: the fit's default, held fixed, so
+that the written decay does not count the window's fast closings twice). Fitted by maximum likelihood (binomial, on leads binned by delay and temperature,
 which is exact up to the delay's spread inside a bin), with standard errors from the
 observed information (a numerical Hessian). Leads not attempted by the export carry no
 outcome and are left out (right-censored before their first attempt). Without a "reached"
-column the outcome is qualification (an SQL), as HBR measured it.
+column the outcome is qualification (an SQL), as HBR measured it. The scenario carries the
+curve as `market.contact_decay`: a mixture of an exponential (weight w, mean tau) and `never`
+(the rest, the floor).
 
 Written by hand because no maintained library fits a binomial regression with this
 non-linear link; scipy does the optimisation.
@@ -16,7 +20,9 @@ non-linear link; scipy does the optimisation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,30 +53,62 @@ class DecayFit:
     tau: float
     outcome: str
     points: pd.DataFrame
+    window: Window | None = None
 
     def curve(self, t: np.ndarray) -> np.ndarray:
         """D(t): the share of the reach chance left after t hours."""
         return (1 - self.share) + self.share * np.exp(-np.asarray(t) / self.tau)
 
+    def chance(self, t: np.ndarray, temperature: pd.Series) -> np.ndarray:
+        """D(t) S_T(t): the share of a lead's reach chance left at a first attempt t hours
+        after creation, its window's closing included (temperature: cold, warm, hot or blank)."""
+        t = np.asarray(t, dtype=float)
+        code = temperature.map({n: i for i, n in enumerate(TEMPERATURES)}).fillna(3).to_numpy(int)
+        open_ = np.ones(len(t)) if self.window is None else self.window(t, code)
+        return self.curve(t) * open_
 
-def _binned(delay: np.ndarray, hit: np.ndarray, temp: np.ndarray, bins: int = 48) -> tuple:
+
+Window = Callable[[np.ndarray, np.ndarray], np.ndarray]
+"""S_T(t): the chance a buyer's window is still open t hours after creation, for delays and
+temperature codes (0 cold, 1 warm, 2 hot, 3 unrated)."""
+
+
+def window_survival(laws: dict[str, Any]) -> Window:
+    """S_T(t) of buying-window laws by temperature (`alignsim.distributions` duration laws, in
+    hours), from each law's quantile function on a fine grid of chances (any law; `never`
+    parts keep S above 0 for ever); unrated leads take the mean of the three."""
+    u = np.linspace(0.0, 1.0, 20_001)[1:-1]
+    grids = [np.minimum(laws[t].from_uniform(u), 1e12) for t in TEMPERATURES]
+
+    def survival(t: np.ndarray, code: np.ndarray) -> np.ndarray:
+        s = np.stack([1.0 - np.interp(t, q, u, left=0.0, right=u[-1]) for q in grids])
+        s = np.vstack([s, s.mean(axis=0)])
+        return s[np.asarray(code, dtype=int), np.arange(len(t))]
+
+    return survival
+
+
+def _binned(
+    delay: np.ndarray, hit: np.ndarray, temp: np.ndarray, open_: np.ndarray, bins: int = 48
+) -> tuple:
     edges = np.unique(np.quantile(delay, np.linspace(0, 1, bins + 1)))
     which = np.clip(np.searchsorted(edges, delay, side="right") - 1, 0, len(edges) - 2)
     key = which * 4 + temp
     n = np.bincount(key, minlength=(len(edges) - 1) * 4)
     k = np.bincount(key, weights=hit, minlength=len(n))
     t = np.bincount(key, weights=delay, minlength=len(n))
+    s = np.bincount(key, weights=open_, minlength=len(n))
     used = n > 0
-    return t[used] / n[used], (np.arange(len(n)) % 4)[used], n[used], k[used]
+    return t[used] / n[used], (np.arange(len(n)) % 4)[used], n[used], k[used], s[used] / n[used]
 
 
 def _negloglik(
-    theta: np.ndarray, t: np.ndarray, g: np.ndarray, n: np.ndarray, k: np.ndarray
+    theta: np.ndarray, t: np.ndarray, g: np.ndarray, n: np.ndarray, k: np.ndarray, s: np.ndarray
 ) -> float:
     r = special.expit(theta[:4])[g]
     w = special.expit(theta[4])
     tau = np.exp(theta[5])
-    p = np.clip(r * ((1 - w) + w * np.exp(-t / tau)), 1e-12, 1 - 1e-12)
+    p = np.clip(r * ((1 - w) + w * np.exp(-t / tau)) * s, 1e-12, 1 - 1e-12)
     return -float(np.sum(k * np.log(p) + (n - k) * np.log1p(-p)))
 
 
@@ -104,8 +142,9 @@ def hbr_points(delay: np.ndarray, hit: np.ndarray, fitted: np.ndarray) -> pd.Dat
     return pd.DataFrame(rows)
 
 
-def fit_decay(leads: pd.DataFrame, as_of: float) -> DecayFit | None:
-    """Fit r_T and D(t) on attempted leads; None without first attempts or outcomes."""
+def fit_decay(leads: pd.DataFrame, as_of: float, window: Window | None = None) -> DecayFit | None:
+    """Fit r_T and D(t) on attempted leads, given the buyers' windows S_T (None: always
+    open); None without first attempts or outcomes."""
     if "first_attempt" not in leads or not ({"reached", "sql"} & set(leads)):
         return None
     tried = leads[leads["first_attempt"].notna() & (leads["first_attempt"] < as_of - FIRST_CALL)]
@@ -120,9 +159,10 @@ def fit_decay(leads: pd.DataFrame, as_of: float) -> DecayFit | None:
         outcome = "qualified (SQL), as HBR 2011 measured"
     temps = tried["temperature"] if "temperature" in tried else pd.Series(np.nan, tried.index)
     code = temps.map({t: i for i, t in enumerate(TEMPERATURES)}).fillna(3).to_numpy(int)
-    t, g, n, k = _binned(delay, hit, code)
+    open_ = np.ones(len(delay)) if window is None else window(delay, code)
+    t, g, n, k, s = _binned(delay, hit, code, open_)
     start = np.r_[special.logit(np.clip(hit.mean(), 0.01, 0.99)) * np.ones(4), 0.0, np.log(24.0)]
-    f = lambda th: _negloglik(th, t, g, n, k)  # noqa: E731
+    f = lambda th: _negloglik(th, t, g, n, k, s)  # noqa: E731
     best = optimize.minimize(f, start, method="L-BFGS-B", bounds=[(-12, 12)] * 5 + [(-5, 12)])
     groups = sorted(set(g.tolist()))
     free = [*groups, 4, 5]
@@ -160,27 +200,27 @@ def fit_decay(leads: pd.DataFrame, as_of: float) -> DecayFit | None:
     w, tau = expit(x[4]), float(np.exp(x[5]))
     rows.append(
         Estimate(
-            "contact_decay.share",
+            "market.contact_decay.share",
             w,
             w * (1 - w) * se[4],
             n=len(delay),
-            note="share of buyers whose responsiveness fades (not yet used by the model)",
+            note="share of buyers whose responsiveness fades (the rest never fade)",
             ci=wald(4, expit),
         )
     )
     rows.append(
         Estimate(
-            "contact_decay.time_constant",
+            "market.contact_decay.time_constant",
             tau,
             tau * se[5],
             n=len(delay),
             unit="h",
-            note="fade time constant (not yet used by the model)",
+            note="mean time to fade of the buyers who fade",
             ci=wald(5, lambda v: float(np.exp(v))),
         )
     )
-    chance = special.expit(x[:4])[code] * ((1 - w) + w * np.exp(-delay / tau))
-    return DecayFit(rows, reach, w, tau, outcome, hbr_points(delay, hit, chance))
+    chance = special.expit(x[:4])[code] * ((1 - w) + w * np.exp(-delay / tau)) * open_
+    return DecayFit(rows, reach, w, tau, outcome, hbr_points(delay, hit, chance), window)
 
 
 def _embed(sub: np.ndarray, free: list[int]) -> np.ndarray:

@@ -1,6 +1,6 @@
 """The fitted scenario document: defaults.toml with every number the data pinned replaced.
 
-`market` (sources, reach, qualify, win, cycle), `team.hours` and the `current` policy's
+`market` (sources, reach, contact decay, qualify, win, cycle), `team.hours` and the `current` policy's
 handoff, SLA and attempts come from the data; the rest from `defaults.toml` (the default
 scenario's values). `aligned` is the default scenario's aligned policy, to compare against.
 The `[uncertainty]` table gives each data estimate a normal law with its standard error
@@ -86,6 +86,36 @@ def _law(row: Estimate, low: float, high: float, unit: str = "") -> dict[str, An
     return {"dist": "normal", "mean": q(row.value), "sd": q(se), "low": q(low), "high": q(high)}
 
 
+def _decay(market: dict[str, Any], uncertainty: dict[str, Any], rows: list[Estimate]) -> None:
+    """The fitted contact decay D(t) = (1 - w) + w exp(-t / tau) as `market.contact_decay`: an
+    exponential (weight w, mean tau) and `never` taking the rest, with w and tau in
+    [uncertainty]. A share that rounds to 1 is the exponential alone, to 0 no decay."""
+    fitted = {r.parameter.rsplit(".", 1)[1]: r for r in rows if r.source == "data"}
+    if not {"share", "time_constant"} <= set(fitted):
+        return
+    share, tau = fitted["share"], fitted["time_constant"]
+    weight = _sig(share.value, 6)
+    fading = {"dist": "exponential", "mean": f"{_sig(tau.value, 6)}h"}
+    if weight <= 0:
+        market.pop("contact_decay", None)
+        return
+    path = "market.contact_decay"
+    if weight >= 1:
+        market["contact_decay"] = fading
+    else:
+        market["contact_decay"] = {
+            "dist": "mixture",
+            "components": [{"weight": weight, **fading}, {"dist": "never"}],
+        }
+        path += ".components[0]"
+        law = _law(share, 1e-6, 0.999)
+        if law:
+            uncertainty[f"{path}.weight"] = law
+    law = _law(tau, tau.value / 100, tau.value + 8 * tau.std_error, "h")
+    if law:
+        uncertainty[f"{path}.mean"] = law
+
+
 def scenario_document(
     name: str,
     currency: str,
@@ -145,6 +175,7 @@ def scenario_document(
             law = _law(row, 0.0, 1.0)
             if law:
                 uncertainty[f"market.{key}.{t}"] = law
+    _decay(m, uncertainty, market.get("contact_decay", []))
     cycle = {r.parameter.rsplit(".", 1)[1]: r for r in market.get("cycle", [])}
     if cycle:
         median, p90 = cycle["median"], cycle["p90"]
@@ -174,3 +205,38 @@ def scenario_document(
         uncertainty["team.reps"] = copy.deepcopy(REPS_RANGE)
     doc["uncertainty"] = uncertainty
     return doc, uncertainty
+
+
+LINE_ENDS_RHO = 0.99
+"""Rank correlation of a chance line's two ends in [uncertainty]: the data pins the level,
+not the slope, so both ends move together."""
+
+
+def write_lines(
+    doc: dict[str, Any], lines: dict[str, dict[str, list[float]]], rows: list[Estimate]
+) -> None:
+    """Put calibrated chance lines [at fit 0, at fit 1] into the document, and replace each
+    flat chance's [uncertainty] entry by its two ends (the export's standard error scaled by
+    end / export estimate) moving together."""
+    uncertainty = doc["uncertainty"]
+    correlations = uncertainty.setdefault("correlations", [])
+    fitted = {r.parameter: r for r in rows if r.source == "data"}
+    for key, by_temp in lines.items():
+        for t, (lo, hi) in by_temp.items():
+            doc["market"][key][t] = [_sig(lo, 6), _sig(hi, 6)]
+            path = f"market.{key}.{t}"
+            flat = uncertainty.pop(path, None)
+            row = fitted.get(path)
+            if flat is None or row is None or not row.value > 0:
+                continue
+            ends = []
+            for i, end in enumerate((lo, hi)):
+                scaled = Estimate(path, end, row.std_error * end / row.value)
+                law = _law(scaled, 0.0, 1.0)
+                if law:
+                    uncertainty[f"{path}[{i}]"] = law
+                    ends.append(f"{path}[{i}]")
+            if len(ends) == 2:
+                correlations.append({"between": ends, "rho": LINE_ENDS_RHO})
+    if not correlations:
+        del uncertainty["correlations"]

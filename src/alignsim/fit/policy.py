@@ -2,7 +2,8 @@
 
 Business hours: the clock hours and weekdays in which first attempts start (2nd to 98th
 percentile of the hour, days with at least a third of an average day's attempts; not read
-from a column of dates without times). Handoff:
+from a column of dates without times; a span under 4 hours keeps the default close: idle
+reps, not a short day). Handoff:
 routing times piled at one clock time (at least 60% of routings within 5 minutes of one or
 two clock times) are a batch export at those times; otherwise realtime, with the observed
 routing delay. Response: the time from MQL to the first attempt, wall clock and business
@@ -45,6 +46,17 @@ class ObservedPolicy:
 def _clock(h: float) -> str:
     h = min(max(h, 0.0), 23.99)
     return f"{int(h):02d}:{round((h % 1) * 60) % 60:02d}"
+
+
+MIN_DAY_H = 4.0
+"""First attempts spread over fewer hours than this show idle reps (a pile of leads cleared
+each morning), not a short working day: the close stays at the default's."""
+
+
+def _length(hours: dict) -> float:
+    from alignsim.calendar import parse_clock
+
+    return parse_clock(hours["close"]) - parse_clock(hours["open"])
 
 
 def business_hours(first_attempt: np.ndarray) -> dict | None:
@@ -103,6 +115,11 @@ def observe(leads: pd.DataFrame | None, as_of: float, default_hours: dict) -> Ob
         return out
     if "first_attempt" in leads and not date_only(leads["first_attempt"]):
         out.hours = business_hours(leads["first_attempt"].to_numpy(float))
+    if out.hours is not None and _length(out.hours) < MIN_DAY_H:
+        # Reps who clear a morning pile and are idle after it: the close is not shown.
+        out.hours["close"] = default_hours["close"]
+        if not _length(out.hours) > 0:
+            out.hours = None
     hours = out.hours or default_hours
     from alignsim.calendar import parse_clock, parse_days
 

@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from alignsim.fit.api import NOT_YET_USED
 from alignsim.plots.style import (
     OKABE_ITO,
     TEMPERATURE_COLOURS,
@@ -65,7 +64,8 @@ def _fmt(x: float) -> str:
 
 
 def decay_figure(result: FitResult) -> Axes | None:
-    """Share reached at the first attempt by delay: HBR buckets (points) and r * D(t) (lines)."""
+    """Share reached at the first attempt by delay: HBR buckets (points) and r D(t) S_T(t)
+    (lines: the decay and the default buying window still open)."""
     decay = result.decay
     if decay is None:
         return None
@@ -73,7 +73,8 @@ def decay_figure(result: FitResult) -> Axes | None:
     t = np.logspace(-2, np.log10(24 * 14), 200)
     for name, r in decay.reach.items():
         colour = TEMPERATURE_COLOURS.get(name, OKABE_ITO["grey"])
-        ax.plot(t, r * decay.curve(t), color=colour, label=f"fitted, {name}")
+        chance = r * decay.chance(t, pd.Series(name, index=range(len(t))))
+        ax.plot(t, chance, color=colour, label=f"fitted, {name}")
     p = decay.points.dropna()
     ax.errorbar(p["delay_h"], p["share"], yerr=1.96 * p["se"], fmt="o", color="black",
                 label="observed, HBR delay buckets (95%)")  # fmt: skip
@@ -289,6 +290,27 @@ def funnel_check(result: FitResult) -> str:
     )
 
 
+def calibration_table(result: FitResult) -> str:
+    """The chances written as lines in fit, their levels calibrated by simulation."""
+    cal = result.calibration
+    if cal is None:
+        return ""
+    rows = pd.DataFrame(
+        [
+            {"chance": f"market.{key}.{t}", "at fit 0": lo, "at fit 1": hi}
+            for key, by_temp in cal.lines.items()
+            for t, (lo, hi) in by_temp.items()
+        ]
+    )
+    return (
+        "<h2>Chances in fit, calibrated by simulation</h2><p>No export shows how a chance "
+        "rises with a lead's fit: each is written with the defaults' slope, its level set so "
+        f"that the fitted current policy, simulated ({cal.replications} replications of the "
+        "export's span), shows the export's reach, qualification and win by temperature "
+        f"(largest gap in the last round: {cal.gaps[-1]:.1%}).</p>" + _table(rows)
+    )
+
+
 def fit_report(result: FitResult, path: str | Path, replications: int = 10) -> Path:
     """Write the fit report as one self-contained HTML file, atomically."""
     currency = result.scenario_document.get("currency", "EUR")
@@ -298,18 +320,16 @@ def fit_report(result: FitResult, path: str | Path, replications: int = 10) -> P
     est.loc[est["source"] == "default", ["std_error", "ci_low", "ci_high"]] = ""
     data_rows = est[est["source"] == "data"]
     default_rows = est[est["source"] == "default"]
-    unused = est[est["parameter"].isin(NOT_YET_USED)]
     parts = [
         f"<h1>Fit report</h1><p>{_e(', '.join(f'{k}: {v}' for k, v in result.files.items()))}; "
         f"map {_e(result.mapping)}; clock starts {_e(result.start)}; export date "
         f"{_e(result.start + pd.Timedelta(hours=result.as_of_h))}.</p>",
         "<h2>Revenue lost on the fitted scenario</h2>" + revenue_lost(result, replications),
         "<h2>Estimated from the data</h2>" + _table(data_rows),
-        "<h2>Estimated but not yet used by the model</h2><p>The contact decay curve waits for "
-        "<code>market.contact_decay</code> (issue 15); the scenario does not carry it.</p>"
-        + _table(unused)
-        + (
-            "<p>The HBR 2011 delay buckets on these leads, observed and fitted:</p>"
+        calibration_table(result),
+        (
+            "<h2>Contact decay</h2><p>The HBR 2011 delay buckets on these leads, observed and "
+            "fitted (the scenario's <code>market.contact_decay</code> and reach):</p>"
             + _table(result.decay.points.round(4))
             if result.decay is not None
             else ""
