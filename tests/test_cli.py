@@ -63,7 +63,7 @@ class Files:
         self.bad = root / "bad.toml"
         self.bad.write_text(
             text.replace('first_response = "8h"', 'first_response = "8 hours"').replace(
-                "max_attempts = 6", "max_attemps = 6"
+                "max_attempts = 3 ", "max_attemps = 3 "
             ),
             encoding="utf-8",
         )

@@ -192,7 +192,7 @@ def test_the_stream_is_sorted_and_its_fields_are_contiguous_arrays(default_toml)
     widths |= {"eps_m": st.max_scorings, "eps_s": st.max_routings, "u_routing": st.max_routings}
     widths |= {"u_qualify": st.max_routings, "u_qualify_time": st.max_routings}
     widths |= {"u_reach": st.max_attempts, "u_attempt_time": st.max_attempts}
-    assert (st.max_attempts, st.max_routings, st.max_scorings) == (12, 2, 17)
+    assert (st.max_attempts, st.max_routings, st.max_scorings) == (6, 2, 17)
     for f in fields(st):
         value = getattr(st, f.name)
         if isinstance(value, np.ndarray):
@@ -206,4 +206,4 @@ def test_a_stream_may_have_no_leads(default_toml):
     sc = alignsim.load(default_toml)
     st = alignsim.sample(sc, 1, 0, horizon=1e-9, warmup=0.0, settle=0.0)
     assert len(st) == 0
-    assert st.eps_m.shape == (0, 17) and st.u_reach.shape == (0, 12)
+    assert st.eps_m.shape == (0, 17) and st.u_reach.shape == (0, 6)
