@@ -29,13 +29,22 @@ def money(amount: float, currency: str) -> str:
     return f"{'-' if amount < 0 else ''}{currency} {rounded:,.0f}"
 
 
+RECOVERED = {"revenue": "bookings_recovered", "profit": "gross_profit_recovered"}
+"""The Pareto front's column of what a candidate recovers, by the objective's figure."""
+
+
 def pareto_front(
-    space: Space, keys: Sequence[tuple[int, ...]], revenue: np.ndarray, start: np.ndarray
+    space: Space,
+    keys: Sequence[tuple[int, ...]],
+    played: np.ndarray,
+    start: np.ndarray,
+    figure: str = "revenue",
 ) -> pd.DataFrame:
-    """Every screened candidate's programme cost and bookings recovered a year (mean over the
-    screening replications, against `from`), with `pareto`: no other is cheaper (or as cheap)
-    and recovers more."""
-    gain = (revenue - start).mean(axis=1)
+    """Every screened candidate's programme cost and what it recovers a year against `from`
+    (mean over the screening replications of `figure`: bookings_recovered for revenue,
+    gross_profit_recovered for profit), with `pareto`: no other is cheaper (or as cheap) and
+    recovers more."""
+    gain = (played - start).mean(axis=1)
     cost = np.array([space.cost(k) for k in keys])
     order = np.lexsort((-gain, cost))
     front = np.zeros(len(keys), dtype=bool)
@@ -49,7 +58,7 @@ def pareto_front(
                 ", ".join(f"{n} = {v}" for n, v in space.values(k).items()) for k in keys
             ],
             "programme_cost": cost,
-            "bookings_recovered": gain,
+            RECOVERED[figure]: gain,
             "pareto": front,
         }
     )
@@ -98,6 +107,10 @@ class Optimisation:
     currency: str
     objective: str
     meaning: str
+    unit: str
+    """What an objective value is counted in: "EUR a year, gross profit on lifetime value"."""
+    chosen: str
+    """Why this objective: "given", or "the default: the scenario has [economics]"."""
     recover: float
     method: str
     """"grid" (every candidate screened) or "tpe" (Optuna's TPE sampler proposed them)."""
@@ -124,6 +137,11 @@ class Optimisation:
     def best(self) -> dict[str, Any]:
         return self.ranking[0]
 
+    @property
+    def recovered_column(self) -> str:
+        """The Pareto front's column of what a candidate recovers (bookings or gross profit)."""
+        return next(c for c in RECOVERED.values() if c in self.pareto.columns)
+
     def summary(self) -> str:
         """One line: what to do, what it recovers, what it costs, how sure the choice is."""
         best, c = self.best, self.currency
@@ -139,6 +157,13 @@ class Optimisation:
             f"{100 * share['ci_high']:.0f}%) "
             f"of the loss for {money(best['programme_cost'], c)} a year"
         )
+        if self.objective == "profit":
+            net = best["objective"]
+            line += (
+                f", {money(net['mean'], c)} ({money(net['ci_low'], c)} to "
+                f"{money(net['ci_high'], c)}) a year more gross profit on lifetime value "
+                "net of that cost"
+            )
         if len(self.ranking) > 1:
             other = self.ranking[1]["levers"]
             differ = {n: v for n, v in other.items() if best["levers"][n] != v}
@@ -158,6 +183,8 @@ class Optimisation:
             "scenario": self.scenario,
             "objective": self.objective,
             "objective_meaning": self.meaning,
+            "objective_unit": self.unit,
+            "objective_chosen": self.chosen,
             "recover": self.recover,
             "unit": f"{self.currency} per year",
             "currency": self.currency,
