@@ -18,7 +18,7 @@ from alignsim.levers import LEVER_LABELS
 from alignsim.scenario import Policy, Scenario
 from alignsim.scenario.space import Space
 
-__all__ = ["Optimisation", "lever_split", "pareto_front"]
+__all__ = ["Optimisation", "lever_split", "pareto_front", "read_optimisation"]
 
 _WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
@@ -210,10 +210,70 @@ class Optimisation:
         }
 
     def write(self, folder: Path) -> None:
-        """optimise.json and policy.toml in the folder (each written whole)."""
+        """optimise.json, policy.toml and candidates.csv (every screened candidate, for the
+        Pareto plot) in the folder, each written whole."""
         import json
 
         text = json.dumps(self.to_json(), indent=2, allow_nan=False) + "\n"
         atomic_write(folder / "optimise.json", lambda p: p.write_text(text, encoding="utf-8"))
         toml = self.policy_toml()
         atomic_write(folder / "policy.toml", lambda p: p.write_text(toml, encoding="utf-8"))
+        atomic_write(folder / "candidates.csv", lambda p: self.pareto.to_csv(p, index=False))
+
+
+def _from_json(data: dict[str, Any], pareto: pd.DataFrame) -> Optimisation:
+    """The Optimisation `to_json` wrote (KeyError or TypeError when a field is missing)."""
+    worse = data["next_best_worse_probability"]
+    return Optimisation(
+        scenario=data["scenario"],
+        currency=data["currency"],
+        objective=data["objective"],
+        meaning=data["objective_meaning"],
+        unit=data["objective_unit"],
+        chosen=data["objective_chosen"],
+        recover=float(data["recover"]),
+        method=data["search"],
+        space_size=int(data["space_size"]),
+        evaluated=int(data["evaluated"]),
+        played=0,
+        refused=dict(data["refused"]),
+        rungs=tuple(data["replications"]["rungs"]),
+        final_replications=int(data["replications"]["final"]),
+        seed=int(data["seed"]),
+        from_policy=data["from"],
+        baseline=data["baseline"],
+        loss=dict(data["loss"]),
+        ranking=list(data["ranking"]),
+        next_worse=float("nan") if worse is None else float(worse),
+        zone=float(data["indifference"]),
+        pareto=pareto,
+        by_lever=pd.DataFrame(
+            data["by_lever"], columns=["lever", "label", "recovered", "ci_low", "ci_high"]
+        ),
+    )
+
+
+def read_optimisation(folder: str | Path) -> Optimisation:
+    """The result `alignsim optimise --out DIR` wrote to DIR (optimise.json, candidates.csv);
+    `played` is 0. Raises ValueError, in one sentence, for a folder that holds no readable
+    result."""
+    import json
+
+    folder = Path(folder)
+    path = folder / "optimise.json"
+    if not path.is_file():
+        raise ValueError(f"{folder} holds no optimise.json: run alignsim optimise --out {folder}")
+    try:
+        result = _from_json(json.loads(path.read_text(encoding="utf-8")), pd.DataFrame())
+        result.summary()
+        frame = pd.read_csv(folder / "candidates.csv", float_precision="round_trip")
+        if "programme_cost" not in frame.columns or not set(RECOVERED.values()) & set(frame):
+            raise KeyError("candidates.csv has no programme_cost or recovered column")
+        result.pareto = frame.astype({"pareto": bool})
+    except OSError as error:
+        raise ValueError(f"{folder}: cannot read {error.filename} ({error.strerror})") from None
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
+        raise ValueError(
+            f"{path} is not the result of alignsim optimise ({type(error).__name__}: {error})"
+        ) from None
+    return result
