@@ -20,6 +20,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from string import Template
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -30,13 +31,15 @@ from alignsim.batch.api import MonteCarlo
 from alignsim.comparison import Comparison, run
 from alignsim.ledger import Ledger
 from alignsim.levers import LEVER_LABELS
-from alignsim.optimiser import Optimisation
 from alignsim.paired import Pairing
 from alignsim.plots.style import STAGE_LABELS, figure_png, money, per_year
 from alignsim.scenario import Scenario
 from alignsim.units import format_duration
 from alignsim.version import __version__
 from alignsim.writing import write_atomically
+
+if TYPE_CHECKING:
+    from alignsim.optimiser import Optimisation
 
 __all__ = [
     "batch_report",
