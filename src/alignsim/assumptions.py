@@ -58,11 +58,16 @@ def _law(dist: Any, unit: str = "") -> str:
 
 
 def _by_temperature(table: Any, percent: bool = True) -> str:
-    """'hot 45-60%, warm 35-50%, cold 15-35%' (from fit 0 to fit 1)."""
+    """'hot 45-60%, warm 35-50%, cold 15-35%' (from fit 0 to fit 1); 'hot 50%' for a
+    temperature whose chance does not depend on fit (a number instead of [low, high])."""
     out = []
     for temp in ("hot", "warm", "cold"):
-        low, high = getattr(table, temp)
-        out.append(f"{temp} {low:.0%}-{high:.0%}" if percent else f"{temp} {low:g}-{high:g}")
+        value = getattr(table, temp)
+        low, high = value if isinstance(value, tuple | list) else (value, value)
+        shown = [
+            f"{x:.0%}" if percent else f"{x:g}" for x in ((low,) if low == high else (low, high))
+        ]
+        out.append(f"{temp} {'-'.join(shown)}")
     return ", ".join(out)
 
 

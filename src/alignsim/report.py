@@ -2,7 +2,8 @@
 
 A report holds the headline revenue lost a year with its 95% interval, the money (bookings,
 lifetime value, gross profit, the return on aligning, its payback curve and waterfall), the
-causes (table and waterfall), the two funnels, speed to lead and lead decay for a scenario; for a Monte Carlo
+causes (table and waterfall), the two funnels, speed to lead and lead decay for a scenario, and
+what to do first when given the result of `alignsim optimise`; for a Monte Carlo
 batch folder, the distribution of revenue lost, its percentiles, the chance of exceeding
 thresholds and the tornado of the inputs. Figures are embedded as base64 PNG and the style
 sheet is inline, so the file opens anywhere without a network. Text is escaped with the
@@ -19,6 +20,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from string import Template
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -36,7 +38,16 @@ from alignsim.units import format_duration
 from alignsim.version import __version__
 from alignsim.writing import write_atomically
 
-__all__ = ["batch_report", "comparison_report", "scenario_report", "write_report"]
+if TYPE_CHECKING:
+    from alignsim.optimiser import Optimisation
+
+__all__ = [
+    "batch_report",
+    "comparison_report",
+    "optimise_section",
+    "scenario_report",
+    "write_report",
+]
 
 _PAGE = Template(
     """<!DOCTYPE html>
@@ -62,6 +73,7 @@ thead th { border-bottom: 2px solid #999; }
 tr.total td { font-weight: bold; border-top: 2px solid #999; }
 img { max-width: 100%; height: auto; display: block; margin: 0.8em 0; }
 .note { color: #555; font-size: 0.9em; }
+pre { background: #f6f6f6; padding: 0.8em 1em; overflow-x: auto; font-size: 0.9em; }
 footer { margin-top: 3em; color: #777; font-size: 0.85em; }
 </style>
 </head>
@@ -371,16 +383,86 @@ def _method(result: Comparison) -> str:
     )
 
 
+def _ranking_rows(result: Optimisation) -> list[list[str]]:
+    cur = result.currency
+    rows = []
+    for row in result.ranking:
+        o, s = row["objective"], row["recovered_share"]
+        rows.append(
+            [
+                str(row["rank"]),
+                ", ".join(f"{n} = {v}" for n, v in row["changes"].items()) or "no change",
+                money(o["mean"], cur),
+                f"{money(o['ci_low'], cur)} to {money(o['ci_high'], cur)}",
+                f"{s['mean']:.0%} ({100 * s['ci_low']:.0f}-{100 * s['ci_high']:.0f}%)",
+                money(row["programme_cost"], cur),
+                f"{row['prob_best']:.2f}",
+            ]
+        )
+    return rows
+
+
+def optimise_section(result: Optimisation) -> str:
+    """What to do first: the optimiser's answer, the chosen policy as TOML, the ranking with
+    intervals and prob_best, the Pareto plot and the winner's split by lever."""
+    cur, n = result.currency, result.final_replications
+    parts = [
+        paragraph(result.summary()[:1].upper() + result.summary()[1:] + "."),
+        paragraph(
+            f"The optimiser searched {result.space_size:,} policies that change "
+            f"{result.from_policy}'s levers ({result.method} search, {result.evaluated:,} "
+            f"screened on the same leads, the best few then compared on {n} fresh "
+            f"replications), maximising {result.meaning} ({result.unit}; {result.chosen}).",
+            "note",
+        ),
+        paragraph("The chosen policy, ready to paste into the scenario file:"),
+        f"<pre>{_e(result.policy_toml())}</pre>",
+        paragraph(
+            "The best candidates, each with its objective's 95% interval, the share of the "
+            f"loss of {result.from_policy} against {result.baseline} it recovers, its "
+            "programme cost a year and the probability that it is the best (within "
+            f"{money(result.zone, cur)}), all on the same fresh replications:"
+        ),
+        table(
+            [
+                *("rank", "changes", "objective a year", "95% interval", "loss recovered"),
+                *("programme cost a year", "P(best)"),
+            ],
+            _ranking_rows(result),
+        ),
+        paragraph(
+            "Each grey point is a candidate's programme cost and what it recovers on the "
+            "screening replications; on the line, no cheaper candidate recovers more."
+        ),
+        image(plots.pareto(result), "Programme cost against what each candidate recovers"),
+    ]
+    if not result.by_lever.empty:
+        rows = [
+            [r.label, money(r.recovered, cur), f"{money(r.ci_low, cur)} to {money(r.ci_high, cur)}"]
+            for r in result.by_lever.itertuples()
+        ]
+        parts += [
+            paragraph(
+                f"Which of the chosen policy's changes recover the bookings it wins back from "
+                f"{result.from_policy}, lever group by lever group (exact Shapley values):"
+            ),
+            table(["lever", "bookings recovered a year", "95% interval"], rows),
+        ]
+    return section("What to do first: the optimiser's choice", *parts)
+
+
 def comparison_report(
     result: Comparison,
     ledgers: Mapping[str, Ledger] | None = None,
     scenario: Scenario | None = None,
     engine: str | None = None,
+    optimisation: Optimisation | None = None,
 ) -> str:
     """The report of a comparison, as one HTML document.
 
     ledgers: the baseline's and the policy's ledgers of one replication, for speed to lead;
-    scenario: for the lead-decay curve. Both optional; nothing is simulated here.
+    scenario: for the lead-decay curve; optimisation: a result of `alignsim.optimise` for the
+    section on what to do first. All optional; nothing is simulated here.
     """
     cur = result.currency
     scale = per_year(result.horizon_h)
@@ -403,6 +485,7 @@ def comparison_report(
         f"({_e(runs)} scaled to 52 weeks; paired t interval over the replications)</div>",
         *([_about(scenario), _method(result)] if scenario is not None else []),
         *([_levers(result)] if result.lever_replications else []),
+        *([optimise_section(optimisation)] if optimisation is not None else []),
         _money(result),
         _causes(result, "replication"),
         _funnels(result, "replication"),
@@ -613,14 +696,19 @@ def scenario_report(
     horizon: float | None = None,
     engine: str | None = None,
     lever_replications: int | None = None,
+    optimisation: Optimisation | None = None,
 ) -> str:
     """Compare the scenario's policies and report it (see `alignsim.compare` for the options).
 
     Speed to lead is shown for replication 0, whose ledgers the comparison keeps.
+    optimisation: a result of `alignsim.optimise` (or `read_optimisation` of its folder) for
+    the section on what to do first.
     """
     pairing = Pairing.of(scenario, baseline, policy, replications, seed, horizon, engine)
     result = run(pairing, ledgers=True, lever_replications=lever_replications)
-    return comparison_report(result, result.ledgers, scenario, engine=_engine_name(result.ledgers))
+    return comparison_report(
+        result, result.ledgers, scenario, _engine_name(result.ledgers), optimisation
+    )
 
 
 def _engine_name(ledgers: Mapping[str, Ledger]) -> str:

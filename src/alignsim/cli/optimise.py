@@ -29,7 +29,7 @@ from alignsim.cli.common import (
 if TYPE_CHECKING:
     from alignsim.optimiser import Optimisation
 
-OBJECTIVES = ("recovered", "cost")
+OBJECTIVES = ("profit", "recovered", "cost")
 """alignsim.optimiser.objectives.OBJECTIVES, without importing the optimiser to parse options."""
 
 __all__ = ["optimise_command"]
@@ -42,8 +42,9 @@ def _print(result: Optimisation) -> None:
         f"\n{result.method} search over {result.space_size:,} candidates of the [optimise] "
         f"space: {result.evaluated:,} screened, rungs of {'/'.join(map(str, result.rungs))} "
         f"replications, the best {len(result.ranking)} compared on "
-        f"{result.final_replications} fresh ones; objective: {result.meaning} ({c} a year)"
+        f"{result.final_replications} fresh ones"
     )
+    typer.echo(f"objective: {result.objective}, {result.meaning} ({result.unit}; {result.chosen})")
     loss = result.loss
     typer.echo(
         f"loss of {result.from_policy} against {result.baseline}: {money(loss['mean'], c)} a year"
@@ -68,12 +69,15 @@ def _print(result: Optimisation) -> None:
 def optimise_command(
     scenario: Annotated[Path, typer.Argument(help="Scenario file with an [optimise] table.")],
     objective: Annotated[
-        str,
+        str | None,
         typer.Option(
-            help="recovered: bookings recovered net of programme cost; cost: the cheapest "
-            "programme recovering at least --recover of the loss."
+            help="profit: gross profit (lifetime value) recovered net of programme cost; "
+            "recovered: bookings recovered net of programme cost; cost: the cheapest "
+            "programme recovering at least --recover of the bookings lost. Default: profit "
+            "when the scenario has [economics], else recovered.",
+            show_default=False,
         ),
-    ] = "recovered",
+    ] = None,
     recover: Annotated[
         float | None,
         typer.Option(help="Share of the loss to recover (cost objective; default: the table's)."),
@@ -112,7 +116,7 @@ def optimise_command(
 ) -> None:
     """The cheapest alignment that recovers most of the loss: search the [optimise] levers."""
     check_engine(engine)
-    if objective not in OBJECTIVES:
+    if objective is not None and objective not in OBJECTIVES:
         raise BadInput(f"--objective: choose one of {', '.join(OBJECTIVES)} (got {objective!r})")
     if recover is not None and not 0 < recover <= 1:
         raise BadInput(f"--recover: a share of the loss in (0, 1] (got {recover})")

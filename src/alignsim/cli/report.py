@@ -7,7 +7,7 @@ starts as fast as before.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -27,9 +27,28 @@ from alignsim.cli.common import (
     output_folder,
 )
 
+if TYPE_CHECKING:
+    from alignsim.optimiser import Optimisation
+
 __all__ = ["DEFAULT_REPLICATIONS", "report_command"]
 
 DEFAULT_REPLICATIONS = 30
+
+
+def _optimisation(folder: Path, scenario: str) -> Optimisation:
+    """The result of `alignsim optimise --out DIR` in the folder, for the scenario reported."""
+    from alignsim.optimiser import read_optimisation
+
+    try:
+        result = read_optimisation(folder)
+    except ValueError as error:
+        raise BadInput(f"--optimise: {error}") from None
+    if result.scenario != scenario:
+        raise BadInput(
+            f"--optimise: {folder} holds a search of scenario {result.scenario!r}, "
+            f"not of {scenario!r}"
+        )
+    return result
 
 
 def report_command(
@@ -58,6 +77,15 @@ def report_command(
     horizon: HorizonOption = None,
     engine: EngineOption = None,
     sets: SetOption = None,
+    optimised: Annotated[
+        Path | None,
+        typer.Option(
+            "--optimise",
+            metavar="DIR",
+            help="The --out folder of `alignsim optimise` on this scenario: adds what to do "
+            "first (the chosen policy, the ranking, the Pareto plot, the split by lever).",
+        ),
+    ] = None,
 ) -> None:
     """Write one self-contained HTML report of a scenario (compared) or a batch folder."""
     if source.is_dir():
@@ -69,6 +97,7 @@ def report_command(
             "--horizon": horizon,
             "--engine": engine,
             "--set": sets or None,
+            "--optimise": optimised,
         }
         for option, value in given.items():
             if value is not None:
@@ -89,6 +118,7 @@ def report_command(
         hours = hours_option(horizon, "--horizon")
         check_size(sc, source, hours)
         output_folder(output, "--output", " such as report.html")
+        optimisation = None if optimised is None else _optimisation(optimised, sc.name)
         from alignsim import report
 
         text = report.scenario_report(
@@ -99,6 +129,7 @@ def report_command(
             seed=seed,
             horizon=hours,
             engine=engine,
+            optimisation=optimisation,
         )
     try:
         report.write_report(text, output)

@@ -9,6 +9,15 @@ from __future__ import annotations
 
 from alignsim.optimiser.api import FRESH, Plan, optimise
 from alignsim.optimiser.objectives import OBJECTIVES, Objective, objective
-from alignsim.optimiser.result import Optimisation
+from alignsim.optimiser.result import Optimisation, read_optimisation
 
-__all__ = ["FRESH", "OBJECTIVES", "Objective", "Optimisation", "Plan", "objective", "optimise"]
+__all__ = [
+    "FRESH",
+    "OBJECTIVES",
+    "Objective",
+    "Optimisation",
+    "Plan",
+    "objective",
+    "optimise",
+    "read_optimisation",
+]

@@ -1,11 +1,11 @@
 """`alignsim.optimise`: the cheapest alignment that recovers most of the loss (issue 18).
 
     import alignsim
-    result = alignsim.optimise("scenarios/default.toml", objective="recovered", seed=1)
+    result = alignsim.optimise("scenarios/default.toml", objective="profit", seed=1)
     result.summary()        # "do these 3 things: ...; they recover 82% (75-88%) of the loss ..."
     result.to_json()        # best, prob_best, ranking, evaluated, replications, unit, ...
     result.policy_toml()    # the chosen policy as a [policies.optimised] table
-    result.pareto           # programme cost against bookings recovered (DataFrame)
+    result.pareto           # programme cost against what is recovered (DataFrame)
     result.by_lever         # the winner's gain over `from` split by lever group (DataFrame)
 
 The search space is the scenario's `[optimise]` table (alignsim.scenario.search); the search
@@ -27,8 +27,9 @@ import numpy as np
 
 from alignsim.batch.checkpoint import FolderError, atomic_write
 from alignsim.batch.executors import SerialExecutor, dask_executor, process_pool
-from alignsim.optimiser.evaluate import Context, Evaluator
+from alignsim.optimiser.evaluate import FIGURES, Context, Evaluator
 from alignsim.optimiser.final import Finals, interval, ratio_interval
+from alignsim.optimiser.objectives import Objective
 from alignsim.optimiser.objectives import objective as make_objective
 from alignsim.optimiser.result import Optimisation, lever_split, pareto_front
 from alignsim.optimiser.search import Plan, Search
@@ -65,6 +66,50 @@ def _widths(space: Space, others: list[Any]) -> tuple[int, int, int]:
     recycles = max(block_widths(p)[1] - 1 for p in policies)
     touches = max(block_widths(p)[2] - 1 for p in policies)
     return attempts * (1 + recycles), 1 + recycles, 1 + touches
+
+
+def _goal(sc: Scenario, name: str | None, share: float) -> tuple[Objective, str]:
+    """The objective and why it is the one: "given", or the default with its reason (profit
+    when the scenario prices deals in an [economics] table, else bookings recovered)."""
+    if name is not None:
+        return make_objective(name, share), "given"
+    if "economics" in sc.model_fields_set:
+        return make_objective("profit", share), "the default: the scenario has [economics]"
+    return make_objective("recovered", share), "the default: the scenario has no [economics]"
+
+
+def _ranking(
+    space: Space,
+    finalists: list[Any],
+    finals: Finals,
+    values: np.ndarray,
+    costs: np.ndarray,
+    revenue: np.ndarray,
+    profit: np.ndarray,
+) -> list[dict[str, Any]]:
+    """The finalists best first, each with its policy and intervals (revenue, profit: one row
+    per finalist, then `from`, then the baseline, on the fresh replications)."""
+    loss = revenue[-1] - revenue[-2]
+    ranking = []
+    for rank, i in enumerate(finals.order):
+        key = finalists[i]
+        gain = revenue[i] - revenue[-2]
+        ranking.append(
+            {
+                "rank": rank + 1,
+                "levers": space.values(key),
+                "changes": space.changes(key),
+                "policy": space.policy_document(key),
+                "objective": interval(values[i]),
+                "bookings_recovered": interval(gain),
+                "gross_profit_recovered": interval(profit[i] - profit[-2]),
+                "recovered_share": ratio_interval(gain, loss),
+                "programme_cost": float(costs[i]),
+                "reps": space.reps(key),
+                "prob_best": float(finals.prob_best[rank]),
+            }
+        )
+    return ranking
 
 
 @contextlib.contextmanager
@@ -109,7 +154,7 @@ def _manifest(folder: Path, manifest: dict[str, Any]) -> None:
 def optimise(
     scenario: Scenario | str | os.PathLike[str],
     *,
-    objective: str = "recovered",
+    objective: str | None = None,
     recover: float | None = None,
     budget: float | None = None,
     max_reps: int | None = None,
@@ -126,8 +171,10 @@ def optimise(
 ) -> Optimisation:
     """Search the scenario's `[optimise]` space for the best policy (see the module doc).
 
-    objective: "recovered" (bookings recovered net of programme cost) or "cost" (the cheapest
-    programme recovering at least `recover` of the loss). recover, budget, max_reps default to
+    objective: "profit" (gross profit on lifetime value recovered net of programme cost),
+    "recovered" (bookings recovered net of programme cost) or "cost" (the cheapest programme
+    recovering at least `recover` of the bookings lost); None: profit when the scenario has an
+    [economics] table, else recovered. recover, budget, max_reps default to
     the table's. trials: most candidates screened (default: the plan's, 4000). workers: local
     processes (None or 1: this process); scheduler: a Dask scheduler ("local": a LocalCluster);
     executor: any Executor instead. out: a folder for the checkpoint and the outputs; a folder
@@ -142,7 +189,7 @@ def optimise(
     share = table.recover if recover is None else float(recover)
     if not 0 < share <= 1:
         raise ValueError(f"recover must be a share in (0, 1] (got {share})")
-    goal = make_objective(objective, share)
+    goal, chosen = _goal(sc, objective, share)
     plan = plan or Plan()
     if trials is not None:
         if trials < 1:
@@ -155,7 +202,13 @@ def optimise(
     context = Context(sc, root, horizon, engine, widths, sc.digest())
     folder = None if out is None else Path(out)
     if folder is not None:
-        pinned = {"scenario_hash": sc.digest(), "seed": root, "horizon": horizon, "engine": engine}
+        pinned = {
+            "scenario_hash": sc.digest(),
+            "seed": root,
+            "horizon": horizon,
+            "engine": engine,
+            "figures": list(FIGURES),
+        }
         _manifest(folder, pinned)
 
     def policy_of(key: Any) -> Any:
@@ -175,35 +228,21 @@ def optimise(
         finalists = search.halve(screened)
         fresh = range(FRESH, FRESH + plan.final)
         values = search.values(finalists, fresh)
-        revenue = evaluator.revenues([*finalists, "from", "baseline"], fresh)
+        revenue, profit = (
+            evaluator.figures([*finalists, "from", "baseline"], fresh, f) for f in FIGURES
+        )
         costs = np.array([space.cost(k) for k in finalists])
         finals = Finals.of(values, costs, goal, table.indifference, root)
         screening = range(plan.rungs[0])
         front = pareto_front(
             space,
             screened,
-            evaluator.revenues(screened, screening),
-            evaluator.revenues(["from"], screening)[0],
+            evaluator.figures(screened, screening, goal.figure),
+            evaluator.figures(["from"], screening, goal.figure)[0],
+            goal.figure,
         )
     loss = revenue[-1] - revenue[-2]
-    ranking = []
-    for rank, i in enumerate(finals.order):
-        key = finalists[i]
-        gain = revenue[i] - revenue[-2]
-        ranking.append(
-            {
-                "rank": rank + 1,
-                "levers": space.values(key),
-                "changes": space.changes(key),
-                "policy": space.policy_document(key),
-                "objective": interval(values[i]),
-                "bookings_recovered": interval(gain),
-                "recovered_share": ratio_interval(gain, loss),
-                "programme_cost": float(costs[i]),
-                "reps": space.reps(key),
-                "prob_best": float(finals.prob_best[rank]),
-            }
-        )
+    ranking = _ranking(space, finalists, finals, values, costs, revenue, profit)
     best = finalists[finals.order[0]]
     split = lever_split(
         sc, table.from_, space.policy(best), root, horizon, engine, lever_replications
@@ -213,6 +252,8 @@ def optimise(
         currency=sc.currency,
         objective=goal.name,
         meaning=goal.meaning,
+        unit=f"{sc.currency} {goal.unit}",
+        chosen=chosen,
         recover=share,
         method=search.method,
         space_size=space.size,

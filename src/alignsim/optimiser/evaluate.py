@@ -2,7 +2,10 @@
 
 A task is one replication and a few candidate policies: the worker draws replication r's lead
 stream once (`alignsim.sample(scenario, seed, r)`, the r-th child of the root seed, kept in a
-small per-process cache) and plays each policy on it, returning each one's revenue a year.
+small per-process cache) and plays each policy on it, returning each one's FIGURES a year:
+its revenue (bookings) and its gross profit before the reps' pay (`alignsim.economics`:
+gross margin x lifetime value minus the leads' and the nurture touches' cost; the reps a
+candidate adds are paid in its programme cost, so they are not paid twice).
 Every candidate is thus played on the same streams (common random numbers) and a value depends
 on the policy and r only, never on the worker or the order: results are stored by
 (candidate, replication), so any executor and any number of workers give the same bits.
@@ -24,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from alignsim import metrics
+from alignsim import economics, metrics
 from alignsim.batch.checkpoint import FolderError, atomic_write
 from alignsim.batch.executors import in_flight
 from alignsim.batch.runs import HOURS_PER_YEAR
@@ -32,7 +35,11 @@ from alignsim.scenario import Policy, Scenario
 from alignsim.simulation import play
 from alignsim.stream import LeadStream, sample
 
-__all__ = ["Context", "Evaluator", "play_task"]
+__all__ = ["FIGURES", "Context", "Evaluator", "play_task"]
+
+FIGURES = ("revenue", "profit")
+"""What a play yields, a year: revenue (bookings) and profit (gross profit before the reps'
+pay, on lifetime value)."""
 
 CHUNK = 32
 """Candidates per task."""
@@ -76,14 +83,18 @@ def _stream(context: Context, replication: int) -> LeadStream:
     return _STREAMS[key]
 
 
-def play_task(context: Context, replication: int, policies: Sequence[Policy]) -> list[float]:
-    """Revenue a year of each policy on replication r's stream."""
+def play_task(
+    context: Context, replication: int, policies: Sequence[Policy]
+) -> list[tuple[float, float]]:
+    """Each policy's FIGURES a year (revenue, profit) on replication r's stream."""
     stream = _stream(context, replication)
     out = []
     for policy in policies:
         scenario = context.scenario.model_copy(update={"policies": {"candidate": policy}})
         book = play(scenario, "candidate", stream, engine=context.engine)
-        out.append(metrics.revenue(book) * context.to_year)
+        money = economics.policy_money(scenario, "candidate", book, stream)
+        before_reps = money.gross_profit + money.rep_cost
+        out.append((metrics.revenue(book) * context.to_year, before_reps * context.to_year))
     return out
 
 
@@ -92,7 +103,7 @@ def _name(key: Hashable) -> Any:
 
 
 class Evaluator:
-    """Revenues a year of candidates (keys) on replications, played once each and stored.
+    """FIGURES a year of candidates (keys) on replications, played once each and stored.
 
     `policy_of(key)` gives a key's policy; keys are tuples (candidates) or strings ("from",
     "baseline").
@@ -103,7 +114,7 @@ class Evaluator:
         self.policy_of = policy_of
         self.executor = executor
         self.folder = None if folder is None else Path(folder) / "evaluated"
-        self.store: dict[tuple[Hashable, int], float] = {}
+        self.store: dict[tuple[Hashable, int], tuple[float, float]] = {}
         self.played = 0
         if self.folder is not None:
             try:
@@ -112,22 +123,33 @@ class Evaluator:
                 raise FolderError(f"cannot create {self.folder} ({error.strerror})") from None
             for path in sorted(self.folder.glob("*.json")):
                 task = json.loads(path.read_text(encoding="utf-8"))
-                for key, value in zip(task["keys"], task["revenue"], strict=True):
+                pairs = zip(task["revenue"], task["profit"], strict=True)
+                for key, value in zip(task["keys"], pairs, strict=True):
                     name = tuple(key) if isinstance(key, list) else key
-                    self.store[(name, int(task["replication"]))] = float(value)
+                    self.store[(name, int(task["replication"]))] = (
+                        float(value[0]),
+                        float(value[1]),
+                    )
 
-    def revenues(self, keys: Sequence[Hashable], replications: Sequence[int]) -> np.ndarray:
-        """Revenue a year: one row per key, one column per replication."""
+    def figures(
+        self, keys: Sequence[Hashable], replications: Sequence[int], figure: str
+    ) -> np.ndarray:
+        """One of FIGURES a year: one row per key, one column per replication."""
+        column = FIGURES.index(figure)
         tasks = []
         for r in replications:
             missing = list(dict.fromkeys(k for k in keys if (k, r) not in self.store))
             tasks += [(r, missing[i : i + CHUNK]) for i in range(0, len(missing), CHUNK)]
         self._play(tasks)
-        return np.array([[self.store[(k, r)] for r in replications] for k in keys])
+        return np.array([[self.store[(k, r)][column] for r in replications] for k in keys])
+
+    def revenues(self, keys: Sequence[Hashable], replications: Sequence[int]) -> np.ndarray:
+        """Revenue a year: one row per key, one column per replication."""
+        return self.figures(keys, replications, "revenue")
 
     def _play(self, tasks: list[tuple[int, list[Hashable]]]) -> None:
         window = in_flight(self.executor)
-        pending: dict[Future[list[float]], tuple[int, list[Hashable]]] = {}
+        pending: dict[Future[list[tuple[float, float]]], tuple[int, list[Hashable]]] = {}
         queue = iter(tasks)
         try:
             while True:
@@ -147,15 +169,18 @@ class Evaluator:
             for future in pending:
                 future.cancel()
 
-    def _keep(self, replication: int, keys: list[Hashable], revenue: list[float]) -> None:
-        for key, value in zip(keys, revenue, strict=True):
+    def _keep(
+        self, replication: int, keys: list[Hashable], played: list[tuple[float, float]]
+    ) -> None:
+        for key, value in zip(keys, played, strict=True):
             self.store[(key, replication)] = value
         self.played += len(keys)
         if self.folder is not None:
             task = {
                 "replication": replication,
                 "keys": [_name(k) for k in keys],
-                "revenue": revenue,
+                "revenue": [v[0] for v in played],
+                "profit": [v[1] for v in played],
             }
             text = json.dumps(task)
             digest = hashlib.sha256(text.encode()).hexdigest()[:16]

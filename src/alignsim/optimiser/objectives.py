@@ -1,15 +1,15 @@
 """What the optimiser maximises: one small function of a replication's paired figures.
 
 Every candidate policy is played on the same replications as the `from` policy (the one
-improved) and the baseline (aligned), so each replication r gives paired figures, money a year:
+improved) and the baseline (aligned), so each replication r gives paired figures, money a year,
+of the objective's `figure` (alignsim.optimiser.evaluate.FIGURES):
 
-    gain[r]  = revenue(candidate) - revenue(from)     bookings recovered
-    loss[r]  = revenue(baseline) - revenue(from)      the loss there is to recover
+    gain[r]  = figure(candidate) - figure(from)     bookings (or gross profit) recovered
+    loss[r]  = figure(baseline) - figure(from)      the loss there is to recover
 
 and the candidate has a programme cost a year (`Space.cost`: extra reps and the levers'
 costs). An `Objective` turns them into one value per replication (higher is better) and says
-how candidates rank by their mean values. A new objective is one function: issue 16's `profit`
-is `values = gross profit recovered - cost`, ranked like `recovered`.
+how candidates rank by their mean values. A new objective is one function.
 """
 
 from __future__ import annotations
@@ -19,7 +19,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["OBJECTIVES", "Objective", "cost_objective", "objective", "recovered_objective"]
+__all__ = [
+    "OBJECTIVES",
+    "Objective",
+    "cost_objective",
+    "objective",
+    "profit_objective",
+    "recovered_objective",
+]
 
 BIG = 1e15
 """Keeps a candidate that misses the recovery target behind every one that meets it."""
@@ -36,6 +43,11 @@ class Objective:
     """(gain, loss, cost) -> one value per replication, money a year, higher is better."""
     score: Callable[[float, float], float]
     """(mean value, cost) -> the scalar ranked on, higher is better."""
+    figure: str = "revenue"
+    """The figure gain and loss are of: "revenue" (bookings) or "profit" (gross profit before
+    the reps' pay, on lifetime value: the extra reps are in the programme cost)."""
+    unit: str = "a year, bookings (first-year contracts)"
+    """What a value is counted in, after the currency."""
 
     def order(self, means: np.ndarray, costs: np.ndarray) -> np.ndarray:
         """Candidates best first (stable: a tie keeps the earlier candidate first)."""
@@ -58,6 +70,20 @@ def recovered_objective() -> Objective:
     )
 
 
+def profit_objective() -> Objective:
+    """Gross profit recovered against `from` (gross margin x lifetime value, minus the leads'
+    and the nurture touches' cost, as alignsim.economics counts it), net of the programme cost
+    (which pays the extra reps), money a year. The `from` policy itself scores 0."""
+    return Objective(
+        "profit",
+        "gross profit recovered net of programme cost",
+        lambda gain, loss, cost: gain - cost,
+        lambda mean, cost: mean,
+        figure="profit",
+        unit="a year, gross profit on lifetime value",
+    )
+
+
 def cost_objective(share: float) -> Objective:
     """The cheapest programme that recovers at least `share` of the loss.
 
@@ -73,12 +99,14 @@ def cost_objective(share: float) -> Objective:
     )
 
 
-OBJECTIVES = ("recovered", "cost")
+OBJECTIVES = ("profit", "recovered", "cost")
 """The objectives `alignsim optimise --objective` knows."""
 
 
 def objective(name: str, recover: float) -> Objective:
     """The objective called `name` (`recover`: the share the `cost` objective must recover)."""
+    if name == "profit":
+        return profit_objective()
     if name == "recovered":
         return recovered_objective()
     if name == "cost":

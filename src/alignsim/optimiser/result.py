@@ -18,7 +18,7 @@ from alignsim.levers import LEVER_LABELS
 from alignsim.scenario import Policy, Scenario
 from alignsim.scenario.space import Space
 
-__all__ = ["Optimisation", "lever_split", "pareto_front"]
+__all__ = ["Optimisation", "lever_split", "pareto_front", "read_optimisation"]
 
 _WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
@@ -29,13 +29,22 @@ def money(amount: float, currency: str) -> str:
     return f"{'-' if amount < 0 else ''}{currency} {rounded:,.0f}"
 
 
+RECOVERED = {"revenue": "bookings_recovered", "profit": "gross_profit_recovered"}
+"""The Pareto front's column of what a candidate recovers, by the objective's figure."""
+
+
 def pareto_front(
-    space: Space, keys: Sequence[tuple[int, ...]], revenue: np.ndarray, start: np.ndarray
+    space: Space,
+    keys: Sequence[tuple[int, ...]],
+    played: np.ndarray,
+    start: np.ndarray,
+    figure: str = "revenue",
 ) -> pd.DataFrame:
-    """Every screened candidate's programme cost and bookings recovered a year (mean over the
-    screening replications, against `from`), with `pareto`: no other is cheaper (or as cheap)
-    and recovers more."""
-    gain = (revenue - start).mean(axis=1)
+    """Every screened candidate's programme cost and what it recovers a year against `from`
+    (mean over the screening replications of `figure`: bookings_recovered for revenue,
+    gross_profit_recovered for profit), with `pareto`: no other is cheaper (or as cheap) and
+    recovers more."""
+    gain = (played - start).mean(axis=1)
     cost = np.array([space.cost(k) for k in keys])
     order = np.lexsort((-gain, cost))
     front = np.zeros(len(keys), dtype=bool)
@@ -49,7 +58,7 @@ def pareto_front(
                 ", ".join(f"{n} = {v}" for n, v in space.values(k).items()) for k in keys
             ],
             "programme_cost": cost,
-            "bookings_recovered": gain,
+            RECOVERED[figure]: gain,
             "pareto": front,
         }
     )
@@ -98,6 +107,10 @@ class Optimisation:
     currency: str
     objective: str
     meaning: str
+    unit: str
+    """What an objective value is counted in: "EUR a year, gross profit on lifetime value"."""
+    chosen: str
+    """Why this objective: "given", or "the default: the scenario has [economics]"."""
     recover: float
     method: str
     """"grid" (every candidate screened) or "tpe" (Optuna's TPE sampler proposed them)."""
@@ -124,6 +137,11 @@ class Optimisation:
     def best(self) -> dict[str, Any]:
         return self.ranking[0]
 
+    @property
+    def recovered_column(self) -> str:
+        """The Pareto front's column of what a candidate recovers (bookings or gross profit)."""
+        return next(c for c in RECOVERED.values() if c in self.pareto.columns)
+
     def summary(self) -> str:
         """One line: what to do, what it recovers, what it costs, how sure the choice is."""
         best, c = self.best, self.currency
@@ -139,6 +157,13 @@ class Optimisation:
             f"{100 * share['ci_high']:.0f}%) "
             f"of the loss for {money(best['programme_cost'], c)} a year"
         )
+        if self.objective == "profit":
+            net = best["objective"]
+            line += (
+                f", {money(net['mean'], c)} ({money(net['ci_low'], c)} to "
+                f"{money(net['ci_high'], c)}) a year more gross profit on lifetime value "
+                "net of that cost"
+            )
         if len(self.ranking) > 1:
             other = self.ranking[1]["levers"]
             differ = {n: v for n, v in other.items() if best["levers"][n] != v}
@@ -158,6 +183,8 @@ class Optimisation:
             "scenario": self.scenario,
             "objective": self.objective,
             "objective_meaning": self.meaning,
+            "objective_unit": self.unit,
+            "objective_chosen": self.chosen,
             "recover": self.recover,
             "unit": f"{self.currency} per year",
             "currency": self.currency,
@@ -183,10 +210,70 @@ class Optimisation:
         }
 
     def write(self, folder: Path) -> None:
-        """optimise.json and policy.toml in the folder (each written whole)."""
+        """optimise.json, policy.toml and candidates.csv (every screened candidate, for the
+        Pareto plot) in the folder, each written whole."""
         import json
 
         text = json.dumps(self.to_json(), indent=2, allow_nan=False) + "\n"
         atomic_write(folder / "optimise.json", lambda p: p.write_text(text, encoding="utf-8"))
         toml = self.policy_toml()
         atomic_write(folder / "policy.toml", lambda p: p.write_text(toml, encoding="utf-8"))
+        atomic_write(folder / "candidates.csv", lambda p: self.pareto.to_csv(p, index=False))
+
+
+def _from_json(data: dict[str, Any], pareto: pd.DataFrame) -> Optimisation:
+    """The Optimisation `to_json` wrote (KeyError or TypeError when a field is missing)."""
+    worse = data["next_best_worse_probability"]
+    return Optimisation(
+        scenario=data["scenario"],
+        currency=data["currency"],
+        objective=data["objective"],
+        meaning=data["objective_meaning"],
+        unit=data["objective_unit"],
+        chosen=data["objective_chosen"],
+        recover=float(data["recover"]),
+        method=data["search"],
+        space_size=int(data["space_size"]),
+        evaluated=int(data["evaluated"]),
+        played=0,
+        refused=dict(data["refused"]),
+        rungs=tuple(data["replications"]["rungs"]),
+        final_replications=int(data["replications"]["final"]),
+        seed=int(data["seed"]),
+        from_policy=data["from"],
+        baseline=data["baseline"],
+        loss=dict(data["loss"]),
+        ranking=list(data["ranking"]),
+        next_worse=float("nan") if worse is None else float(worse),
+        zone=float(data["indifference"]),
+        pareto=pareto,
+        by_lever=pd.DataFrame(
+            data["by_lever"], columns=["lever", "label", "recovered", "ci_low", "ci_high"]
+        ),
+    )
+
+
+def read_optimisation(folder: str | Path) -> Optimisation:
+    """The result `alignsim optimise --out DIR` wrote to DIR (optimise.json, candidates.csv);
+    `played` is 0. Raises ValueError, in one sentence, for a folder that holds no readable
+    result."""
+    import json
+
+    folder = Path(folder)
+    path = folder / "optimise.json"
+    if not path.is_file():
+        raise ValueError(f"{folder} holds no optimise.json: run alignsim optimise --out {folder}")
+    try:
+        result = _from_json(json.loads(path.read_text(encoding="utf-8")), pd.DataFrame())
+        result.summary()
+        frame = pd.read_csv(folder / "candidates.csv", float_precision="round_trip")
+        if "programme_cost" not in frame.columns or not set(RECOVERED.values()) & set(frame):
+            raise KeyError("candidates.csv has no programme_cost or recovered column")
+        result.pareto = frame.astype({"pareto": bool})
+    except OSError as error:
+        raise ValueError(f"{folder}: cannot read {error.filename} ({error.strerror})") from None
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
+        raise ValueError(
+            f"{path} is not the result of alignsim optimise ({type(error).__name__}: {error})"
+        ) from None
+    return result

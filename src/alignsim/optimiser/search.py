@@ -82,7 +82,9 @@ class Search:
 
     def values(self, keys: Sequence[Key], replications: Sequence[int]) -> np.ndarray:
         """Objective values: one row per candidate, one column per replication."""
-        rows = self.evaluator.revenues([*keys, "from", "baseline"], replications)
+        rows = self.evaluator.figures(
+            [*keys, "from", "baseline"], replications, self.objective.figure
+        )
         start, base = rows[-2], rows[-1]
         loss = base - start
         out = np.empty((len(keys), len(replications)))

@@ -1,4 +1,4 @@
-"""The figure of an optimisation: programme cost against bookings recovered (never simulates)."""
+"""The figure of an optimisation: programme cost against what it recovers (never simulates)."""
 
 from __future__ import annotations
 
@@ -15,14 +15,15 @@ __all__ = ["pareto"]
 
 
 def pareto(result: Optimisation, *, ax: Axes | None = None) -> Axes:
-    """Every screened candidate's programme cost and bookings recovered a year against the
-    policy improved (grey), the Pareto front (no cheaper candidate recovers more) as a line,
-    and the chosen policy (its mean on the fresh replications, with its 95% interval)."""
+    """Every screened candidate's programme cost and what it recovers a year against the
+    policy improved (grey; gross profit for the profit objective, else bookings), the Pareto
+    front (no cheaper candidate recovers more) as a line, and the chosen policy (its mean on
+    the fresh replications, with its 95% interval)."""
     ax = new_axes(ax)
-    frame, c = result.pareto, result.currency
+    frame, c, y = result.pareto, result.currency, result.recovered_column
     ax.scatter(
         frame["programme_cost"],
-        frame["bookings_recovered"],
+        frame[y],
         s=8,
         color="#bbbbbb",
         label="candidates (screening replications)",
@@ -30,7 +31,7 @@ def pareto(result: Optimisation, *, ax: Axes | None = None) -> Axes:
     front = frame[frame["pareto"]].sort_values("programme_cost")
     ax.step(
         front["programme_cost"],
-        front["bookings_recovered"],
+        front[y],
         where="post",
         color=OKABE_ITO["blue"],
         marker="o",
@@ -38,7 +39,7 @@ def pareto(result: Optimisation, *, ax: Axes | None = None) -> Axes:
         label="Pareto front",
     )
     best = result.best
-    gain = best["bookings_recovered"]
+    gain = best[y]
     ax.errorbar(
         [best["programme_cost"]],
         [gain["mean"]],
@@ -51,7 +52,8 @@ def pareto(result: Optimisation, *, ax: Axes | None = None) -> Axes:
     money_axis(ax.xaxis, c)
     money_axis(ax.yaxis, c)
     ax.set_xlabel("programme cost a year")
-    ax.set_ylabel(f"bookings recovered a year against {result.from_policy}")
+    what = y.replace("_", " ")
+    ax.set_ylabel(f"{what} a year against {result.from_policy}")
     titled(
         ax,
         "What each programme buys",
