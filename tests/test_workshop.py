@@ -15,6 +15,7 @@ import re
 import shlex
 import socket
 import sys
+import threading
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -265,6 +266,62 @@ def test_evaluate_is_compare_on_the_changed_scenario(default_toml) -> None:
     want = alignsim.compare(changed, policy="current", replications=3, horizon=336.0, engine=ENGINE)
     assert got.rows.equals(want.rows)
     assert got.causes.equals(want.causes)
+
+
+def test_the_split_by_lever_is_compares_with_coalitions_shared_between_settings(
+    default_toml,
+) -> None:
+    """The split from the bench's shared coalition revenues is exactly `compare`'s; a second
+    setting one lever away plays only the coalitions that hold the moved lever."""
+    doc = read_document(default_toml)
+    scenario = alignsim.validate(doc, "default.toml")
+    ch = controls.choices(doc, scenario, "current", "default.toml")
+    levers = controls.levers_of(scenario, ch, "current")
+    kw = {"replications": 2, "horizon": 336.0, "engine": ENGINE, "seed": 9001}
+    sets = controls.overrides(doc, ch, levers)
+    got = figures.split(doc, "default.toml", "current", sets, **kw)
+    changed = alignsim.validate(alignsim.apply_overrides(doc, list(sets)), "default.toml")
+    want = alignsim.compare(
+        changed,
+        policy="current",
+        replications=2,
+        horizon=336.0,
+        engine=ENGINE,
+        seed=9001,
+        lever_replications=2,
+    )
+    assert got.by_lever().equals(want.by_lever())
+    bench = figures.bench_for(figures.digest(doc), scenario, 9001, 336.0, ENGINE)
+    first = bench.computed["coalition"]
+    assert first > 0
+    moved = dataclasses.replace(levers, attempts=levers.attempts + 1)
+    figures.split(doc, "default.toml", "current", controls.overrides(doc, ch, moved), **kw)
+    assert 0 < bench.computed["coalition"] - first < first
+
+
+def test_two_sessions_at_once_share_each_stream_and_baseline_run(default_toml) -> None:
+    """Sessions are threads of one server: two asking at once for different settings of the
+    same scenario draw each stream and play each baseline run once between them."""
+    doc = read_document(default_toml)
+    scenario = alignsim.validate(doc, "default.toml")
+    ch = controls.choices(doc, scenario, "current", "default.toml")
+    levers = controls.levers_of(scenario, ch, "current")
+    settings = [levers, dataclasses.replace(levers, reps=levers.reps + 1)]
+    kw = {"replications": 3, "horizon": 336.0, "engine": ENGINE, "seed": 9002}
+    results: list[alignsim.Comparison] = []
+
+    def session(lv: controls.Levers) -> None:
+        sets = controls.overrides(doc, ch, lv)
+        results.append(figures.evaluate(doc, "default.toml", "current", sets, **kw))
+
+    threads = [threading.Thread(target=session, args=(lv,)) for lv in settings]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 2
+    bench = figures.bench_for(figures.digest(doc), scenario, 9002, 336.0, ENGINE)
+    assert bench.computed == {"stream": 3, "baseline": 3}
 
 
 def test_the_levers_write_only_the_played_policy_and_reset_copies_the_baseline(

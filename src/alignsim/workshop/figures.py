@@ -24,19 +24,20 @@ import hashlib
 import json
 import math
 import threading
-from collections import OrderedDict
-from collections.abc import Mapping
+from collections import Counter, OrderedDict, deque
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
 from alignsim import economics, metrics
 from alignsim.comparison import Comparison, collect
-from alignsim.levers import GROUPS, LeverSplit
+from alignsim.levers import GROUPS, MONEY_ONLY, LeverSplit, shapley
 from alignsim.overrides import apply_overrides
 from alignsim.paired import PairedRun, Pairing, Side, play_pair, play_side
 from alignsim.plots import style
 from alignsim.scenario import MAX_ATTEMPTS, Nurture, Scenario, validate
+from alignsim.simulation import play
 from alignsim.stream import LeadStream, block_widths
 
 __all__ = [
@@ -88,8 +89,13 @@ def _widest(scenario: Scenario) -> tuple[int, int, int]:
 
 
 class Bench:
-    """Lead streams and baseline runs of one scenario, seed, horizon and engine, drawn once and
-    shared by every lever setting (thread-safe: the page serves several visitors)."""
+    """Lead streams, baseline runs and the coalitions' revenue of one scenario, seed, horizon
+    and engine, computed once and shared by every lever setting and every session of the page
+    (the sessions of a Streamlit server are threads of one process).
+
+    Each value has its own lock: sessions asking for the same stream wait for the one that draws
+    it, while other streams and runs are computed meanwhile on the other cores (the compiled
+    engine releases the GIL)."""
 
     def __init__(self, scenario: Scenario, seed: int, horizon: float, engine: str | None) -> None:
         self.scenario = scenario
@@ -99,24 +105,56 @@ class Bench:
         self.widest = _widest(scenario)
         base = scenario.baseline_policy
         self._pairing = Pairing(scenario, base, base, 1, seed, horizon, engine)
-        self._streams: dict[int, LeadStream] = {}
-        self._baselines: dict[int, Side] = {}
+        self._values: dict[tuple[Any, ...], Any] = {}
+        self._revenues: deque[tuple[Any, ...]] = deque()  # coalition keys, oldest first
+        self._computing: dict[tuple[Any, ...], threading.Lock] = {}
         self._lock = threading.Lock()
+        self.computed: Counter[str] = Counter()
+        """How many values of each kind ("stream", "baseline", "coalition") were computed:
+        what the sessions did not share."""
+
+    def _once(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+        """The value under `key`, computed by the first session that asks for it."""
+        with self._lock:
+            if key in self._values:
+                return self._values[key]
+            computing = self._computing.setdefault(key, threading.Lock())
+        with computing:
+            with self._lock:
+                if key in self._values:
+                    return self._values[key]
+            value = make()
+            with self._lock:
+                self._values[key] = value
+                self._computing.pop(key, None)
+                self.computed[key[0]] += 1
+                if key[0] == "coalition":
+                    self._revenues.append(key)
+                    if len(self._revenues) > MAX_COALITION_REVENUES:
+                        del self._values[self._revenues.popleft()]
+            return value
 
     def stream(self, r: int) -> LeadStream:
         """Replication r's stream."""
-        with self._lock:
-            if r not in self._streams:
-                self._streams[r] = self._pairing.stream(r, self.widest)
-            return self._streams[r]
+        return self._once(("stream", r), lambda: self._pairing.stream(r, self.widest))
 
     def baseline(self, r: int) -> Side:
         """The baseline's run on replication r's stream."""
-        stream = self.stream(r)
-        with self._lock:
-            if r not in self._baselines:
-                self._baselines[r] = play_side(self._pairing, self.scenario.baseline_policy, stream)
-            return self._baselines[r]
+        policy = self.scenario.baseline_policy
+        return self._once(("baseline", r), lambda: play_side(self._pairing, policy, self.stream(r)))
+
+    def revenue(self, r: int, coalition: Scenario) -> float:
+        """Revenue (currency, the window's cohort) of a coalition's one policy "coalition" on
+        replication r's stream; the same coalition in another setting or session is played
+        once."""
+        policy = coalition.policies["coalition"]
+        digest = hashlib.blake2b(policy.model_dump_json().encode(), digest_size=16).digest()
+
+        def make() -> float:
+            book = play(coalition, "coalition", self.stream(r), engine=self.engine)
+            return float(metrics.revenue(book))
+
+        return self._once(("coalition", r, digest), make)
 
     def fits(self, scenario: Scenario) -> bool:
         """Whether a changed scenario can reuse these streams and baseline runs: the same
@@ -135,6 +173,9 @@ def _needs(scenario: Scenario) -> tuple[int, int, int]:
     widths = [block_widths(p) for p in scenario.policies.values()]
     return (max(w[0] for w in widths), max(w[1] for w in widths), max(w[2] for w in widths))
 
+
+MAX_COALITION_REVENUES = 200_000
+"""Coalition revenues a bench keeps (a number and a 16-byte key each, about 20 MB)."""
 
 _BENCHES: OrderedDict[tuple[Any, ...], Bench] = OrderedDict()
 _BENCHES_LOCK = threading.Lock()
@@ -207,11 +248,27 @@ def evaluate(
         )
         if split is None or r >= lever_replications:
             return paired
-        amounts = dict(zip(split.players, split.values(pairing, paired), strict=True))
+        amounts = dict(zip(split.players, _shapley(bench, split, paired), strict=True))
         by_lever = np.array([amounts.get(g, 0.0) for g in GROUPS])
         return dataclasses.replace(paired, by_lever=by_lever)
 
     return collect(pairing, (one(r) for r in range(replications)))
+
+
+def _shapley(bench: Bench, split: LeverSplit, paired: PairedRun) -> np.ndarray:
+    """The players' Shapley values of revenue lost on one replication, as
+    `LeverSplit.values`, with each coalition's revenue from the bench (played once for every
+    setting and session that shares it). Coalitions that differ only in a MONEY_ONLY group
+    play alike."""
+    top = len(split.coalitions) - 1
+    drop = sum(1 << i for i, p in enumerate(split.players) if p in MONEY_ONLY)
+    known = {0: paired.baseline.revenue, top & ~drop: paired.policy.revenue}
+    r = paired.replication
+    revenues = [
+        known[m & ~drop] if m & ~drop in known else bench.revenue(r, split.coalitions[m & ~drop])
+        for m in range(top + 1)
+    ]
+    return shapley(np.array(revenues))
 
 
 def interval_per_year(result: Comparison) -> tuple[float, float | None, float | None]:
