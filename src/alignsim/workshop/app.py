@@ -4,7 +4,8 @@ Started by `alignsim workshop` (`streamlit run` on this file). The sidebar holds
 and one control per misalignment of the played policy; the page shows the revenue lost a year
 against the baseline with its 95% interval, the two funnels, the causes, and one sentence
 naming the biggest cause. Every answer is cached on plain values (the document's digest and
-the overrides the levers make), so moving a lever back is instant.
+the overrides the levers make) once for all sessions (`served`), so moving a lever back is
+instant.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from alignsim.comparison import Comparison
 from alignsim.engines import DEFAULT_ENGINE
 from alignsim.scenario import MAX_ATTEMPTS, Scenario, ScenarioError, expected_leads, validate
 from alignsim.units import format_duration
-from alignsim.workshop import charts, controls, figures, sources, words
+from alignsim.workshop import charts, controls, figures, served, sources, words
 
 REPLICATIONS_ENV = "ALIGNSIM_WORKSHOP_REPLICATIONS"
 WEEKS_ENV = "ALIGNSIM_WORKSHOP_WEEKS"
@@ -81,30 +82,6 @@ def _stop_with(problems: list[str]) -> None:
     st.stop()
 
 
-@st.cache_data(max_entries=1024, show_spinner=False)
-def _answer(
-    key: str,
-    label: str,
-    policy: str,
-    sets: tuple[str, ...],
-    replications: int,
-    horizon: float,
-    engine: str | None,
-    _doc: dict[str, Any],
-) -> figures.Answer:
-    """The page's answer for one lever setting, keyed on plain values (`_doc` is not hashed:
-    `key` is its digest)."""
-    return figures.answer(
-        _doc,
-        label,
-        policy,
-        sets,
-        replications=replications,
-        horizon=horizon,
-        engine=engine,
-    )
-
-
 def _description(path: Path) -> str:
     """A shipped scenario as the picker lists it: its description, else its file name."""
     try:
@@ -112,23 +89,6 @@ def _description(path: Path) -> str:
     except ScenarioError:
         text = ""
     return f"{text} ({path.name})" if text else path.name
-
-
-@st.cache_data(max_entries=1024, show_spinner=False)
-def _split(
-    key: str,
-    label: str,
-    policy: str,
-    sets: tuple[str, ...],
-    replications: int,
-    horizon: float,
-    engine: str | None,
-    _doc: dict[str, Any],
-) -> Comparison:
-    """The split by lever for one lever setting, keyed like `_answer`."""
-    return figures.split(
-        _doc, label, policy, sets, replications=replications, horizon=horizon, engine=engine
-    )
 
 
 def _source() -> sources.Source:
@@ -606,7 +566,9 @@ def main() -> None:
     started = time.perf_counter()
     try:
         with st.spinner(f"Playing {replications} repeats..."):
-            answer = _answer(key, source.label, policy, sets, replications, horizon, engine, doc)
+            answer = served.answer(
+                key, source.label, policy, sets, replications, horizon, engine, doc
+            )
     except ScenarioError as error:
         _stop_with(error.problems)
         return
@@ -623,7 +585,7 @@ def main() -> None:
     _report_unchanged(answer, levers, (key, policy, replications, horizon, engine))
     _walk(scenario, ch)
     k = min(replications, figures.LEVER_REPLICATIONS)
-    _charts(answer, lambda: _split(key, source.label, policy, sets, k, horizon, engine, doc))
+    _charts(answer, lambda: served.split(key, source.label, policy, sets, k, horizon, engine, doc))
     # The money line sits under the charts: the headline and the chart by lever stay above
     # the fold on a 1024x768 projector.
     st.markdown(f'<p class="as-why">{_e(figures.money_line(result))}</p>', unsafe_allow_html=True)

@@ -19,13 +19,16 @@ result equal to `compare`.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import math
+import os
 import threading
 from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -151,7 +154,9 @@ class Bench:
         digest = hashlib.blake2b(policy.model_dump_json().encode(), digest_size=16).digest()
 
         def make() -> float:
-            book = play(coalition, "coalition", self.stream(r), engine=self.engine)
+            stream = self.stream(r)
+            played = _SPLIT_POOL.submit(play, coalition, "coalition", stream, engine=self.engine)
+            book = played.result()
             return float(metrics.revenue(book))
 
         return self._once(("coalition", r, digest), make)
@@ -173,6 +178,26 @@ def _needs(scenario: Scenario) -> tuple[int, int, int]:
     widths = [block_widths(p) for p in scenario.policies.values()]
     return (max(w[0] for w in widths), max(w[1] for w in widths), max(w[2] for w in widths))
 
+
+SPLIT_NICE = 10
+"""How much lower than the sessions' threads the coalitions of the splits by lever are
+scheduled (Linux nice levels): a room's headline is computed first, other rooms' splits after."""
+
+
+def _lower_priority() -> None:
+    """Run this thread at SPLIT_NICE (on Linux a thread has its own nice level; elsewhere the
+    split shares the priority of the sessions)."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), SPLIT_NICE)
+
+
+_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+_SPLIT_POOL = ThreadPoolExecutor(
+    max(1, (_CORES or 1) - 1), "alignsim-split", initializer=_lower_priority
+)
+"""Where every session's coalitions are played: one core fewer than the machine has, at a
+lower priority, so that a headline never waits behind the splits by lever of other rooms (the
+split shows after the headline; the page's answer is the headline)."""
 
 MAX_COALITION_REVENUES = 200_000
 """Coalition revenues a bench keeps (a number and a 16-byte key each, about 20 MB)."""
@@ -218,12 +243,14 @@ def evaluate(
     seed: int | None = None,
     engine: str | None = None,
     lever_replications: int = 0,
+    ledgers: bool = True,
 ) -> Comparison:
     """Revenue lost by `policy` of the document with `sets` applied, against the baseline.
 
     The same result as `alignsim.compare(validate(apply_overrides(doc, sets)), policy=policy,
     lever_replications=...)`; horizon in hours (default: the scenario's); the first
-    replication's ledgers are kept. Bad overrides raise ScenarioError.
+    replication's ledgers are kept unless `ledgers` is False. Bad overrides raise
+    ScenarioError.
     """
     if replications < 1:
         raise ValueError(f"replications must be at least 1 (got {replications})")
@@ -244,7 +271,11 @@ def evaluate(
 
     def one(r: int) -> PairedRun:
         paired = play_pair(
-            pairing, r, stream=bench.stream(r), baseline=bench.baseline(r), ledgers=r == 0
+            pairing,
+            r,
+            stream=bench.stream(r),
+            baseline=bench.baseline(r),
+            ledgers=ledgers and r == 0,
         )
         if split is None or r >= lever_replications:
             return paired
@@ -400,7 +431,8 @@ def split(
     engine: str | None = None,
 ) -> Comparison:
     """The loss split by lever on the first `replications` replications: a comparison over
-    those alone, each split (`Comparison.by_lever`); the same streams as the headline's."""
+    those alone, each split (`Comparison.by_lever`); the same streams as the headline's. It
+    keeps no ledgers (the chart by lever reads only the split)."""
     return evaluate(
         doc,
         label,
@@ -411,6 +443,7 @@ def split(
         seed=seed,
         engine=engine,
         lever_replications=replications,
+        ledgers=False,
     )
 
 
