@@ -9,19 +9,21 @@ is a thread of this process that does what the page's script does on a control c
 the page's own caches (`alignsim.workshop.served`, Streamlit's process-wide resource cache,
 over the benches of `alignsim.workshop.figures`): the answer (`served.answer`, the headline,
 then the funnel's and the causes' chart specifications), then the split by lever on the first
-10 replications (`served.split` and its chart), which the page plays after the headline shows.
+10 replications (`served.split_later` and its chart), which the page plays in the background
+after the headline shows.
 What Streamlit adds (the script rerun, the websocket) and what the browser does (drawing the
 charts) are left out: this is the server's computing, which 20 sessions share on its cores.
 
 Every session opens on the played policy as written (the first answer, shared by all), then
 walks its own way (`benchmarks/workshop.py`'s walk, one lever one stop at a time, a seed per
-session, so some settings meet across sessions as they would in rooms), pausing between
-changes for a think time drawn uniformly in [think/2, 3 think/2] seconds (a room discussing
-the number). The streams and the baseline are drawn before the clock starts (a server that
+session, so some settings meet across sessions as they would in rooms). A room reads each
+headline for a think time drawn uniformly in [think/2, 3 think/2] seconds, then moves the next
+control; the split by lever plays in the background meanwhile (`served.split_later`, as the
+page does), so the next headline does not wait for it. The streams and the baseline are drawn before the clock starts (a server that
 has answered once); `--cold` starts them with the sessions.
 
 Reported: p50 and p95 of the seconds from a control change to the headline (`answer`), to the
-chart by lever (`split`, after the headline), and of the CPU seconds the process used per
+chart by lever (`split`, in the background), and of the CPU seconds the process used per
 change, with the machine's load average (the machine is shared).
 """
 
@@ -35,6 +37,7 @@ import resource
 import statistics
 import threading
 import time
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +45,7 @@ from common import machine
 from workshop import _p95, walk
 
 import alignsim
+from alignsim.comparison import Comparison
 from alignsim.engines import DEFAULT_ENGINE
 from alignsim.scenario import read_document
 from alignsim.workshop import charts, controls, figures, served
@@ -70,34 +74,48 @@ class Room:
         self.rng = random.Random(seat)
         self.answers: list[float] = []
         self.splits: list[float] = []
+        self.pending: list[Future[Comparison]] = []
         self.error: BaseException | None = None
 
-    def change(self, levers: controls.Levers) -> None:
-        """What the page computes on a control change: the answer, then the split."""
+    def change(self, levers: controls.Levers, clicked: float | None = None) -> float:
+        """What the page computes on a control change: the answer, then the split. The
+        headline is timed from the click (default: now); returns when it showed."""
         a = self.args
         sets = controls.overrides(self.doc, self.ch, levers)
         hours = a.weeks * 168.0
         began = time.perf_counter()
+        clicked = began if clicked is None else clicked
         got = served.answer(
             self.key, self.label, self.policy, sets, a.replications, hours, a.engine, self.doc
         )
         charts.funnel_chart(got.result).to_dict()
         charts.causes_chart(got.result).to_dict()
-        self.answers.append(time.perf_counter() - began)
+        shown = time.perf_counter()
+        self.answers.append(shown - clicked)
         k = min(a.replications, figures.LEVER_REPLICATIONS)
-        by_lever = served.split(
+        pending = served.split_later(
             self.key, self.label, self.policy, sets, k, hours, a.engine, self.doc
         )
-        charts.lever_chart(by_lever).to_dict()
-        self.splits.append(time.perf_counter() - began)
+
+        def drawn(done: Future[Comparison]) -> None:
+            charts.lever_chart(done.result()).to_dict()
+            self.splits.append(time.perf_counter() - began)
+
+        pending.add_done_callback(drawn)
+        self.pending.append(pending)
+        return shown
 
     def __call__(self, go: threading.Barrier) -> None:
+        """The room: read the headline for a think time, then move the next control (the
+        split by lever plays in the background meanwhile, as on the page)."""
         try:
             go.wait()
+            clicked = time.perf_counter()
             for levers in self.walk:
-                self.change(levers)
+                shown = self.change(levers, clicked)
                 think = self.args.think
-                time.sleep(self.rng.uniform(think / 2, 3 * think / 2) if think > 0 else 0.0)
+                clicked = shown + (self.rng.uniform(think / 2, 3 * think / 2) if think else 0.0)
+                time.sleep(max(0.0, clicked - time.perf_counter()))
         except BaseException as error:  # reported by the main thread
             self.error = error
 
@@ -111,8 +129,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     start = controls.levers_of(scenario, ch, policy)
     rooms = [Room(args, seat, start) for seat in range(args.sessions)]
     began = time.perf_counter()
-    if not args.cold:
-        rooms[0].change(start)  # the server's first answer: streams and baseline drawn
+    if not args.cold:  # the server's first answer: streams, baseline and first split
+        rooms[0].change(start)
+        rooms[0].pending.pop().result()
+        time.sleep(0.1)
+        rooms[0].answers.clear()
+        rooms[0].splits.clear()
     first = time.perf_counter() - began
     go = threading.Barrier(args.sessions + 1)
     threads = [threading.Thread(target=room, args=(go,)) for room in rooms]
@@ -122,6 +144,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     began, cpu, load = time.perf_counter(), _cpu(), os.getloadavg()[0]
     for thread in threads:
         thread.join()
+    for room in rooms:
+        for pending in room.pending:
+            pending.result()
+    time.sleep(0.1)  # the futures' callbacks have recorded their times
     wall, cpu = time.perf_counter() - began, _cpu() - cpu
     for room in rooms:
         if room.error is not None:

@@ -32,7 +32,7 @@ from alignsim import cli
 from alignsim.engines import ENGINES
 from alignsim.overrides import format_value
 from alignsim.scenario import read_document
-from alignsim.workshop import controls, figures, sources
+from alignsim.workshop import controls, figures, served, sources
 
 APP = Path(sources.__file__).with_name("app.py")
 """The workshop page's script, beside the package's modules."""
@@ -49,6 +49,7 @@ HEADLINE = re.compile(
 @pytest.fixture(autouse=True)
 def _page_settings(default_toml: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(sources.SCENARIO_ENV, str(default_toml))
+    monkeypatch.setenv("ALIGNSIM_WORKSHOP_SPLIT_WAIT", "600")  # every run draws all 3 charts
     if ENGINE:
         monkeypatch.setenv("ALIGNSIM_WORKSHOP_ENGINE", ENGINE)
     else:
@@ -110,6 +111,26 @@ def test_the_page_opens_on_the_current_policy_of_the_default_scenario() -> None:
     assert at.select_slider(key="lever_sla").value == "none"
     assert at.toggle(key="lever_cherry").value is True  # current has a sales quota
     assert at.slider(key="lever_attempts").value == 2
+
+
+def test_the_split_by_lever_comes_after_the_other_charts_when_it_takes_long(
+    default_toml: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A busy server: the page does not wait for the split, says it is coming, and draws it
+    on the next run once it is played (the same split for every session)."""
+    monkeypatch.setenv("ALIGNSIM_WORKSHOP_SPLIT_WAIT", "0")
+    at = run(page(replications=REPLICATIONS + 1))  # a setting no other test has split
+    if len(at.get("vega_lite_chart")) == 2:  # the split had not finished at once
+        assert "Splitting the loss by misalignment" in " ".join(i.value for i in at.info)
+    doc = read_document(default_toml)
+    scenario = alignsim.validate(doc, "default.toml")
+    ch = controls.choices(doc, scenario, "current", "default.toml")
+    sets = controls.overrides(doc, ch, controls.levers_of(scenario, ch, "current"))
+    key, hours, k = figures.digest(doc), WEEKS * 168.0, REPLICATIONS + 1
+    pending = served.split_later(key, "default.toml", "current", sets, k, hours, ENGINE, doc)
+    assert pending.result(timeout=600).replications == k
+    run(at)
+    assert len(at.get("vega_lite_chart")) == 3
 
 
 def test_reset_plays_the_aligned_policy_and_back_returns_to_current() -> None:

@@ -184,7 +184,7 @@ SPLIT_NICE = 10
 scheduled (Linux nice levels): a room's headline is computed first, other rooms' splits after."""
 
 
-def _lower_priority() -> None:
+def lower_priority() -> None:
     """Run this thread at SPLIT_NICE (on Linux a thread has its own nice level; elsewhere the
     split shares the priority of the sessions)."""
     with contextlib.suppress(AttributeError, OSError):
@@ -193,7 +193,7 @@ def _lower_priority() -> None:
 
 _CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 _SPLIT_POOL = ThreadPoolExecutor(
-    max(1, (_CORES or 1) - 1), "alignsim-split", initializer=_lower_priority
+    max(1, (_CORES or 1) - 1), "alignsim-split", initializer=lower_priority
 )
 """Where every session's coalitions are played: one core fewer than the machine has, at a
 lower priority, so that a headline never waits behind the splits by lever of other rooms (the

@@ -5,7 +5,9 @@ what a session calls when a control moves, cached in Streamlit's process-wide re
 (`st.cache_resource`), so 20 rooms on the same scenario share every answer, and 20 sessions
 asking for the same setting at once wait for the one that computes it (Streamlit holds a lock
 per key). Beneath them, the bench of `alignsim.workshop.figures` shares the lead streams,
-the baseline's runs and the coalitions of the split by lever between settings.
+the baseline's runs and the coalitions of the split by lever between settings. The split
+plays in the background (`split_later`): a session's script run does not wait for it, so a
+control moved meanwhile is answered at once.
 
 Why the resource cache and not `st.cache_data`: the data cache pickles every value on the way
 in and out, and an answer keeps the first replication's two ledgers with their lead stream
@@ -19,6 +21,7 @@ load benchmark (`benchmarks/workshop_load.py`) calls exactly what the page calls
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import streamlit as st
@@ -26,7 +29,7 @@ import streamlit as st
 from alignsim.comparison import Comparison
 from alignsim.workshop import figures
 
-__all__ = ["MAX_ANSWERS", "answer", "split"]
+__all__ = ["MAX_ANSWERS", "answer", "split_later"]
 
 MAX_ANSWERS = 256
 """Answers (and splits) kept: about 2 MB each beyond the shared streams, LRU."""
@@ -56,8 +59,13 @@ def answer(
     )
 
 
+_SPLITS = ThreadPoolExecutor(8, "alignsim-splits", initializer=figures.lower_priority)
+"""Where the splits by lever play, apart from the sessions' script runs (their coalitions go
+on to the bench's pool, one core fewer than the machine has)."""
+
+
 @st.cache_resource(max_entries=MAX_ANSWERS, show_spinner=False)
-def split(
+def split_later(
     key: str,
     label: str,
     policy: str,
@@ -66,8 +74,16 @@ def split(
     horizon: float,
     engine: str | None,
     _doc: dict[str, Any],
-) -> Comparison:
-    """The split by lever for one lever setting, keyed like `answer`."""
-    return figures.split(
-        _doc, label, policy, sets, replications=replications, horizon=horizon, engine=engine
+) -> Future[Comparison]:
+    """The split by lever for one lever setting, keyed like `answer`, played in the
+    background at a lower priority: the same future for every session that asks."""
+    return _SPLITS.submit(
+        figures.split,
+        _doc,
+        label,
+        policy,
+        sets,
+        replications=replications,
+        horizon=horizon,
+        engine=engine,
     )
