@@ -20,10 +20,13 @@ session, so some settings meet across sessions as they would in rooms). A room r
 headline for a think time drawn uniformly in [think/2, 3 think/2] seconds, then moves the next
 control; the split by lever plays in the background meanwhile (`served.split_later`, as the
 page does), so the next headline does not wait for it. The streams and the baseline are drawn before the clock starts (a server that
-has answered once); `--cold` starts them with the sessions.
+has answered once); `--cold` starts them with the sessions. After the walks, the splits still
+playing get `--drain` seconds to finish; those that do not are counted as unfinished.
 
-Reported: p50 and p95 of the seconds from a control change to the headline (`answer`), to the
-chart by lever (`split`, in the background), and of the CPU seconds the process used per
+Reported: p50 and p95 of the seconds from a control change to the headline (`answer`) and of
+the CPU seconds the session's thread spent on it (`answer_cpu`: the rest is waiting for a core,
+the GIL, or another session computing the same answer), of the seconds to the chart by lever
+(`split`, in the background), and of the CPU seconds the process used per
 change, with the machine's load average (the machine is shared).
 """
 
@@ -35,9 +38,10 @@ import os
 import random
 import resource
 import statistics
+import sys
 import threading
 import time
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +78,7 @@ class Room:
         self.rng = random.Random(seat)
         self.answers: list[float] = []
         self.splits: list[float] = []
+        self.answer_cpu: list[float] = []
         self.pending: list[Future[Comparison]] = []
         self.error: BaseException | None = None
 
@@ -83,7 +88,7 @@ class Room:
         a = self.args
         sets = controls.overrides(self.doc, self.ch, levers)
         hours = a.weeks * 168.0
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.thread_time()
         clicked = began if clicked is None else clicked
         got = served.answer(
             self.key, self.label, self.policy, sets, a.replications, hours, a.engine, self.doc
@@ -92,6 +97,7 @@ class Room:
         charts.causes_chart(got.result).to_dict()
         shown = time.perf_counter()
         self.answers.append(shown - clicked)
+        self.answer_cpu.append(time.thread_time() - cpu)
         k = min(a.replications, figures.LEVER_REPLICATIONS)
         pending = served.split_later(
             self.key, self.label, self.policy, sets, k, hours, a.engine, self.doc
@@ -134,6 +140,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         rooms[0].pending.pop().result()
         time.sleep(0.1)
         rooms[0].answers.clear()
+        rooms[0].answer_cpu.clear()
         rooms[0].splits.clear()
     first = time.perf_counter() - began
     go = threading.Barrier(args.sessions + 1)
@@ -144,16 +151,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     began, cpu, load = time.perf_counter(), _cpu(), os.getloadavg()[0]
     for thread in threads:
         thread.join()
-    for room in rooms:
-        for pending in room.pending:
-            pending.result()
+    walked = time.perf_counter() - began
+    futures = [pending for room in rooms for pending in room.pending]
+    wait(futures, timeout=args.drain)
     time.sleep(0.1)  # the futures' callbacks have recorded their times
+    unfinished = sum(not f.done() for f in futures)
+    for f in futures:
+        f.cancel()
     wall, cpu = time.perf_counter() - began, _cpu() - cpu
     for room in rooms:
         if room.error is not None:
             raise RuntimeError(f"a session failed: {room.error!r}") from room.error
     answers = sorted(t for room in rooms for t in room.answers)
     splits = sorted(t for room in rooms for t in room.splits)
+    answer_cpu = sorted(t for room in rooms for t in room.answer_cpu)
     benches = list(figures._BENCHES.values())
     return {
         "machine": machine(),
@@ -171,8 +182,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "answer_p50_s": round(statistics.median(answers), 3),
         "answer_p95_s": round(_p95(answers), 3),
         "answer_max_s": round(answers[-1], 3),
-        "split_p50_s": round(statistics.median(splits), 3),
-        "split_p95_s": round(_p95(splits), 3),
+        "answer_cpu_p50_s": round(statistics.median(answer_cpu), 3),
+        "answer_cpu_p95_s": round(_p95(answer_cpu), 3),
+        "split_p50_s": round(statistics.median(splits), 3) if splits else None,
+        "split_p95_s": round(_p95(splits), 3) if splits else None,
+        "splits_unfinished": unfinished,
+        "walks_s": round(walked, 1),
         "wall_s": round(wall, 1),
         "cpu_s": round(cpu, 1),
         "cpu_per_change_s": round(cpu / len(answers), 3),
@@ -193,6 +208,9 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=13, help="weeks simulated")
     parser.add_argument("--engine", default=None, help=f"engine (default: {DEFAULT_ENGINE})")
     parser.add_argument("--cold", action="store_true", help="no answer before the sessions")
+    parser.add_argument(
+        "--drain", type=float, default=600.0, help="most seconds to wait for splits after the walks"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     out = run(args)
@@ -207,8 +225,9 @@ def main() -> None:
     )
     print(
         f"headline: p50 {out['answer_p50_s']:.2f} s, p95 {out['answer_p95_s']:.2f} s, max "
-        f"{out['answer_max_s']:.2f} s; chart by lever: p50 {out['split_p50_s']:.2f} s, p95 "
-        f"{out['split_p95_s']:.2f} s"
+        f"{out['answer_max_s']:.2f} s (its thread's CPU: p50 {out['answer_cpu_p50_s']:.2f} s, "
+        f"p95 {out['answer_cpu_p95_s']:.2f} s); chart by lever: p50 {out['split_p50_s']} s, p95 "
+        f"{out['split_p95_s']} s ({out['splits_unfinished']} unfinished after the drain)"
     )
     print(
         f"{out['wall_s']:.0f} s wall, {out['cpu_s']:.0f} s CPU ({out['cores_used']:.2f} cores, "
@@ -218,3 +237,5 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    sys.stdout.flush()
+    os._exit(0)  # splits still playing after the drain would hold the exit until they end

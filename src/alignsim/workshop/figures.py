@@ -146,12 +146,11 @@ class Bench:
         policy = self.scenario.baseline_policy
         return self._once(("baseline", r), lambda: play_side(self._pairing, policy, self.stream(r)))
 
-    def revenue(self, r: int, coalition: Scenario) -> float:
+    def revenue(self, r: int, coalition: Scenario, digest: bytes | None = None) -> float:
         """Revenue (currency, the window's cohort) of a coalition's one policy "coalition" on
         replication r's stream; the same coalition in another setting or session is played
-        once."""
-        policy = coalition.policies["coalition"]
-        digest = hashlib.blake2b(policy.model_dump_json().encode(), digest_size=16).digest()
+        once. digest: `coalition_digest(coalition)`, when known."""
+        digest = coalition_digest(coalition) if digest is None else digest
 
         def make() -> float:
             stream = self.stream(r)
@@ -269,6 +268,8 @@ def evaluate(
     if split is not None and any(n > w for n, w in zip(split.widths, bench.widest, strict=True)):
         split = None  # cannot happen for the levers' settings: the bench is drawn widest
 
+    digests = [coalition_digest(c) for c in split.coalitions] if split is not None else []
+
     def one(r: int) -> PairedRun:
         paired = play_pair(
             pairing,
@@ -279,14 +280,22 @@ def evaluate(
         )
         if split is None or r >= lever_replications:
             return paired
-        amounts = dict(zip(split.players, _shapley(bench, split, paired), strict=True))
+        amounts = dict(zip(split.players, _shapley(bench, split, paired, digests), strict=True))
         by_lever = np.array([amounts.get(g, 0.0) for g in GROUPS])
         return dataclasses.replace(paired, by_lever=by_lever)
 
     return collect(pairing, (one(r) for r in range(replications)))
 
 
-def _shapley(bench: Bench, split: LeverSplit, paired: PairedRun) -> np.ndarray:
+def coalition_digest(coalition: Scenario) -> bytes:
+    """What identifies a coalition's play on a bench: its one policy (the bench fixes the rest)."""
+    text = coalition.policies["coalition"].model_dump_json()
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+
+def _shapley(
+    bench: Bench, split: LeverSplit, paired: PairedRun, digests: list[bytes]
+) -> np.ndarray:
     """The players' Shapley values of revenue lost on one replication, as
     `LeverSplit.values`, with each coalition's revenue from the bench (played once for every
     setting and session that shares it). Coalitions that differ only in a MONEY_ONLY group
@@ -296,7 +305,9 @@ def _shapley(bench: Bench, split: LeverSplit, paired: PairedRun) -> np.ndarray:
     known = {0: paired.baseline.revenue, top & ~drop: paired.policy.revenue}
     r = paired.replication
     revenues = [
-        known[m & ~drop] if m & ~drop in known else bench.revenue(r, split.coalitions[m & ~drop])
+        known[m & ~drop]
+        if m & ~drop in known
+        else bench.revenue(r, split.coalitions[m & ~drop], digests[m & ~drop])
         for m in range(top + 1)
     ]
     return shapley(np.array(revenues))

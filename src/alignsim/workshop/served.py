@@ -59,9 +59,11 @@ def answer(
     )
 
 
-_SPLITS = ThreadPoolExecutor(8, "alignsim-splits", initializer=figures.lower_priority)
-"""Where the splits by lever play, apart from the sessions' script runs (their coalitions go
-on to the bench's pool, one core fewer than the machine has)."""
+_SPLITS = ThreadPoolExecutor(8, "alignsim-splits")
+"""Where the splits by lever play, apart from the sessions' script runs; their coalitions go
+on to the bench's lower-priority pool, one core fewer than the machine has. These threads keep
+the sessions' priority: they hold the GIL more than they play, and a starved thread that holds
+the GIL would hold up every session."""
 
 
 @st.cache_resource(max_entries=MAX_ANSWERS, show_spinner=False)
@@ -76,7 +78,7 @@ def split_later(
     _doc: dict[str, Any],
 ) -> Future[Comparison]:
     """The split by lever for one lever setting, keyed like `answer`, played in the
-    background at a lower priority: the same future for every session that asks."""
+    background: the same future for every session that asks."""
     return _SPLITS.submit(
         figures.split,
         _doc,
