@@ -19,7 +19,8 @@ walks its own way (`benchmarks/workshop.py`'s walk, one lever one stop at a time
 session, so some settings meet across sessions as they would in rooms). A room reads each
 headline for a think time drawn uniformly in [think/2, 3 think/2] seconds, then moves the next
 control; the split by lever plays in the background meanwhile (`served.split_later`, as the
-page does), so the next headline does not wait for it. The streams and the baseline are drawn before the clock starts (a server that
+page does), so the next headline does not wait for it. Rooms do not click at the same instant:
+each session's first change comes at a uniform time within the first think time. The streams and the baseline are drawn before the clock starts (a server that
 has answered once); `--cold` starts them with the sessions. After the walks, the splits still
 playing get `--drain` seconds to finish; those that do not are counted as unfinished.
 
@@ -116,7 +117,8 @@ class Room:
         split by lever plays in the background meanwhile, as on the page)."""
         try:
             go.wait()
-            clicked = time.perf_counter()
+            clicked = time.perf_counter() + self.rng.uniform(0.0, self.args.think)
+            time.sleep(max(0.0, clicked - time.perf_counter()))
             for levers in self.walk:
                 shown = self.change(levers, clicked)
                 think = self.args.think
