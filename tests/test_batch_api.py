@@ -61,7 +61,11 @@ def test_a_run_plays_its_drawn_values_on_its_own_replication(tiny_document) -> N
     assert alone.rows["revenue_lost"].iloc[2] * to_year == pytest.approx(
         row["revenue_lost"], rel=1e-9
     )
-    assert mc.inputs["market.sources.web.rate"] == {"dist": "triangular", "unit": "per day"}
+    assert mc.inputs["market.sources.web.rate"] == {
+        "dist": "triangular",
+        "unit": "per day",
+        "label": "Web source: lead rate",
+    }
 
 
 def _bytes(folder: Path) -> bytes:

@@ -74,6 +74,7 @@ def test_batch_prints_a_table_with_thresholds(
     assert code == 0, err
     assert "chance of losing more than EUR 5,000" in stdout
     assert "What drives it (tornado)" in stdout and "market.sources.web.rate" in stdout
+    assert "Web source: lead rate" in stdout  # no label in the file: the path in words
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from scipy import stats
 
 import alignsim
 from alignsim.batch.design import draw, iman_conover, uniforms
+from alignsim.scenario.labels import default_label
 from alignsim.scenario.paths import format_path, lookup, parse_path, replaced
 from alignsim.scenario.uncertainty import Uncertainty
 
@@ -163,6 +164,15 @@ def test_draws_stay_within_the_bounds_checked_before_any_run(tiny_document) -> N
             'f.toml: uncertainty."team.reps": expected weights adding up to 1 (got 1.1)',
         ),
         (
+            {"team.reps": {"dist": "discrete", "values": [1, 2], "label": 3}},
+            'f.toml: uncertainty."team.reps".label: expected a text string (got 3)',
+        ),
+        (
+            {"team.reps": {"dist": "discrete", "values": [1, 2], "label": ""}},
+            'f.toml: uncertainty."team.reps".label: string should have at least 1 character '
+            "(got '')",
+        ),
+        (
             {"market.win": {"dist": "normal", "mean": 0.5, "sd": 0}},
             'f.toml: uncertainty."market.win": expected a positive sd (got 0)',
         ),
@@ -204,6 +214,43 @@ def test_bad_tables_are_one_sentence_naming_file_and_input(
 def test_inputs_may_be_written_as_nested_tables(tiny_document) -> None:
     doc = tiny_document(uncertainty={"team": {"reps": {"dist": "discrete", "values": [1, 2]}}})
     assert alignsim.validate(doc).uncertainty.names == ["team.reps"]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("path", "label"),
+    [
+        ("market.win.hot[1]", "Hot buyers' close rate at best fit"),
+        ("market.reach.cold[0]", "Cold buyers' reach rate at worst fit"),
+        (
+            "market.patience.hot.components[2].mean",
+            "Hot buyers' patience, mixture component 3: mean",
+        ),
+        ("market.sources.demo_request.rate", "Demo request source: lead rate"),
+        ("team.reps", "Sales reps"),
+        ("economics.programme.yearly", "Alignment programme: yearly cost"),
+        ("economics.retention", "Yearly renewal rate"),
+        ("policies.current.sla.max_attempts", "Current policy: contact attempts"),
+        ('policies."my policy".definition.mql_threshold', "My policy: marketing's MQL bar"),
+        ("policies.current.handoff.times[0]", "Current policy: export time 1"),
+        ("market.cycle.median", "Sales cycle: median"),
+        ("economics.lead_cost.web", "Cost of a lead: web"),
+    ],
+)
+def test_an_input_without_a_label_is_named_by_its_path_in_words(path: str, label: str) -> None:
+    assert default_label(path) == label
+    assert not set(".[]_") & set(label)  # never the raw path
+
+
+def test_an_inputs_label_names_it_and_the_others_get_their_path_in_words(tiny_document) -> None:
+    doc = tiny_document(
+        uncertainty={
+            "team.reps": {"dist": "discrete", "values": [1, 2], "label": "Reps at work"},
+            "market.win.hot[1]": {"dist": "uniform", "low": 0.2, "high": 0.3},
+        }
+    )
+    uncertainty = alignsim.validate(doc).uncertainty
+    assert uncertainty is not None
+    assert uncertainty.labels == ["Reps at work", "Hot buyers' close rate at best fit"]
 
 
 def test_the_schema_describes_the_table_as_written() -> None:

@@ -366,8 +366,15 @@ def test_tornado_has_one_bar_per_input_largest_swing_on_top(batch: Path) -> None
     table = mc.tornado()
     ax = drawn(plots.tornado(mc))
     assert len(ax.patches) == len(mc.inputs) == len(table)
-    labels = [t.split(" (")[0].split("\n")[0] for t in texts(ax.get_yticklabels())]
-    assert labels == [plots.monte_carlo.readable(name) for name in table["input"]]
+    labels = [t.split("\n")[0] for t in texts(ax.get_yticklabels())]
+    units = [mc.inputs[name]["unit"] for name in table["input"]]
+    assert labels == [
+        label if not unit or unit in label else f"{label} ({unit})"
+        for label, unit in zip(table["label"], units, strict=True)
+    ]
+    # finance-uncertainty.toml names every input: the chart shows its labels, not paths
+    assert "Hot buyers' window (weeks)" in labels and "Demo requests (per week)" in labels
+    assert not any("market." in label for label in labels)
     widths = [p.get_width() for p in ax.patches]
     assert widths == pytest.approx(np.abs(table["swing"].to_numpy()))
     tops = [p.get_y() for p in ax.patches]

@@ -7,6 +7,7 @@ checks), on a 8-week comparison and a 6-run batch.
 from __future__ import annotations
 
 import base64
+import html
 import re
 from pathlib import Path
 
@@ -148,10 +149,10 @@ def test_a_batch_report_holds_the_distribution_percentiles_and_tornado(
         value = money(float(np.percentile(lost, q)) * scale, "EUR")
         assert re.search(rf"<td>P{q}( \(median\))?</td><td>{re.escape(value)}</td>", text)
     assert f"<strong>{money(float(lost.mean()) * scale, 'EUR')}</strong>" in text
-    for name in mc.inputs:  # a readable name, then the field it is in the scenario
-        readable = alignsim.plots.monte_carlo.readable(name)
-        assert f"<td>{readable}</td><td>{name}</td>" in text
-        assert "." not in readable
+    for name in mc.inputs:  # its label in the scenario, then the field it is in
+        assert f"<td>{html.escape(mc.label(name))}</td><td>{name}</td>" in text
+    assert "<td>Hot buyers&#x27; window</td><td>market.patience.hot.components[2].mean</td>" in text
+    assert "Uncertain inputs: Close rate of hot buyers (best fit), " in text
     assert "a vermillion bar means a higher value of the input loses more revenue" in text
     assert f"With {len(mc.runs)} runs a rank correlation is known to about +/-" in text
     for cause in CAUSES:

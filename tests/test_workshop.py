@@ -15,6 +15,7 @@ import re
 import shlex
 import socket
 import sys
+import threading
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from alignsim import cli
 from alignsim.engines import ENGINES
 from alignsim.overrides import format_value
 from alignsim.scenario import read_document
-from alignsim.workshop import controls, figures, sources
+from alignsim.workshop import controls, figures, served, sources
 
 APP = Path(sources.__file__).with_name("app.py")
 """The workshop page's script, beside the package's modules."""
@@ -48,6 +49,7 @@ HEADLINE = re.compile(
 @pytest.fixture(autouse=True)
 def _page_settings(default_toml: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(sources.SCENARIO_ENV, str(default_toml))
+    monkeypatch.setenv("ALIGNSIM_WORKSHOP_SPLIT_WAIT", "600")  # every run draws all 3 charts
     if ENGINE:
         monkeypatch.setenv("ALIGNSIM_WORKSHOP_ENGINE", ENGINE)
     else:
@@ -110,6 +112,26 @@ def test_the_page_opens_on_the_current_policy_of_the_default_scenario() -> None:
     assert at.select_slider(key="lever_sla").value == "none"
     assert at.toggle(key="lever_cherry").value is True  # current has a sales quota
     assert at.slider(key="lever_attempts").value == 2
+
+
+def test_the_split_by_lever_comes_after_the_other_charts_when_it_takes_long(
+    default_toml: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A busy server: the page does not wait for the split, says it is coming, and draws it
+    on the next run once it is played (the same split for every session)."""
+    monkeypatch.setenv("ALIGNSIM_WORKSHOP_SPLIT_WAIT", "0")
+    at = run(page(replications=REPLICATIONS + 1))  # a setting no other test has split
+    if len(at.get("vega_lite_chart")) == 2:  # the split had not finished at once
+        assert "Splitting the loss by misalignment" in " ".join(i.value for i in at.info)
+    doc = read_document(default_toml)
+    scenario = alignsim.validate(doc, "default.toml")
+    ch = controls.choices(doc, scenario, "current", "default.toml")
+    sets = controls.overrides(doc, ch, controls.levers_of(scenario, ch, "current"))
+    key, hours, k = figures.digest(doc), WEEKS * 168.0, REPLICATIONS + 1
+    pending = served.split_later(key, "default.toml", "current", sets, k, hours, ENGINE, doc)
+    assert pending.result(timeout=600).replications == k
+    run(at)
+    assert len(at.get("vega_lite_chart")) == 3
 
 
 def test_reset_plays_the_aligned_policy_and_back_returns_to_current() -> None:
@@ -269,6 +291,62 @@ def test_evaluate_is_compare_on_the_changed_scenario(default_toml) -> None:
     want = alignsim.compare(changed, policy="current", replications=3, horizon=336.0, engine=ENGINE)
     assert got.rows.equals(want.rows)
     assert got.causes.equals(want.causes)
+
+
+def test_the_split_by_lever_is_compares_with_coalitions_shared_between_settings(
+    default_toml,
+) -> None:
+    """The split from the bench's shared coalition revenues is exactly `compare`'s; a second
+    setting one lever away plays only the coalitions that hold the moved lever."""
+    doc = read_document(default_toml)
+    scenario = alignsim.validate(doc, "default.toml")
+    ch = controls.choices(doc, scenario, "current", "default.toml")
+    levers = controls.levers_of(scenario, ch, "current")
+    kw = {"replications": 2, "horizon": 336.0, "engine": ENGINE, "seed": 9001}
+    sets = controls.overrides(doc, ch, levers)
+    got = figures.split(doc, "default.toml", "current", sets, **kw)
+    changed = alignsim.validate(alignsim.apply_overrides(doc, list(sets)), "default.toml")
+    want = alignsim.compare(
+        changed,
+        policy="current",
+        replications=2,
+        horizon=336.0,
+        engine=ENGINE,
+        seed=9001,
+        lever_replications=2,
+    )
+    assert got.by_lever().equals(want.by_lever())
+    bench = figures.bench_for(figures.digest(doc), scenario, 9001, 336.0, ENGINE)
+    first = bench.computed["coalition"]
+    assert first > 0
+    moved = dataclasses.replace(levers, attempts=levers.attempts + 1)
+    figures.split(doc, "default.toml", "current", controls.overrides(doc, ch, moved), **kw)
+    assert 0 < bench.computed["coalition"] - first < first
+
+
+def test_two_sessions_at_once_share_each_stream_and_baseline_run(default_toml) -> None:
+    """Sessions are threads of one server: two asking at once for different settings of the
+    same scenario draw each stream and play each baseline run once between them."""
+    doc = read_document(default_toml)
+    scenario = alignsim.validate(doc, "default.toml")
+    ch = controls.choices(doc, scenario, "current", "default.toml")
+    levers = controls.levers_of(scenario, ch, "current")
+    settings = [levers, dataclasses.replace(levers, reps=levers.reps + 1)]
+    kw = {"replications": 3, "horizon": 336.0, "engine": ENGINE, "seed": 9002}
+    results: list[alignsim.Comparison] = []
+
+    def session(lv: controls.Levers) -> None:
+        sets = controls.overrides(doc, ch, lv)
+        results.append(figures.evaluate(doc, "default.toml", "current", sets, **kw))
+
+    threads = [threading.Thread(target=session, args=(lv,)) for lv in settings]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 2
+    bench = figures.bench_for(figures.digest(doc), scenario, 9002, 336.0, ENGINE)
+    assert bench.computed == {"stream": 3, "baseline": 3}
 
 
 def test_the_levers_write_only_the_played_policy_and_reset_copies_the_baseline(

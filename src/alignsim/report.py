@@ -556,7 +556,7 @@ def batch_report(batch: MonteCarlo | str | os.PathLike[str]) -> str:
     stats = mc.summary()["revenue_lost"]
     n = len(lost)
     runs = f"{n:,} run{'s' if n != 1 else ''} of {format_duration(mc.horizon_h)}"
-    names = ", ".join(mc.inputs) or "none"
+    names = ", ".join(mc.label(name) for name in mc.inputs) or "none"
     context = (
         f"Scenario {mc.scenario}: policy {mc.policy} against the baseline {mc.baseline}, "
         f"{runs} over uncertain inputs ({mc.design} design, seed {mc.seed}, {mc.engine} "
@@ -624,14 +624,14 @@ def batch_report(batch: MonteCarlo | str | os.PathLike[str]) -> str:
 
 def _batch_tornado(mc: MonteCarlo) -> str | None:
     """The tornado section of a batch report (None without uncertain inputs): each input's
-    rank correlation and swing, readable names beside the scenario field, colours explained."""
+    rank correlation and swing, its label beside the scenario field, colours explained."""
     scale, cur = mc.to_year, mc.currency
     tornado = mc.tornado()
     if tornado.empty:
         return None
     tornado_rows = [
         [
-            plots.monte_carlo.readable(row.input),
+            row.label,
             row.input,
             mc.inputs.get(row.input, {}).get("dist", ""),
             "-" if row.rho is None or not math.isfinite(row.rho) else f"{row.rho:+.2f}",

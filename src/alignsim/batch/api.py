@@ -27,8 +27,9 @@ Stable for plots and reports (`MonteCarlo`):
   year (`unit`: each run of `horizon_h` hours scaled to 52 weeks; a batch folder written by an
   older alignsim reads with unit "per_run", money over the horizon), counts per run.
 - attributes `scenario`, `scenario_hash`, `baseline`, `policy`, `seed`, `design`, `currency`,
-  `unit`, `horizon_h`, `engine`, `inputs` ({path: {"dist", "unit"}}, file order), `runs_requested`,
-  `chunk_size`, `precision`, `thresholds`, `folder` (None without `out`).
+  `unit`, `horizon_h`, `engine`, `inputs` ({path: {"dist", "unit", "label"}}, file order),
+  `runs_requested`, `chunk_size`, `precision`, `thresholds`, `folder` (None without `out`).
+- `label(path)`: an input's name for people;
 - `summary(thresholds=None)`, `prob_exceeds(x)`, `tornado()`, `exceedance(points=None)`,
   `MonteCarlo.read(folder)`. The summary's keys are in alignsim.batch.summary.
 """
@@ -61,6 +62,7 @@ from alignsim.comparison import CAUSES
 from alignsim.engines import DEFAULT_ENGINE
 from alignsim.metrics import FUNNEL_STAGES
 from alignsim.scenario import Scenario, read_document
+from alignsim.scenario.labels import default_label
 
 __all__ = ["MonteCarlo", "default_chunk_size", "make_setup", "monte_carlo"]
 
@@ -123,8 +125,10 @@ def _input_info(setup: Setup) -> dict[str, dict[str, str]]:
     if setup.uncertainty is None:
         return {}
     return {
-        name: {"dist": law.dist, "unit": law.unit.label}
-        for name, law in zip(setup.names, setup.uncertainty.laws, strict=True)
+        name: {"dist": law.dist, "unit": law.unit.label, "label": label}
+        for name, law, label in zip(
+            setup.names, setup.uncertainty.laws, setup.uncertainty.labels, strict=True
+        )
     }
 
 
@@ -186,9 +190,17 @@ class MonteCarlo:
         share = 1 - np.searchsorted(np.sort(lost), xs, side="right") / len(lost)
         return pd.DataFrame({"x": xs, "probability": share})
 
+    def label(self, name: str) -> str:
+        """An uncertain input's name for people: its `label` in the scenario, else its path in
+        words (a batch written before labels has none)."""
+        return self.inputs.get(name, {}).get("label") or default_label(name)
+
     def tornado(self) -> pd.DataFrame:
-        """Per uncertain input: rho, low, high, swing (alignsim.batch.summary.tornado)."""
-        return stats.tornado(self.runs, list(self.inputs))
+        """Per uncertain input: input (its path), label, rho, low, high, swing
+        (alignsim.batch.summary.tornado)."""
+        table = stats.tornado(self.runs, list(self.inputs))
+        table.insert(1, "label", [self.label(name) for name in table["input"]])
+        return table
 
     def context(self) -> dict[str, Any]:
         """What batch this is: the fields summary.json and runs.parquet's metadata start with."""
@@ -234,7 +246,7 @@ class MonteCarlo:
             "by_leak": {c: float(runs[cause_column(c)].mean()) for c in CAUSES},
             "money": stats.money_summary(runs, chosen),
             "tornado": [
-                {k: stats.number(v) if k != "input" else v for k, v in row.items()}
+                {k: v if isinstance(v, str) else stats.number(v) for k, v in row.items()}
                 for row in self.tornado().to_dict(orient="records")
             ],
             "inputs": inputs,

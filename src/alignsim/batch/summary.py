@@ -7,12 +7,13 @@ scaled from its horizon to 52 weeks):
   min, max and the percentiles p5, p10, p50, p90, p95 (numpy's linear interpolation between
   order statistics, Excel's PERCENTILE.INC);
 - `prob_exceeds`: per threshold x, the share of runs whose revenue lost is above x;
-- `tornado`: per uncertain input, its Spearman rank correlation `rho` with revenue lost and its
-  `swing`: the mean revenue lost of the runs whose value of the input is at or above the
-  input's 90th percentile (`high`) minus that of the runs at or below its 10th percentile
-  (`low`), in currency, like the top-versus-bottom-decile "mapped values" of a Crystal Ball
-  tornado. A swing comes from the same runs as the rest, so it mixes the input's effect with
-  whatever the other inputs did in those runs (little, with uncorrelated inputs and many runs).
+- `tornado`: per uncertain input (its path `input` and, from a batch, its `label`), its
+  Spearman rank correlation `rho` with revenue lost and its `swing`: the mean revenue lost of
+  the runs whose value of the input is at or above the input's 90th percentile (`high`) minus
+  that of the runs at or below its 10th percentile (`low`), in currency, like the
+  top-versus-bottom-decile "mapped values" of a Crystal Ball tornado. A swing comes from the
+  same runs as the rest, so it mixes the input's effect with whatever the other inputs did in
+  those runs (little, with uncorrelated inputs and many runs).
   Sorted by the size of the swing, largest first.
 - `money`: per money figure of alignsim.economics.FIGURES, the same statistics as
   `revenue_lost` over the runs where it is finite (`finite_share`: the share of runs whose
@@ -167,13 +168,14 @@ def write_xlsx(
     for x in sorted({*thresholds, *np.percentile(lost, range(0, 101, 5)).tolist()}):
         sheet.append([float(x), prob_exceeds(lost, x)])
     sheet = book.create_sheet("Tornado")
-    sheet.append(["input", "rho", "low", "high", "swing"])
+    sheet.append(["input", "label", "rho", "low", "high", "swing"])
     for item in summary.get("tornado", []):
-        sheet.append([item["input"], item["rho"], item["low"], item["high"], item["swing"]])
+        row = [item["rho"], item["low"], item["high"], item["swing"]]
+        sheet.append([item["input"], item.get("label", item["input"]), *row])
     sheet = book.create_sheet("Inputs")
-    sheet.append(["input", "dist", "unit"])
+    sheet.append(["input", "label", "dist", "unit"])
     for name, info in summary.get("inputs", {}).items():
-        sheet.append([name, info["dist"], info["unit"]])
+        sheet.append([name, info.get("label", name), info["dist"], info["unit"]])
     sheet = book.create_sheet("Runs")
     sheet.append(list(runs.columns))
     for row in runs.itertuples(index=False):

@@ -177,6 +177,7 @@ def _saved(out: Path | None, runs: int) -> str:
 
 def _print_summary(s: dict[str, Any], folder: Path | None, xlsx: bool) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     cur = s["currency"]
@@ -211,14 +212,15 @@ def _print_summary(s: dict[str, Any], folder: Path | None, xlsx: bool) -> None:
     console.print(table)
     if s["tornado"]:
         tornado = Table(title="What drives it (tornado)", title_justify="left")
-        tornado.add_column("input", no_wrap=True)
+        tornado.add_column("input (scenario field)")
         tornado.add_column("unit")
         for column in ("Spearman rho", "bottom 10%", "top 10%", "swing"):
             tornado.add_column(column, justify="right", no_wrap=True)
         for item in s["tornado"]:
             rho = "-" if item["rho"] is None else f"{item['rho']:+.2f}"
+            label = item.get("label", item["input"])
             tornado.add_row(
-                item["input"],
+                f"{escape(label)}\n[dim]{escape(item['input'])}[/dim]",
                 s["inputs"][item["input"]]["unit"],
                 rho,
                 money(item["low"], cur),
@@ -387,18 +389,22 @@ def sensitivity_command(
         typer.echo(json_text(out))
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
+    labels = dict(zip(setup.names, setup.uncertainty.labels, strict=True))
     table = Table(
         title=f"{setup.base.name}: Sobol indices of revenue lost ({setup.policy} against "
         f"{setup.baseline}), {result.runs:,} runs from {runs} base samples, seed {result.seed}",
         title_justify="left",
     )
-    for column in ("input", "first order S1", "total ST"):
-        table.add_column(column, justify="left" if column == "input" else "right")
+    for column in ("input (scenario field)", "first order S1", "total ST"):
+        table.add_column(column, justify="left" if column.startswith("input") else "right")
     for row in result.indices.itertuples():
         table.add_row(
-            row.input, f"{row.S1:.3f} ± {row.S1_conf:.3f}", f"{row.ST:.3f} ± {row.ST_conf:.3f}"
+            f"{escape(labels[row.input])}\n[dim]{escape(row.input)}[/dim]",
+            f"{row.S1:.3f} ± {row.S1_conf:.3f}",
+            f"{row.ST:.3f} ± {row.ST_conf:.3f}",
         )
     console = Console(width=max(100, Console().width))
     console.print(table)

@@ -150,7 +150,7 @@ def response_due(
     return add_business_hours(start, target, starts, ends, cum, length, per_week)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def response_due_each(
     start: np.ndarray,
     temperature: np.ndarray,

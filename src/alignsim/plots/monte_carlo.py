@@ -13,6 +13,7 @@ from alignsim import economics, metrics
 from alignsim.batch.api import MonteCarlo
 from alignsim.batch.runs import HOURS_PER_YEAR, cause_column
 from alignsim.comparison import CAUSES, Comparison
+from alignsim.scenario.labels import default_label
 
 from .style import (
     BASELINE_COLOUR,
@@ -162,29 +163,23 @@ def distribution(batch: Batch, *, ax: Axes | None = None) -> Axes:
 
 
 def readable(path: str) -> str:
-    """A dotted path of a scenario value as a reader says it:
-    'market.patience.hot.components[2].mean' -> 'market, patience, hot, component 3, mean';
-    'market.sources.demo_request.rate' -> 'market, sources, demo request, rate'."""
-    parts = []
-    for part in path.split("."):
-        name, _, index = part.partition("[")
-        words = name.replace("_", " ").strip('"')
-        if index:
-            single = words[:-1] if words.endswith("s") else words
-            words = f"{single} {int(index.rstrip(']')) + 1}"
-        parts.append(words)
-    return ", ".join(parts)
+    """A dotted path of a scenario value as a reader says it (`default_label`):
+    'market.patience.hot.components[2].mean' -> "Hot buyers' patience, mixture component 3: mean"."""
+    return default_label(path)
 
 
-def _label(name: str, unit: str, rho: float | None) -> str:
-    shown = readable(name) + (f" ({unit})" if unit else "")
+def _label(label: str, unit: str, rho: float | None) -> str:
+    """A tornado row's name: the input's label, its unit unless the label already says it, and
+    its rank correlation."""
+    shown = label + (f" ({unit})" if unit and unit not in label else "")
     return shown if rho is None or not np.isfinite(rho) else f"{shown}\nrank correlation {rho:+.2f}"
 
 
 def tornado(batch: Batch, *, ax: Axes | None = None) -> Axes:
     """Each uncertain input's swing in revenue lost a year: a bar from the mean loss of the
     runs with the input in its bottom decile to that of the runs in its top decile, largest
-    swing on top; vermillion when a higher value loses more, blue when it loses less."""
+    swing on top; vermillion when a higher value loses more, blue when it loses less. Each
+    input is named by its label (`MonteCarlo.label`)."""
     mc = read_batch(batch)
     scale = mc.to_year
     cur = mc.currency
@@ -216,7 +211,7 @@ def tornado(batch: Batch, *, ax: Axes | None = None) -> Axes:
         ax.set_yticks(
             positions,
             [
-                _label(str(r.input), mc.inputs.get(str(r.input), {}).get("unit", ""), r.rho)
+                _label(str(r.label), mc.inputs.get(str(r.input), {}).get("unit", ""), r.rho)
                 for r in rows
             ],
             fontsize=8,

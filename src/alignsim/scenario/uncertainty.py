@@ -13,6 +13,9 @@ gives Spearman rank correlations between inputs, as @RISK and Crystal Ball take 
       { between = ["market.sources.content.rate", "market.win.hot[1]"], rho = -0.3 },
     ]
 
+Every law takes an optional `label`, the input's name in tables and charts (by default the
+path in words: `alignsim.scenario.labels.default_label`).
+
 Laws: `pert` (low, mode, high, optional `lambda` = 4: a beta scaled to [low, high] with that
 mode), `triangular` (low, mode, high), `uniform` (low, high), `normal` (mean, sd, optional
 low and high: the normal truncated to them), `lognormal` (median, p90), `beta` (a, b, optional
@@ -50,6 +53,7 @@ import numpy as np
 from pydantic import BeforeValidator, Field, model_validator
 
 from alignsim.distributions import Z90, StrictModel, low_high
+from alignsim.scenario.labels import default_label
 from alignsim.scenario.paths import format_path, parse_path
 from alignsim.units import HOURS_PER, RATE_PERIODS, parse_duration, parse_rate
 
@@ -133,8 +137,10 @@ Quantity = Annotated[float | str, BeforeValidator(_quantity)]
 
 
 class _Input(StrictModel):
-    """One uncertain input's law."""
+    """One uncertain input's law, and the name tables and charts show it by (`label`: by default
+    the path in words, `alignsim.scenario.labels.default_label`)."""
 
+    label: str | None = Field(None, min_length=1, max_length=120)
     _low_high = model_validator(mode="before")(classmethod(low_high))
 
     def _quantities(self) -> dict[str, Any]:
@@ -512,6 +518,15 @@ class Uncertainty(StrictModel):
     def names(self) -> list[str]:
         """The inputs' paths, as written in normal form, in the file's order."""
         return [_normal_path(key) for key in self.inputs]
+
+    @property
+    def labels(self) -> list[str]:
+        """The inputs' names for people, in the order of `names`: each input's `label`, or its
+        path in words (`alignsim.scenario.labels.default_label`)."""
+        return [
+            law.label or default_label(name)
+            for name, law in zip(self.names, self.inputs.values(), strict=True)
+        ]
 
     @property
     def laws(self) -> list[Any]:

@@ -4,11 +4,13 @@ Started by `alignsim workshop` (`streamlit run` on this file). The sidebar holds
 and one control per misalignment of the played policy; the page shows the revenue lost a year
 against the baseline with its 95% interval, the two funnels, the causes, and one sentence
 naming the biggest cause. Every answer is cached on plain values (the document's digest and
-the overrides the levers make), so moving a lever back is instant.
+the overrides the levers make) once for all sessions (`served`), so moving a lever back is
+instant.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import html
 import logging
@@ -16,6 +18,7 @@ import os
 import shlex
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +28,7 @@ from alignsim.comparison import Comparison
 from alignsim.engines import DEFAULT_ENGINE
 from alignsim.scenario import MAX_ATTEMPTS, Scenario, ScenarioError, expected_leads, validate
 from alignsim.units import format_duration
-from alignsim.workshop import charts, controls, figures, sources, words
+from alignsim.workshop import charts, controls, figures, served, sources, words
 
 REPLICATIONS_ENV = "ALIGNSIM_WORKSHOP_REPLICATIONS"
 WEEKS_ENV = "ALIGNSIM_WORKSHOP_WEEKS"
@@ -35,6 +38,9 @@ WEEKS = (4, 8, 13, 26, 52)
 # What the upload widget passes on (MB): larger than the 1 MB a scenario may be, so that the
 # page, not a tooltip, says a file is too large.
 UPLOAD_WIDGET_MB = 20
+# How long the page waits for the split by lever before it draws the rest and polls (s).
+SPLIT_WAIT_S = 3.0
+SPLIT_WAIT_ENV = "ALIGNSIM_WORKSHOP_SPLIT_WAIT"
 
 # Session-state key of each lever's widget. (No bare strings at the top level of this file:
 # Streamlit would show them on the page.)
@@ -82,30 +88,6 @@ def _stop_with(problems: list[str]) -> None:
     st.stop()
 
 
-@st.cache_data(max_entries=1024, show_spinner=False)
-def _answer(
-    key: str,
-    label: str,
-    policy: str,
-    sets: tuple[str, ...],
-    replications: int,
-    horizon: float,
-    engine: str | None,
-    _doc: dict[str, Any],
-) -> figures.Answer:
-    """The page's answer for one lever setting, keyed on plain values (`_doc` is not hashed:
-    `key` is its digest)."""
-    return figures.answer(
-        _doc,
-        label,
-        policy,
-        sets,
-        replications=replications,
-        horizon=horizon,
-        engine=engine,
-    )
-
-
 def _description(path: Path) -> str:
     """A shipped scenario as the picker lists it: its description, else its file name."""
     try:
@@ -113,23 +95,6 @@ def _description(path: Path) -> str:
     except ScenarioError:
         text = ""
     return f"{text} ({path.name})" if text else path.name
-
-
-@st.cache_data(max_entries=1024, show_spinner=False)
-def _split(
-    key: str,
-    label: str,
-    policy: str,
-    sets: tuple[str, ...],
-    replications: int,
-    horizon: float,
-    engine: str | None,
-    _doc: dict[str, Any],
-) -> Comparison:
-    """The split by lever for one lever setting, keyed like `_answer`."""
-    return figures.split(
-        _doc, label, policy, sets, replications=replications, horizon=horizon, engine=engine
-    )
 
 
 def _source() -> sources.Source:
@@ -474,19 +439,50 @@ def _report_unchanged(
     state["last_answer"] = (ident, levers, revenue)
 
 
-def _charts(answer: figures.Answer, split: Callable[[], Comparison]) -> None:
-    """The loss by lever (played after the headline shows), the funnel and the causes."""
+def _charts(answer: figures.Answer, split: Callable[[], Future[Comparison]]) -> None:
+    """The loss by lever (played after the headline shows), the funnel and the causes. The
+    split plays in the background: the page waits SPLIT_WAIT_S (or $ALIGNSIM_WORKSHOP_SPLIT_WAIT)
+    seconds for it, then draws the other charts and polls, so a control moved meanwhile is
+    answered at once."""
+    pending = split()
+    wait = float(os.environ.get(SPLIT_WAIT_ENV) or SPLIT_WAIT_S)
+    with st.spinner("Splitting the loss by misalignment..."), contextlib.suppress(TimeoutError):
+        pending.result(timeout=wait)
+    if pending.done():
+        _lever_chart(answer, pending)
+    else:
+        _lever_chart_later(pending)
     result = answer.result
-    with st.spinner("Splitting the loss by misalignment..."):
-        by_lever = split()
+    st.altair_chart(charts.funnel_chart(result), width="stretch", theme=None, key="funnel")
+    st.altair_chart(charts.causes_chart(result), width="stretch", theme=None, key="causes")
+
+
+def _lever_chart(answer: figures.Answer, pending: Future[Comparison]) -> None:
+    error = pending.exception()
+    if error is not None:  # a bug: one sentence here, the traceback in the console
+        logging.getLogger("alignsim.workshop").error("the split failed", exc_info=error)
+        st.error(f"alignsim: internal error: {type(error).__name__}: {error}")
+        return
+    by_lever = pending.result()
     st.altair_chart(charts.lever_chart(by_lever), width="stretch", theme=None, key="levers")
     st.caption(
         f"The loss split by misalignment (exact Shapley values) on the first "
-        f"{by_lever.replications} of {result.replications} repeats; a blue bar wins revenue "
-        "back."
+        f"{by_lever.replications} of {answer.result.replications} repeats; a blue bar wins "
+        "revenue back."
     )
-    st.altair_chart(charts.funnel_chart(result), width="stretch", theme=None, key="funnel")
-    st.altair_chart(charts.causes_chart(result), width="stretch", theme=None, key="causes")
+
+
+def _lever_chart_later(pending: Future[Comparison]) -> None:
+    """Where the chart by lever comes once its split is played: checked every 2 s, then the
+    page runs again (every answer is cached) and draws it."""
+
+    @st.fragment(run_every=2.0)
+    def later() -> None:
+        if pending.done():
+            st.rerun()
+        st.info("Splitting the loss by misalignment (the server is busy: other rooms play too)...")
+
+    later()
 
 
 def _reproduce(
@@ -616,7 +612,9 @@ def main() -> None:
     started = time.perf_counter()
     try:
         with st.spinner(f"Playing {replications} repeats..."):
-            answer = _answer(key, source.label, policy, sets, replications, horizon, engine, doc)
+            answer = served.answer(
+                key, source.label, policy, sets, replications, horizon, engine, doc
+            )
     except ScenarioError as error:
         _stop_with(error.problems)
         return
@@ -633,7 +631,10 @@ def main() -> None:
     _report_unchanged(answer, levers, (key, policy, replications, horizon, engine))
     _walk(scenario, ch)
     k = min(replications, figures.LEVER_REPLICATIONS)
-    _charts(answer, lambda: _split(key, source.label, policy, sets, k, horizon, engine, doc))
+    _charts(
+        answer,
+        lambda: served.split_later(key, source.label, policy, sets, k, horizon, engine, doc),
+    )
     # The money line sits under the charts: the headline and the chart by lever stay above
     # the fold on a 1024x768 projector.
     st.markdown(f'<p class="as-why">{_e(figures.money_line(result))}</p>', unsafe_allow_html=True)

@@ -19,24 +19,28 @@ result equal to `compare`.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import math
+import os
 import threading
-from collections import OrderedDict
-from collections.abc import Mapping
+from collections import Counter, OrderedDict, deque
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 
 from alignsim import economics, metrics
 from alignsim.comparison import Comparison, collect
-from alignsim.levers import GROUPS, LeverSplit
+from alignsim.levers import GROUPS, MONEY_ONLY, LeverSplit, shapley
 from alignsim.overrides import apply_overrides
 from alignsim.paired import PairedRun, Pairing, Side, play_pair, play_side
 from alignsim.plots import style
 from alignsim.scenario import MAX_ATTEMPTS, Nurture, Scenario, validate
+from alignsim.simulation import play
 from alignsim.stream import LeadStream, block_widths
 
 __all__ = [
@@ -88,8 +92,13 @@ def _widest(scenario: Scenario) -> tuple[int, int, int]:
 
 
 class Bench:
-    """Lead streams and baseline runs of one scenario, seed, horizon and engine, drawn once and
-    shared by every lever setting (thread-safe: the page serves several visitors)."""
+    """Lead streams, baseline runs and the coalitions' revenue of one scenario, seed, horizon
+    and engine, computed once and shared by every lever setting and every session of the page
+    (the sessions of a Streamlit server are threads of one process).
+
+    Each value has its own lock: sessions asking for the same stream wait for the one that draws
+    it, while other streams and runs are computed meanwhile on the other cores (the compiled
+    engine releases the GIL)."""
 
     def __init__(self, scenario: Scenario, seed: int, horizon: float, engine: str | None) -> None:
         self.scenario = scenario
@@ -99,24 +108,57 @@ class Bench:
         self.widest = _widest(scenario)
         base = scenario.baseline_policy
         self._pairing = Pairing(scenario, base, base, 1, seed, horizon, engine)
-        self._streams: dict[int, LeadStream] = {}
-        self._baselines: dict[int, Side] = {}
+        self._values: dict[tuple[Any, ...], Any] = {}
+        self._revenues: deque[tuple[Any, ...]] = deque()  # coalition keys, oldest first
+        self._computing: dict[tuple[Any, ...], threading.Lock] = {}
         self._lock = threading.Lock()
+        self.computed: Counter[str] = Counter()
+        """How many values of each kind ("stream", "baseline", "coalition") were computed:
+        what the sessions did not share."""
+
+    def _once(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+        """The value under `key`, computed by the first session that asks for it."""
+        with self._lock:
+            if key in self._values:
+                return self._values[key]
+            computing = self._computing.setdefault(key, threading.Lock())
+        with computing:
+            with self._lock:
+                if key in self._values:
+                    return self._values[key]
+            value = make()
+            with self._lock:
+                self._values[key] = value
+                self._computing.pop(key, None)
+                self.computed[key[0]] += 1
+                if key[0] == "coalition":
+                    self._revenues.append(key)
+                    if len(self._revenues) > MAX_COALITION_REVENUES:
+                        del self._values[self._revenues.popleft()]
+            return value
 
     def stream(self, r: int) -> LeadStream:
         """Replication r's stream."""
-        with self._lock:
-            if r not in self._streams:
-                self._streams[r] = self._pairing.stream(r, self.widest)
-            return self._streams[r]
+        return self._once(("stream", r), lambda: self._pairing.stream(r, self.widest))
 
     def baseline(self, r: int) -> Side:
         """The baseline's run on replication r's stream."""
-        stream = self.stream(r)
-        with self._lock:
-            if r not in self._baselines:
-                self._baselines[r] = play_side(self._pairing, self.scenario.baseline_policy, stream)
-            return self._baselines[r]
+        policy = self.scenario.baseline_policy
+        return self._once(("baseline", r), lambda: play_side(self._pairing, policy, self.stream(r)))
+
+    def revenue(self, r: int, coalition: Scenario, digest: bytes | None = None) -> float:
+        """Revenue (currency, the window's cohort) of a coalition's one policy "coalition" on
+        replication r's stream; the same coalition in another setting or session is played
+        once. digest: `coalition_digest(coalition)`, when known."""
+        digest = coalition_digest(coalition) if digest is None else digest
+
+        def make() -> float:
+            stream = self.stream(r)
+            played = _SPLIT_POOL.submit(play, coalition, "coalition", stream, engine=self.engine)
+            book = played.result()
+            return float(metrics.revenue(book))
+
+        return self._once(("coalition", r, digest), make)
 
     def fits(self, scenario: Scenario) -> bool:
         """Whether a changed scenario can reuse these streams and baseline runs: the same
@@ -135,6 +177,29 @@ def _needs(scenario: Scenario) -> tuple[int, int, int]:
     widths = [block_widths(p) for p in scenario.policies.values()]
     return (max(w[0] for w in widths), max(w[1] for w in widths), max(w[2] for w in widths))
 
+
+SPLIT_NICE = 10
+"""How much lower than the sessions' threads the coalitions of the splits by lever are
+scheduled (Linux nice levels): a room's headline is computed first, other rooms' splits after."""
+
+
+def lower_priority() -> None:
+    """Run this thread at SPLIT_NICE (on Linux a thread has its own nice level; elsewhere the
+    split shares the priority of the sessions)."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), SPLIT_NICE)
+
+
+_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+_SPLIT_POOL = ThreadPoolExecutor(
+    max(1, (_CORES or 1) - 1), "alignsim-split", initializer=lower_priority
+)
+"""Where every session's coalitions are played: one core fewer than the machine has, at a
+lower priority, so that a headline never waits behind the splits by lever of other rooms (the
+split shows after the headline; the page's answer is the headline)."""
+
+MAX_COALITION_REVENUES = 200_000
+"""Coalition revenues a bench keeps (a number and a 16-byte key each, about 20 MB)."""
 
 _BENCHES: OrderedDict[tuple[Any, ...], Bench] = OrderedDict()
 _BENCHES_LOCK = threading.Lock()
@@ -177,12 +242,14 @@ def evaluate(
     seed: int | None = None,
     engine: str | None = None,
     lever_replications: int = 0,
+    ledgers: bool = True,
 ) -> Comparison:
     """Revenue lost by `policy` of the document with `sets` applied, against the baseline.
 
     The same result as `alignsim.compare(validate(apply_overrides(doc, sets)), policy=policy,
     lever_replications=...)`; horizon in hours (default: the scenario's); the first
-    replication's ledgers are kept. Bad overrides raise ScenarioError.
+    replication's ledgers are kept unless `ledgers` is False. Bad overrides raise
+    ScenarioError.
     """
     if replications < 1:
         raise ValueError(f"replications must be at least 1 (got {replications})")
@@ -201,17 +268,49 @@ def evaluate(
     if split is not None and any(n > w for n, w in zip(split.widths, bench.widest, strict=True)):
         split = None  # cannot happen for the levers' settings: the bench is drawn widest
 
+    digests = [coalition_digest(c) for c in split.coalitions] if split is not None else []
+
     def one(r: int) -> PairedRun:
         paired = play_pair(
-            pairing, r, stream=bench.stream(r), baseline=bench.baseline(r), ledgers=r == 0
+            pairing,
+            r,
+            stream=bench.stream(r),
+            baseline=bench.baseline(r),
+            ledgers=ledgers and r == 0,
         )
         if split is None or r >= lever_replications:
             return paired
-        amounts = dict(zip(split.players, split.values(pairing, paired), strict=True))
+        amounts = dict(zip(split.players, _shapley(bench, split, paired, digests), strict=True))
         by_lever = np.array([amounts.get(g, 0.0) for g in GROUPS])
         return dataclasses.replace(paired, by_lever=by_lever)
 
     return collect(pairing, (one(r) for r in range(replications)))
+
+
+def coalition_digest(coalition: Scenario) -> bytes:
+    """What identifies a coalition's play on a bench: its one policy (the bench fixes the rest)."""
+    text = coalition.policies["coalition"].model_dump_json()
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+
+def _shapley(
+    bench: Bench, split: LeverSplit, paired: PairedRun, digests: list[bytes]
+) -> np.ndarray:
+    """The players' Shapley values of revenue lost on one replication, as
+    `LeverSplit.values`, with each coalition's revenue from the bench (played once for every
+    setting and session that shares it). Coalitions that differ only in a MONEY_ONLY group
+    play alike."""
+    top = len(split.coalitions) - 1
+    drop = sum(1 << i for i, p in enumerate(split.players) if p in MONEY_ONLY)
+    known = {0: paired.baseline.revenue, top & ~drop: paired.policy.revenue}
+    r = paired.replication
+    revenues = [
+        known[m & ~drop]
+        if m & ~drop in known
+        else bench.revenue(r, split.coalitions[m & ~drop], digests[m & ~drop])
+        for m in range(top + 1)
+    ]
+    return shapley(np.array(revenues))
 
 
 def interval_per_year(result: Comparison) -> tuple[float, float | None, float | None]:
@@ -343,7 +442,8 @@ def split(
     engine: str | None = None,
 ) -> Comparison:
     """The loss split by lever on the first `replications` replications: a comparison over
-    those alone, each split (`Comparison.by_lever`); the same streams as the headline's."""
+    those alone, each split (`Comparison.by_lever`); the same streams as the headline's. It
+    keeps no ledgers (the chart by lever reads only the split)."""
     return evaluate(
         doc,
         label,
@@ -354,6 +454,7 @@ def split(
         seed=seed,
         engine=engine,
         lever_replications=replications,
+        ledgers=False,
     )
 
 

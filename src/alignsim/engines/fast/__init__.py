@@ -30,7 +30,9 @@ with `_nrt=False`, the option numba's own string helpers use: without it each ca
 increfs and decrefs its array arguments, with atomic instructions (about a tenth of the
 engine's time). The event's lead is unsigned, so that numba indexes the per-lead arrays
 without the wraparound of a negative index. A lead that starts to wait has the numbers its next
-step reads prefetched (`alignsim.compiled.prefetch`).
+step reads prefetched (`alignsim.compiled.prefetch`). The loop (`loop.run`) releases the GIL
+(numba's `nogil`), so threads of one process play on every core: the workshop page serves
+its sessions as threads of one server.
 
 Hand-written because no library plays this model: the event loop is the engine. Compilation
 happens at the first call to `play`, never at import, and is cached on disk under a hash of

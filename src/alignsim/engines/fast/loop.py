@@ -57,9 +57,10 @@ def lost(bk: Book, st: State, lead: int, ticket: float, now: float) -> None:
     st.pc[lead] = DONE
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, nogil=True)
 def run(ld: Leads, p: Params, bk: Book, st: State) -> None:
-    """Play every event before the horizon."""
+    """Play every event before the horizon (without the GIL: other threads of the process, such
+    as the workshop page's other sessions, run meanwhile)."""
     count, clock = st.count, st.clock
     now = 0.0
     while True:
