@@ -51,9 +51,9 @@ LAWS = {
     "discrete": {"dist": "discrete", "values": [3, 4, 5], "weights": [0.25, 0.6, 0.15]},
 }
 GOLDEN = {
-    "lhs": "e802dab6a1b2320ec01d0ddbbd7425be8335e75dd6fe032b8309d07b6a528c65",
-    "sobol": "23bf4dff108fa6703e480c1b1a1fdbb34fa3f58810690ee86a4b885b469787b6",
-    "random": "a8a1f4ce87c610d9fe566f1777c4405179df7d290a7ecb3fa690c4f0489a263e",
+    "lhs": "3b324a893fab6346071a01f78e103e3e3378fe23e0e951b17db309a8076dc75e",
+    "sobol": "2cb0d2d4fa48d8928e0916a763ab2cdfd8e545e20ecd890fc822874fd5225b3d",
+    "random": "c7e58ad49ca63402909635e608c2f0a8a3e9502e8aadf937eb4444c9adeb4e21",
     "pert": "c7ac7ad5012431ee0229f1d82473460f9a74e3f2d848db7120e210b617f49645",
     "triangular": "c743d88ac6f6881bc5c2af042eb3bb76f169ed3185309d3489a2f9f9c772312a",
     "uniform": "94a86bd5a690e56c74f00231de05f68dd62786dd3e8ea8eb220a6dfcf60e28d6",

@@ -453,7 +453,9 @@ def test_top_level_json_array(tmp_path: Path) -> None:
 
 def test_load_labels_problems_with_the_file_name(default_toml, tmp_path: Path) -> None:
     path = tmp_path / "acme.toml"
-    text = default_toml.read_text(encoding="utf-8").replace("max_attempts = 3 ", "max_attempts = 60 ")
+    text = default_toml.read_text(encoding="utf-8").replace(
+        "max_attempts = 3 ", "max_attempts = 60 "
+    )
     path.write_text(text, encoding="utf-8")
     with pytest.raises(alignsim.ScenarioError) as info:
         alignsim.load(path)
