@@ -151,7 +151,7 @@ def test_a_batch_report_holds_the_distribution_percentiles_and_tornado(
     assert f"<strong>{money(float(lost.mean()) * scale, 'EUR')}</strong>" in text
     for name in mc.inputs:  # its label in the scenario, then the field it is in
         assert f"<td>{html.escape(mc.label(name))}</td><td>{name}</td>" in text
-    assert "<td>Hot buyers&#x27; window</td><td>market.patience.hot.components[2].mean</td>" in text
+    assert "<td>Hot buyers&#x27; window</td><td>market.patience.hot.components[1].mean</td>" in text
     assert "Uncertain inputs: Close rate of hot buyers (best fit), " in text
     assert "a vermillion bar means a higher value of the input loses more revenue" in text
     assert f"With {len(mc.runs)} runs a rank correlation is known to about +/-" in text
