@@ -6,9 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import alignsim
@@ -272,3 +274,15 @@ def test_attribution_charges_each_lead_to_the_losing_side_and_nurture_to_no_nurt
         "too few contact attempts": (-50.0, 1),
     }
     assert amount.sum() == base.revenue.sum() - other.revenue.sum()
+
+
+def test_replications_played_on_threads_give_the_bits_of_one_thread(
+    default_toml, monkeypatch
+) -> None:
+    sc = alignsim.load(default_toml)
+    threaded = alignsim.compare(sc, replications=3, horizon=4 * 168.0, lever_replications=2)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0}, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    alone = alignsim.compare(sc, replications=3, horizon=4 * 168.0, lever_replications=2)
+    assert threaded.summary() == alone.summary()
+    pd.testing.assert_frame_equal(threaded.by_lever(), alone.by_lever())
