@@ -8,6 +8,8 @@ relative to a first call in the first hour, are S(t) D(t) over the mean of S D o
 March 2011; CALIBRATION.md, grade A) measured those odds: nearly 7x lower in the second hour,
 more than 60x lower at 24 hours or later (averaged here over 24-72 h). The figure puts both
 on one axis: the HBR points sit at the model's first-hour level divided by 7 and by 60.
+When the market counts the decay in the buyers' working hours (`market.buyer_hours`), so does
+the time axis, and "24 hours or later" becomes one to three of the buyers' working days.
 
 S(t) comes from the scenario's patience laws (by temperature, mixed by the temperature shares
 of marketing's sources weighted by their rates) and D(t) from its contact decay law, both by

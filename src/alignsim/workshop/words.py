@@ -47,8 +47,8 @@ STEPS: tuple[Step, ...] = (
         "Speed to lead",
         "Speed",
         ("sla", "handoff", "alerts"),
-        "Leads reach sales in a daily batch and nobody promises a call within hours: buyers "
-        "cool off and buy elsewhere.",
+        "Reps see new leads only when they look at the queue, and nobody promises a call "
+        "within hours: buyers cool off and buy elsewhere.",
     ),
     Step(
         "Persistence",
