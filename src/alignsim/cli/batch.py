@@ -150,6 +150,7 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
     # ProcessPoolExecutor has no public way to stop running calls before Python 3.14
     # (`terminate_workers`); its processes are in `_processes` (until shutdown clears it).
     processes = dict(getattr(pool, "_processes", None) or {})
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes.values():
         with contextlib.suppress(OSError, ValueError):
@@ -157,6 +158,11 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
     for process in processes.values():
         with contextlib.suppress(OSError, ValueError, AssertionError):
             process.join(timeout=5)
+    # The pool's manager thread closes its wake-up pipe as it ends; Python's exit hook writes to
+    # that pipe unlocked (before 3.12) and, racing the close, prints a traceback. Once the thread
+    # has ended the hook finds the pipe closed and does nothing.
+    if manager is not None:
+        manager.join(timeout=5)
 
 
 def _saved(out: Path | None, runs: int) -> str:
