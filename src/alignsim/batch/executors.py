@@ -41,6 +41,7 @@ __all__ = [
     "dask_executor",
     "in_flight",
     "process_pool",
+    "start_forkserver",
 ]
 
 STARTING = "starting workers"
@@ -68,6 +69,19 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
+def start_forkserver() -> Any:
+    """Start the forkserver a local pool's workers are forked from, loading alignsim and the
+    compiled engine (alignsim.batch.forkserver), and return its multiprocessing context; None
+    where the platform has no forkserver. Idempotent: a command calls it before its own
+    set-up (reading the scenario, drawing the design) so the two overlap on two cores."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return None
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["alignsim.batch.forkserver"])
+    multiprocessing.forkserver.ensure_running()
+    return context
+
+
 def process_pool(workers: int | None = None) -> ProcessPoolExecutor:
     """A local pool of worker processes (default: one per core), started warm.
 
@@ -75,12 +89,7 @@ def process_pool(workers: int | None = None) -> ProcessPoolExecutor:
     alignsim and the compiled engine while the caller prepares the batch.
     """
     workers = cores() if workers is None else workers
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["alignsim.batch.forkserver"])
-        multiprocessing.forkserver.ensure_running()
-    else:
-        context = multiprocessing.get_context("spawn")
+    context = start_forkserver() or multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=exit_with_parent
     )
