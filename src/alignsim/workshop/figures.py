@@ -191,12 +191,15 @@ def lower_priority() -> None:
 
 
 _CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-_SPLIT_POOL = ThreadPoolExecutor(
-    max(1, (_CORES or 1) - 1), "alignsim-split", initializer=lower_priority
-)
-"""Where every session's coalitions are played: one core fewer than the machine has, at a
-lower priority, so that a headline never waits behind the splits by lever of other rooms (the
-split shows after the headline; the page's answer is the headline)."""
+_SPLIT_POOL = ThreadPoolExecutor(_CORES or 1, "alignsim-split", initializer=lower_priority)
+"""Where every session's coalitions are played: a thread per core, at a lower priority, so
+that a headline never waits behind the splits by lever of other rooms (the split shows after
+the headline; the page's answer is the headline). On Linux a nice-10 thread gets about a tenth
+of a core that a session's thread also wants, and all of a core nobody else wants."""
+
+_FAN_OUT = ThreadPoolExecutor(4 * (_CORES or 1), "alignsim-split-fan")
+"""Where a replication's coalitions are asked for at once (each waits for its play on
+`_SPLIT_POOL`), so that one room's split keeps every core busy instead of one."""
 
 MAX_COALITION_REVENUES = 200_000
 """Coalition revenues a bench keeps (a number and a 16-byte key each, about 20 MB)."""
@@ -304,13 +307,12 @@ def _shapley(
     drop = sum(1 << i for i, p in enumerate(split.players) if p in MONEY_ONLY)
     known = {0: paired.baseline.revenue, top & ~drop: paired.policy.revenue}
     r = paired.replication
-    revenues = [
-        known[m & ~drop]
-        if m & ~drop in known
-        else bench.revenue(r, split.coalitions[m & ~drop], digests[m & ~drop])
-        for m in range(top + 1)
-    ]
-    return shapley(np.array(revenues))
+    asked = {
+        m: _FAN_OUT.submit(bench.revenue, r, split.coalitions[m], digests[m])
+        for m in sorted({m & ~drop for m in range(top + 1)} - known.keys())
+    }
+    known |= {m: future.result() for m, future in asked.items()}
+    return shapley(np.array([known[m & ~drop] for m in range(top + 1)]))
 
 
 def interval_per_year(result: Comparison) -> tuple[float, float | None, float | None]:

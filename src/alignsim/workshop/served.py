@@ -61,7 +61,7 @@ def answer(
 
 _SPLITS = ThreadPoolExecutor(8, "alignsim-splits")
 """Where the splits by lever play, apart from the sessions' script runs; their coalitions go
-on to the bench's lower-priority pool, one core fewer than the machine has. These threads keep
+on to the bench's lower-priority pool, a thread per core. These threads keep
 the sessions' priority: they hold the GIL more than they play, and a starved thread that holds
 the GIL would hold up every session."""
 
