@@ -98,13 +98,19 @@ def walk(
     return path
 
 
-def time_functions(args: argparse.Namespace) -> dict[str, Any]:
-    doc = read_document(args.scenario)
-    label = Path(args.scenario).name
+def opening(path: str | Path) -> tuple[dict[str, Any], str, str, Any, controls.Levers]:
+    """What a facilitator opens: the scenario document, its label, the played policy (the
+    first that is not the baseline), the page's controls and their opening setting."""
+    doc = read_document(path)
+    label = Path(path).name
     scenario = alignsim.validate(doc, label)
     policy = next(n for n in scenario.policies if n != scenario.baseline_policy)
     ch = controls.choices(doc, scenario, policy, label)
-    start = controls.levers_of(scenario, ch, policy)
+    return doc, label, policy, ch, controls.levers_of(scenario, ch, policy)
+
+
+def time_functions(args: argparse.Namespace) -> dict[str, Any]:
+    doc, label, policy, ch, start = opening(args.scenario)
     hours = args.weeks * 168.0
 
     def answer(levers: controls.Levers) -> tuple[float, float, float, float]:

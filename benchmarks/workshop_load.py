@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from common import machine
-from workshop import _p95, walk
+from workshop import _p95, opening, walk
 
 import alignsim
 from alignsim.comparison import Comparison
@@ -129,12 +129,7 @@ class Room:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    doc = read_document(args.scenario)
-    label = Path(args.scenario).name
-    scenario = alignsim.validate(doc, label)
-    policy = next(n for n in scenario.policies if n != scenario.baseline_policy)
-    ch = controls.choices(doc, scenario, policy, label)
-    start = controls.levers_of(scenario, ch, policy)
+    _doc, label, _policy, _ch, start = opening(args.scenario)
     rooms = [Room(args, seat, start) for seat in range(args.sessions)]
     began = time.perf_counter()
     if not args.cold:  # the server's first answer: streams, baseline and first split

@@ -114,11 +114,14 @@ def _start_workers_early(workers: int | None, scheduler: str | None) -> None:
     with uncertain inputs), instead of after it. Dask and one worker need no forkserver."""
     from alignsim.batch.executors import cores, start_forkserver
 
-    local = scheduler is None and (
-        workers is not None or not os.environ.get("DASK_SCHEDULER_ADDRESS")
-    )
-    if local and (cores() if workers is None else workers) > 1:
+    if not _dask_address(workers, scheduler) and (cores() if workers is None else workers) > 1:
         start_forkserver()
+
+
+def _dask_address(workers: int | None, scheduler: str | None) -> str | None:
+    """The Dask scheduler the options ask for: --scheduler, else $DASK_SCHEDULER_ADDRESS
+    unless --workers is given; None (or empty) for a local run."""
+    return scheduler or (None if workers is not None else os.environ.get("DASK_SCHEDULER_ADDRESS"))
 
 
 @contextlib.contextmanager
@@ -128,9 +131,7 @@ def _executor(workers: int | None, scheduler: str | None) -> Iterator[Executor]:
 
     if workers is not None and scheduler is not None:
         raise BadInput("--workers and --scheduler: choose one")
-    address = scheduler or (
-        None if workers is not None else os.environ.get("DASK_SCHEDULER_ADDRESS")
-    )
+    address = _dask_address(workers, scheduler)
     if address:
         option = "--scheduler" if scheduler else "DASK_SCHEDULER_ADDRESS"
         with contextlib.ExitStack() as stack:
