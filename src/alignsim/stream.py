@@ -93,6 +93,8 @@ class LeadStream:
     u_routing: np.ndarray
     window: tuple[float, float] = (0.0, math.inf)
     """The measurement window [start, end) in hours: its leads are the cohort."""
+    first: int = 0
+    """The row of the whole stream this stream's row 0 is (a window of a stream drawn in windows)."""
     cache: dict = field(default_factory=dict, compare=False, repr=False)
     """What plans computed from these draws (durations by law), shared by the policies."""
 

@@ -27,12 +27,16 @@ from alignsim.engines.fast.state import (
     CALL,
     DISPATCH,
     DISPATCH_SEQ,
+    FIRST_LOADED,
     FIRST_READY,
     LANE_COUNT,
     LANE_FIRST,
     LIFE,
+    LOADED,
+    LOADED_UNTIL,
     LOST,
     LOW,
+    MORE,
     NEXT_ARRIVAL,
     NONE,
     NORMAL,
@@ -42,6 +46,7 @@ from alignsim.engines.fast.state import (
     RESUME,
     SEQ,
     SPACED,
+    TOTAL,
     TOUCH,
     TOUCHING,
     State,
@@ -137,16 +142,16 @@ def next_event(ld: Leads, p: Params, st: State, now: float) -> tuple[float, np.u
     array the step may read, the wraparound of a negative index.
     """
     count, clock = st.count, st.clock
-    n = len(ld.created)
-    if count[ARRIVED] < n and clock[NEXT_ARRIVAL] >= p.horizon:
-        count[ARRIVED] = n  # the stream goes on past the horizon
+    if count[ARRIVED] < count[TOTAL] and clock[NEXT_ARRIVAL] >= p.horizon:
+        count[ARRIVED] = count[TOTAL]  # the stream goes on past the horizon
     if count[READY_COUNT] > 0:  # a lead resumed in this instant: NORMAL, before the dispatch
         lead = np.uint32(st.ready[count[FIRST_READY]])
-        count[FIRST_READY] = count[FIRST_READY] + 1 if count[FIRST_READY] < n else 0
+        last = len(st.ready) - 1
+        count[FIRST_READY] = count[FIRST_READY] + 1 if count[FIRST_READY] < last else 0
         count[READY_COUNT] -= 1
         return now, lead, RESUME, 0.0
     source, at, order = NO_SOURCE, math.inf, 0.0
-    if count[ARRIVED] < n:
+    if count[ARRIVED] < count[TOTAL]:
         source, at, order = ARRIVAL_SOURCE, clock[NEXT_ARRIVAL], -1.0
     events, touches_due = st.events, st.touches_due
     if count[PENDING] > 0 and events[0, 0] < at:
@@ -164,7 +169,9 @@ def next_event(ld: Leads, p: Params, st: State, now: float) -> tuple[float, np.u
         clock[DISPATCH_SEQ] = -1.0
         return now, np.uint32(0), DISPATCH, 0.0
     if source == ARRIVAL_SOURCE:
-        return arrive(ld, st), np.uint32(count[ARRIVED] - 1), RESUME, 0.0
+        if count[ARRIVED] == count[LOADED]:  # its inputs are not loaded yet: nothing changed
+            return now, np.uint32(0), MORE, 0.0
+        return arrive(ld, st)
     if source == HEAP_SOURCE:
         at, _, payload, tag = pop(events, count[PENDING])
         count[PENDING] -= 1
@@ -174,30 +181,34 @@ def next_event(ld: Leads, p: Params, st: State, now: float) -> tuple[float, np.u
         count[TOUCHING] -= 1
         return at, np.uint32(int(payload) >> 2), RESUME, 0.0
     if source == LANE_SOURCE:
-        return at, take_from_lane(st, n), RESUME, 0.0
+        return at, take_from_lane(st), RESUME, 0.0
     return now, np.uint32(0), NONE, 0.0
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def arrive(ld: Leads, st: State) -> float:
-    """The next lead is created (its process starts at LIFE); returns the instant."""
+def arrive(ld: Leads, st: State) -> tuple[float, np.uint32, int, float]:
+    """The next lead is created (its process starts at LIFE): the event (time, slot, RESUME)."""
     count, clock = st.count, st.clock
     now = clock[NEXT_ARRIVAL]
-    lead = count[ARRIVED]
+    lead = np.uint32(st.arrivals[count[ARRIVED] - count[FIRST_LOADED]])
     st.pc[lead] = LIFE
     count[ARRIVED] += 1
     clock[ARRIVAL] = now
-    if count[ARRIVED] < len(ld.created):
-        clock[NEXT_ARRIVAL] = now + (ld.created[count[ARRIVED]] - now)
-    return now
+    if count[ARRIVED] < count[LOADED]:
+        following = st.arrivals[count[ARRIVED] - count[FIRST_LOADED]]
+        clock[NEXT_ARRIVAL] = now + (ld.created[following] - now)
+    elif count[ARRIVED] < count[TOTAL]:
+        clock[NEXT_ARRIVAL] = now + (clock[LOADED_UNTIL] - now)
+    return now, lead, RESUME, 0.0
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def take_from_lane(st: State, n: int) -> np.uint32:
+def take_from_lane(st: State) -> np.uint32:
     """The lead whose attempt spacing ends first; the next one's state is fetched meanwhile."""
     count = st.count
     lead = np.uint32(st.lane_lead[count[LANE_FIRST]])
-    count[LANE_FIRST] = count[LANE_FIRST] + 1 if count[LANE_FIRST] < n else 0
+    last = len(st.lane_lead) - 1
+    count[LANE_FIRST] = count[LANE_FIRST] + 1 if count[LANE_FIRST] < last else 0
     count[LANE_COUNT] -= 1
     if count[LANE_COUNT] > 0:
         after = st.lane_lead[count[LANE_FIRST]]

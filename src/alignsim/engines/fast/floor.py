@@ -37,6 +37,8 @@ from alignsim.engines.fast.state import (
     OPENS_AT,
     QUEUED,
     SEQ,
+    SLOT_BITS,
+    SLOT_MASK,
     TICKETS,
     UNSEEN,
     WAITING,
@@ -46,10 +48,12 @@ from alignsim.engines.fast.state import (
 
 @njit(cache=True, _nrt=False, inline="always")
 def wait_for_rep(st: State, lead: int, key: float, key2: float) -> None:
-    """SalesFloor.wait_for_rep: join the queue with a key and a fresh ticket."""
+    """SalesFloor.wait_for_rep: join the queue with a key and a fresh ticket (the row's lead
+    column: the lead, then its slot, SLOT_BITS)."""
     count = st.count
     st.ticket_of[lead] = count[TICKETS]
-    push(st.queue, count[QUEUED], key, key2, float(lead), float(count[TICKETS]))
+    who = float(st.ident[lead] << SLOT_BITS | lead)
+    push(st.queue, count[QUEUED], key, key2, who, float(count[TICKETS]))
     count[QUEUED] += 1
     count[TICKETS] += 1
     count[WAITING] += 1
@@ -142,7 +146,7 @@ def take(st: State) -> int:
     while count[FREE] > 0 and count[QUEUED] > 0:
         _, _, taker, ticket = pop(st.queue, count[QUEUED])
         count[QUEUED] -= 1
-        lead = int(taker)
+        lead = int(taker) & SLOT_MASK
         if st.ticket_of[lead] != ticket:
             continue  # withdrawn earlier
         st.ticket_of[lead] = -1

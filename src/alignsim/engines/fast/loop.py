@@ -17,7 +17,9 @@ from alignsim.engines.fast.state import (
     DONE,
     LOOK,
     LOST,
+    MORE,
     NONE,
+    NOW,
     WEEK_END,
     WEEK_NOW,
     WEEK_START,
@@ -58,15 +60,18 @@ def lost(bk: Book, st: State, lead: int, ticket: float, now: float) -> None:
 
 
 @njit(cache=True, _nrt=False, nogil=True)
-def run(ld: Leads, p: Params, bk: Book, st: State) -> None:
+def run(ld: Leads, p: Params, bk: Book, st: State) -> bool:
     """Play every event before the horizon (without the GIL: other threads of the process, such
-    as the workshop page's other sessions, run meanwhile)."""
+    as the workshop page's other sessions, run meanwhile). Returns False when done, True when
+    it stopped before the arrival of a lead not loaded yet (a stream played in windows: load
+    more and call again, it resumes where it stopped)."""
     count, clock = st.count, st.clock
-    now = 0.0
+    now = clock[NOW]
     while True:
         now, lead, kind, tag = next_event(ld, p, st, now)
-        if kind == NONE:
-            return
+        if kind in (NONE, MORE):
+            clock[NOW] = now
+            return kind == MORE
         if not clock[WEEK_START] <= now < clock[WEEK_END]:
             count[WEEK_NOW] = int(now // WEEK)
             clock[WEEK_START] = count[WEEK_NOW] * WEEK

@@ -44,6 +44,7 @@ LOOK = 1  # a rep looks at the inbound queue (tag -1: an inbound check; else the
 LOST = 2  # skip_lost: the buyer's window closes while the lead waits (tag: its queue ticket)
 DISPATCH = 3  # the sales floor's dispatch (payload 3, lead 0)
 NONE = 4
+MORE = 5  # (not in the heap) the next event is the arrival of a lead not loaded yet
 
 NORMAL, LOW = 1.0, 2.0
 """SimPy priorities of ordinary events and of the dispatch."""
@@ -66,7 +67,10 @@ ARRIVED = 11  # leads created so far
 WEEK_NOW = 12  # Marketing.week(now)
 ASKED = 13  # a step asked for SalesFloor._dispatch_at(now)
 INBOX = 14  # leads in SalesFloor.inbox
-COUNTS = 15
+LOADED = 15  # leads whose inputs are loaded (arrived or not): a played stream's first ones
+TOTAL = 16  # leads in the stream
+FIRST_LOADED = 17  # the lead whose slot is State.arrivals[0]
+COUNTS = 18
 
 # State.clock: the shared floats.
 SEQ = 0  # the next event's sequence number
@@ -80,14 +84,22 @@ ARRIVAL = 7  # simpy's clock when the previous arrival fired
 NEXT_ARRIVAL = 8  # when the next lead arrives
 LAST_LOOK = 9  # SalesFloor.last_look
 CHECK_AT = 10  # SalesFloor.check_at
-CLOCKS = 11
+NOW = 11  # the instant `run` stopped at, to wait for more leads (and resumes from)
+LOADED_UNTIL = 12  # when the first lead not loaded yet is created (inf: none left)
+CLOCKS = 13
+
+SLOT_BITS = 26
+"""A queue row's lead column holds lead * 2**SLOT_BITS + slot: ordered by the lead (ties in
+the queue go to the older lead), and it says the slot. Exact in a float64 for under 2**27
+leads a run (the scenario's bound is 20 million) and 2**26 slots."""
+SLOT_MASK = (1 << SLOT_BITS) - 1
 
 
 class State(NamedTuple):
     """Everything the engine changes besides the ledger (see the module docstring)."""
 
     pc: np.ndarray
-    """Where each lead's process continues (LIFE .. DONE)."""
+    """Where each lead's process continues (LIFE .. DONE), by slot (see `arrivals`)."""
     temperature: np.ndarray
     """LeadFlow.temperature: rises in nurture."""
     closes: np.ndarray
@@ -136,25 +148,34 @@ class State(NamedTuple):
     """A heap of the nurture touches leads wake for, weeks ahead (rows as in `events`)."""
     inbox: np.ndarray
     """SalesFloor.inbox: routed leads no rep has seen yet, in the order they were routed."""
+    arrivals: np.ndarray
+    """The slot of each loaded lead, in creation order from lead FIRST_LOADED: every per-lead
+    array (inputs, state, book) is indexed by slot. Played at once, lead i's slot is i; played
+    in windows (alignsim.engines.fast.windows), a resolved lead's slot is reused."""
+    ident: np.ndarray
+    """The lead in each slot (int64)."""
     count: np.ndarray
-    """The shared integers (PENDING .. ASKED)."""
+    """The shared integers (PENDING .. FIRST_LOADED)."""
     clock: np.ndarray
     """The shared floats (SEQ .. NEXT_ARRIVAL)."""
 
 
 def new_state(leads: Leads, params: Params) -> State:
-    """The state at time 0: nothing has happened, the first lead is due."""
+    """The state at time 0 of a stream played at once: nothing has happened, the first lead is
+    due, lead i in slot i."""
     n, weeks = len(leads.created), params.weeks
     thresholds = np.zeros(weeks + 1)
     thresholds[0] = params.mql_threshold
     count = np.zeros(COUNTS, dtype=np.int64)
     count[FREE] = params.reps
+    count[LOADED] = count[TOTAL] = n
     clock = np.zeros(CLOCKS)
     clock[DISPATCH_SEQ] = -1.0
     clock[OPEN_UNTIL] = clock[CLOSED_UNTIL] = clock[OPENS_AT] = -math.inf
     clock[LAST_LOOK] = clock[CHECK_AT] = -math.inf
     clock[WEEK_END] = WEEK
     clock[NEXT_ARRIVAL] = leads.created[0] + 0.0 if n > 0 else math.inf
+    clock[LOADED_UNTIL] = math.inf
     return State(
         pc=np.full(n, DONE, dtype=np.int8),
         temperature=leads.temperature.copy(),
@@ -183,6 +204,8 @@ def new_state(leads: Leads, params: Params) -> State:
         lane_time=np.empty(n + 1),
         touches_due=np.empty((n + 1, 4)),
         inbox=np.empty(n + 1, dtype=np.int32),
+        arrivals=np.arange(n, dtype=np.int32),
+        ident=np.arange(n, dtype=np.int64),
         count=count,
         clock=clock,
     )

@@ -1,0 +1,161 @@
+"""A stream played in windows of arrivals gives the ledger of the stream played at once.
+
+The fast engine plays a window's leads in slots that resolved leads give back
+(alignsim.engines.fast.windows); these tests hold the ledger it fills to the one the same
+engine fills playing the whole stream at once, lead by lead and bit for bit, with windows of
+one lead and slots so few that they must grow, on every shipped scenario, on the lever cases
+of the engine-equality tests and on random small policies and streams.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import alignsim
+from alignsim.engines import engine, make_plan
+from alignsim.engines.fast.inputs import Book
+from alignsim.engines.fast.windows import ledger_stream, play_windows
+from alignsim.ledger import LedgerBook
+from alignsim.stream import LeadStream
+
+from .test_engine_equality import LEVERS, lever_case, small_cases  # noqa: F401  (a fixture)
+
+
+class Sliced:
+    """A stream already drawn, handed out in windows (what StreamWindows does by drawing)."""
+
+    def __init__(self, stream: LeadStream) -> None:
+        self.stream, self.drawn = stream, 0
+        for name in (
+            "seed",
+            "replication",
+            "horizon",
+            "window",
+            "sources",
+            "created",
+            "source",
+            "owner",
+        ):
+            setattr(self, name, getattr(stream, name))
+
+    def __len__(self) -> int:
+        return len(self.stream)
+
+    def draw(self, stop: int) -> LeadStream:
+        start, self.drawn = self.drawn, stop
+        rows = {
+            f.name: np.ascontiguousarray(getattr(self.stream, f.name)[start:stop])
+            for f in dataclasses.fields(self.stream)
+            if isinstance(getattr(self.stream, f.name), np.ndarray)
+        }
+        return dataclasses.replace(self.stream, **rows, first=start, cache={})
+
+
+def differences(at_once: LedgerBook, windowed: LedgerBook) -> list[str]:
+    """The ledger columns that differ in any bit."""
+    return [
+        name
+        for name in Book._fields
+        if getattr(at_once, name).tobytes() != getattr(windowed, name).tobytes()
+    ]
+
+
+def played_both_ways(
+    sc: alignsim.Scenario,
+    policy: str,
+    stream: LeadStream,
+    window: int,
+    slots: int,
+    horizon: float | None = None,
+) -> tuple[LedgerBook, LedgerBook]:
+    team, chosen = sc.team_for(policy), sc.policies[policy]
+    at_once = engine("fast")(make_plan(stream, team, chosen, horizon, market=sc.market))
+    drawn = Sliced(stream)
+    whole = ledger_stream(drawn)  # type: ignore[arg-type]
+    windowed = play_windows(
+        drawn,
+        whole,
+        team,
+        chosen,
+        sc.market,
+        horizon=horizon,
+        window=window,
+        slots=slots,  # type: ignore[arg-type]
+    )
+    for name in ("fit", "value", "temperature"):
+        assert getattr(whole, name).tobytes() == getattr(stream, name).tobytes(), name
+    return at_once, windowed
+
+
+def test_every_shipped_scenario_gives_the_same_ledger_in_windows(shipped_scenario):
+    sc = alignsim.load(shipped_scenario)
+    stream = alignsim.sample(sc, horizon=min(sc.horizon, 13 * 168.0))
+    for policy in sc.policies:
+        for window, slots in ((97, 40), (5000, 5000)):
+            at_once, windowed = played_both_ways(sc, policy, stream, window, slots)
+            assert differences(at_once, windowed) == [], (shipped_scenario, policy, window)
+
+
+@pytest.mark.parametrize("lever", list(LEVERS))
+def test_levers_give_the_same_ledger_in_windows_of_one_lead(lever_case, lever):  # noqa: F811
+    for seed in range(6):
+        sc, stream = lever_case(seed, **LEVERS[lever])
+        at_once, windowed = played_both_ways(sc, "p", stream, window=1, slots=1)
+        assert differences(at_once, windowed) == [], (lever, seed)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_cases())
+def test_random_small_cases_give_the_same_ledger_in_windows(lever_case, case):  # noqa: F811
+    seed, options, share = case
+    sc, stream = lever_case(seed, **options)
+    window = 1 + seed % 4
+    at_once, windowed = played_both_ways(
+        sc, "p", stream, window, slots=1 + seed % 3, horizon=share * sc.horizon
+    )
+    assert differences(at_once, windowed) == []
+
+
+def test_the_ledger_of_a_stream_played_in_windows_keeps_what_a_ledger_shows(lever_case):  # noqa: F811
+    sc, stream = lever_case(2, **LEVERS[next(iter(LEVERS))])
+    whole = ledger_stream(Sliced(stream))  # type: ignore[arg-type]
+    assert len(whole) == len(stream) and whole.window == stream.window
+    assert whole.max_attempts == whole.max_scorings == 0  # no plan can be made from it
+    assert np.isnan(whole.patience).all()
+    with pytest.raises(ValueError, match="the stream has draws for"):
+        make_plan(whole, sc.team_for("p"), sc.policies["p"])
+
+
+def test_a_window_must_hold_a_lead(lever_case):  # noqa: F811
+    sc, stream = lever_case(0)
+    drawn = Sliced(stream)
+    with pytest.raises(ValueError, match="at least one lead"):
+        play_windows(drawn, ledger_stream(drawn), sc.team_for("p"), sc.policies["p"], window=0)  # type: ignore[arg-type]
+
+
+def test_a_slot_waits_for_the_sla_reminder_of_its_last_lead(tiny_scenario, tiny_stream):
+    """A (warm, 10:00) and B (hot, 10:02) wait unseen for the 09:00 check; B's reminder at 10:17
+    makes a rep look, both are called and end unreached. A's reminder (11:00) is still pending
+    when C (cold, 10:30) arrives: were A's slot given to C, the reminder would find C unseen in
+    it and make a rep look at 11:00; C waits for its own reminder at 14:30."""
+    sc = tiny_scenario(
+        **{
+            "team.inbound_checks": ["09:00"],
+            "team.reps": 3,
+            "team.attempt_time": "0m",
+            "policies.p.sla.first_response": {"cold": "4h", "warm": "1h", "hot": "15m"},
+        }
+    )
+    stream = tiny_stream(
+        [10.0, 10.0 + 2 / 60, 10.5],
+        owner=[0, 0, 0],
+        temperature=[1, 2, 0],
+        reach=np.zeros((3, 3)),
+    )
+    at_once, windowed = played_both_ways(sc, "p", stream, window=1, slots=1)
+    assert list(at_once.first_attempt) == pytest.approx([10 + 17 / 60, 10 + 17 / 60, 14.5])
+    assert differences(at_once, windowed) == []
