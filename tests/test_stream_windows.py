@@ -140,6 +140,21 @@ def test_retention_draws_of_the_windows_joined_are_the_one_shot_streams():
     assert same_bits(retention_draws(joined, 4), retention_draws(full, 4))
 
 
+def test_a_windows_retention_draws_are_the_one_shot_streams_rows():
+    path = "scenarios/default.toml"
+    sc, kwargs = case(path)
+    full = one_shot(path)
+    windows = sample_windows(sc, SEED, REPLICATION, **kwargs)
+    parts = draw_all(windows, plan("ragged", len(full)))
+    whole = retention_draws(full, 3)
+    for part in parts:
+        got = windows.retention_draws(part, 3)
+        assert same_bits(got, whole[part.first : part.first + len(part)]), part.first
+    other = alignsim.sample(sc, SEED + 1, REPLICATION, **kwargs)
+    with pytest.raises(ValueError, match="are not a window drawn from this stream"):
+        windows.retention_draws(other, 3)
+
+
 def test_a_window_cannot_end_past_the_stream_or_before_the_rows_drawn(default_toml):
     sc = alignsim.load(default_toml)
     windows = sample_windows(sc, 1, horizon=168.0, warmup=0.0, settle=0.0)

@@ -646,7 +646,7 @@ def retention_draws(stream: LeadStream, years: int) -> np.ndarray:
     leads in creation order take its `random((years, m))`, drawn column by column, so more
     years keep the first columns. A source's rows of the stream are its leads in creation
     order (the stream is a stable sort of the sources' creation times). Kept in the stream's
-    cache.
+    cache. For a window of a stream drawn in windows, `StreamWindows.retention_draws`.
     """
     key = ("retention", years)
     if key not in stream.cache:

@@ -44,6 +44,7 @@ from alignsim.stream import (
     _U_QUALIFY,
     _U_QUALIFY_TIME,
     _U_REACH,
+    _U_RETENTION,
     _U_ROUTING,
     _U_WIN,
     _VALUE,
@@ -201,13 +202,13 @@ class StreamWindows:
         self._run = run
         self.replication = replication
         self.sources = tuple(market.sources)
-        rng = _Generators(run.seed, replication, list(market.sources))
+        rng = self._rng = _Generators(run.seed, replication, list(market.sources))
         calendar = scenario.team.hours.calendar
         by_source = [
             _arrivals(src, name, calendar, run.horizon, rng, run.opens)
             for name, src in self._sources
         ]
-        counts = [len(c) for c in by_source]
+        counts = self._counts = [len(c) for c in by_source]
         created = np.concatenate(by_source)
         del by_source
         order = np.argsort(created, kind="stable")
@@ -231,6 +232,10 @@ class StreamWindows:
         self._cursors = _Cursors(rng, list(self.sources), counts, widths)
         self.drawn = 0
         """Rows drawn so far: the next window starts here."""
+        self._taken = np.zeros(len(counts), dtype=np.int64)
+        """Each source's leads in the rows drawn so far."""
+        self._before: dict[int, np.ndarray] = {}
+        """For each window drawn, by its first row: each source's leads in the rows before."""
 
     @property
     def seed(self) -> int:
@@ -261,13 +266,39 @@ class StreamWindows:
                 f"a window cannot end at row {stop}"
             )
         first = self.drawn
+        self._before[first] = self._taken
         rows = slice(first, stop)
         draw = _WindowDraw(
             self._cursors, self._sources, self.created[rows], self.source[rows], self._run.widths
         )
         stream = draw.stream(self._run, self.replication, self._market, first)
+        self._taken = self._taken + np.bincount(stream.source, minlength=len(self._counts))
         self.drawn = stop
         return stream
+
+    def retention_draws(self, window: LeadStream, years: int) -> np.ndarray:
+        """The renewal uniforms of a window's leads, shape (leads, years): the window's rows
+        of `alignsim.stream.retention_draws` of the whole stream (which, given a window,
+        would take it for a whole stream)."""
+        before = self._before.get(window.first)
+        ours = (window.seed, window.replication, window.sources) == (
+            self.seed,
+            self.replication,
+            self.sources,
+        )
+        if before is None or not ours or window.first + len(window) > self.drawn:
+            raise ValueError(
+                f"rows {window.first} to {window.first + len(window)} are not a window drawn "
+                "from this stream"
+            )
+        out = np.empty((len(window), years))
+        for code, (name, m) in enumerate(zip(self.sources, self._counts, strict=True)):
+            rows = np.flatnonzero(window.source == code)
+            for year in range(years):  # column `year` of random((years, m)): word year * m + k
+                bits = self._rng.bits(name, _U_RETENTION)
+                bits.advance(year * m + int(before[code]))
+                out[rows, year] = (bits.random_raw(len(rows)) >> 11) * DOUBLE
+        return out
 
 
 def sample_windows(
