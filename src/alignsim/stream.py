@@ -94,7 +94,8 @@ class LeadStream:
     window: tuple[float, float] = (0.0, math.inf)
     """The measurement window [start, end) in hours: its leads are the cohort."""
     first: int = 0
-    """The row of the whole stream this stream's row 0 is (a window of a stream drawn in windows)."""
+    """The row of the whole stream that this stream's row 0 is: nonzero for a window of a
+    stream drawn in windows (`alignsim.stream_windows`)."""
     cache: dict = field(default_factory=dict, compare=False, repr=False)
     """What plans computed from these draws (durations by law), shared by the policies."""
 
@@ -400,42 +401,59 @@ def sample(
     scenario (the workshop's lever settings, the coalitions of a split by lever). The columns
     are drawn one by one, so a wider stream holds the same draws in its first columns.
     """
-    seed = scenario.seed if seed is None else int(seed)
-    length = scenario.horizon if horizon is None else float(horizon)
-    if not 0 < length <= MAX_HORIZON_WEEKS * WEEK:
-        raise ValueError(
-            f"horizon must be positive and at most {MAX_HORIZON_WEEKS} weeks (got {length} h)"
-        )
-    opens = scenario.warmup_hours() if warmup is None else math.ceil(warmup / WEEK) * WEEK
-    after = scenario.settle_hours() if settle is None else float(settle)
-    if opens < 0 or after < 0:
-        raise ValueError(f"warmup and settle must be at least 0 (got {opens} h and {after} h)")
-    horizon = opens + length + after
+    run = _Run.of(scenario, seed, horizon, widths, warmup, settle)
     market = scenario.market
     sources = list(market.sources.items())
-    needs = [block_widths(p) for p in scenario.policies.values()] + [widths]
-    attempts, routings, scorings = (max(w[i] for w in needs) for i in range(3))
-    rng = _Generators(seed, replication, list(market.sources))
+    rng = _Generators(run.seed, replication, list(market.sources))
     calendar = scenario.team.hours.calendar
-    created = [_arrivals(src, name, calendar, horizon, rng, opens) for name, src in sources]
-    draw = _Draw(rng, sources, created, attempts, routings, scorings)
-    temperature, source = draw.buyers()
-    fit = draw.market_fields(market, temperature)
-    for key in ("reach", "qualify", "win"):
-        np.clip(getattr(market, key).by_temperature(fit), 0.0, 1.0, out=draw.out[key])
-    draw.blocks(market)
-    owners = np.array([OWNERS.index(src.owner) for _, src in sources], dtype=np.int8)
-    return LeadStream(
-        seed=seed,
-        replication=replication,
-        horizon=horizon,
-        window=(float(opens), float(opens + length)),
-        sources=tuple(market.sources),
-        source=source,
-        owner=owners[source],
-        temperature=temperature,
-        **draw.out,
-    )
+    created = [_arrivals(src, name, calendar, run.horizon, rng, run.opens) for name, src in sources]
+    draw = _Draw(rng, sources, created, *run.widths)
+    return draw.stream(run, replication, market)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What `sample`'s arguments make of a run: its seed, its phases (h) and block widths."""
+
+    seed: int
+    opens: float
+    """End of the warm-up, start of the measurement window (h)."""
+    length: float
+    """The measurement window's length (h)."""
+    horizon: float
+    """End of the run: warm-up, window and settle time (h)."""
+    widths: tuple[int, int, int]
+    """Columns drawn per lead: attempts, routings, scorings."""
+
+    @classmethod
+    def of(
+        cls,
+        scenario: Scenario,
+        seed: int | None,
+        horizon: float | None,
+        widths: tuple[int, int, int],
+        warmup: float | None,
+        settle: float | None,
+    ) -> _Run:
+        """`sample`'s arguments checked and resolved against the scenario's defaults."""
+        seed = scenario.seed if seed is None else int(seed)
+        length = scenario.horizon if horizon is None else float(horizon)
+        if not 0 < length <= MAX_HORIZON_WEEKS * WEEK:
+            raise ValueError(
+                f"horizon must be positive and at most {MAX_HORIZON_WEEKS} weeks (got {length} h)"
+            )
+        opens = scenario.warmup_hours() if warmup is None else math.ceil(warmup / WEEK) * WEEK
+        after = scenario.settle_hours() if settle is None else float(settle)
+        if opens < 0 or after < 0:
+            raise ValueError(f"warmup and settle must be at least 0 (got {opens} h and {after} h)")
+        needs = [block_widths(p) for p in scenario.policies.values()] + [widths]
+        attempts, routings, scorings = (max(w[i] for w in needs) for i in range(3))
+        return cls(seed, opens, length, opens + length + after, (attempts, routings, scorings))
+
+    @property
+    def window(self) -> tuple[float, float]:
+        """The measurement window [start, end) in hours."""
+        return (float(self.opens), float(self.opens + self.length))
 
 
 class _Draw:
@@ -466,7 +484,13 @@ class _Draw:
         ]
         self.created = np.concatenate(created_by_source)
         self.order = np.argsort(self.created, kind="stable")
-        n = self.n = len(self.order)
+        self.rank = np.empty(len(self.order), dtype=np.int64)  # source order -> stream row
+        self.rank[self.order] = np.arange(len(self.order))
+        self.allocate(len(self.order), attempts, routings, scorings)
+
+    def allocate(self, n: int, attempts: int, routings: int, scorings: int) -> None:
+        """The fields' places for n leads: float fields in one buffer, columns as given."""
+        self.n = n
         widths = {
             "created": 0, "fit": 0, "value": 0, "patience": 0, "warming": 2, "repatience": 2,
             "reach": 3, "qualify": 3, "win": 3, "cycle": 0, "eps_m": scorings, "eps_s": routings,
@@ -480,8 +504,6 @@ class _Draw:
             size = n * max(width, 1)
             self.out[key] = buffer[offset : offset + size].reshape((n, width) if width else n)
             offset += size
-        self.rank = np.empty(n, dtype=np.int64)  # the stream row of each lead in source order
-        self.rank[self.order] = np.arange(n)
 
     def in_stream_order(self, drawn: np.ndarray, key: str) -> np.ndarray:
         """Rows of source order put in stream order, into the field's place in the buffer."""
@@ -579,6 +601,28 @@ class _Draw:
         )
         return fit
 
+    def stream(self, run: _Run, replication: int, market: Any, first: int = 0) -> LeadStream:
+        """Every field drawn and put in stream order: the stream, its row 0 being row `first`
+        of the whole stream."""
+        temperature, source = self.buyers()
+        fit = self.market_fields(market, temperature)
+        for key in ("reach", "qualify", "win"):
+            np.clip(getattr(market, key).by_temperature(fit), 0.0, 1.0, out=self.out[key])
+        self.blocks(market)
+        owners = np.array([OWNERS.index(src.owner) for _, src in self.sources], dtype=np.int8)
+        return LeadStream(
+            seed=run.seed,
+            replication=replication,
+            horizon=run.horizon,
+            window=run.window,
+            first=first,
+            sources=tuple(name for name, _ in self.sources),
+            source=source,
+            owner=owners[source],
+            temperature=temperature,
+            **self.out,
+        )
+
     def blocks(self, market: Any) -> None:
         """The cycle, the win uniform and the per-scoring, per-routing, per-attempt blocks."""
         self.out["cycle"][:] = market.cycle.from_uniform(self.uniforms(_CYCLE)[self.order])
@@ -602,7 +646,7 @@ def retention_draws(stream: LeadStream, years: int) -> np.ndarray:
     leads in creation order take its `random((years, m))`, drawn column by column, so more
     years keep the first columns. A source's rows of the stream are its leads in creation
     order (the stream is a stable sort of the sources' creation times). Kept in the stream's
-    cache.
+    cache. For a window of a stream drawn in windows, `StreamWindows.retention_draws`.
     """
     key = ("retention", years)
     if key not in stream.cache:

@@ -30,7 +30,7 @@ from alignsim.compiled.laws import (
     weibull,
 )
 from alignsim.compiled.rows import uniform_rows
-from alignsim.compiled.ziggurat import normal_rows, standard_normals
+from alignsim.compiled.ziggurat import normal_rows, skip_normals, standard_normals
 
 __all__ = [
     "exponential",
@@ -39,6 +39,7 @@ __all__ = [
     "lognormal",
     "normal_rows",
     "prefetch",
+    "skip_normals",
     "standard_normals",
     "uniform_rows",
     "weibull",

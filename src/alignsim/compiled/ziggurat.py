@@ -95,3 +95,20 @@ def normal_rows(raw: np.ndarray, rows: np.ndarray, out: np.ndarray) -> int:
                 return -1
             out[rows[j], c] = x
     return k
+
+
+@njit(cache=True)
+def skip_normals(raw: np.ndarray, n: int) -> tuple[int, int]:
+    """How many of the next n standard normals numpy's Generator would draw from a bit
+    generator whose next 64-bit words are raw can be drawn from raw alone, and the words those
+    use: (normals, words). The normals are not kept: this finds where a later column of a
+    block of normals starts (`alignsim.stream_windows`). (0, 0) when raw is too short for one."""
+    k = 0
+    done = 0
+    while done < n:
+        _, after = _normal(raw, k)
+        if after < 0:
+            break
+        k = after
+        done += 1
+    return done, k
