@@ -20,6 +20,7 @@ from alignsim.engines import engine, make_plan
 from alignsim.engines.fast.inputs import Book
 from alignsim.engines.fast.windows import ledger_stream, play_windows
 from alignsim.ledger import LedgerBook
+from alignsim.simulation import plays_in_windows
 from alignsim.stream import LeadStream
 
 from .test_engine_equality import LEVERS, lever_case, small_cases  # noqa: F401  (a fixture)
@@ -159,3 +160,42 @@ def test_a_slot_waits_for_the_sla_reminder_of_its_last_lead(tiny_scenario, tiny_
     at_once, windowed = played_both_ways(sc, "p", stream, window=1, slots=1)
     assert list(at_once.first_attempt) == pytest.approx([10 + 17 / 60, 10 + 17 / 60, 14.5])
     assert differences(at_once, windowed) == []
+
+
+def test_simulate_in_windows_gives_the_ledger_of_a_run_played_at_once(default_toml):
+    sc = alignsim.load(default_toml)
+    at_once = alignsim.simulate_all(sc, replication=1, horizon=13 * 168.0, windows=0)
+    windowed = alignsim.simulate_all(sc, replication=1, horizon=13 * 168.0, windows=1500)
+    for policy, ledger in at_once.items():
+        assert differences(ledger.book, windowed[policy].book) == [], policy
+        assert ledger.frame.equals(windowed[policy].frame), policy
+        assert ledger.window == windowed[policy].window
+        assert ledger.run_end == windowed[policy].run_end
+
+
+def test_large_runs_play_in_windows_by_default(default_toml):
+    sc = alignsim.load(default_toml)
+    assert not plays_in_windows(sc, None, "fast", None)
+    busy = sc.model_copy(
+        update={
+            "market": sc.market.model_copy(
+                update={
+                    "sources": {
+                        name: src.model_copy(update={"rate": src.rate * 100})
+                        for name, src in sc.market.sources.items()
+                    }
+                }
+            )
+        }
+    )
+    assert plays_in_windows(busy, None, "fast", None)
+    assert not plays_in_windows(busy, None, "fast", 0)
+    assert not plays_in_windows(busy, None, "simpy", None)
+
+
+def test_windows_are_a_count_of_leads_for_the_fast_engine(default_toml):
+    sc = alignsim.load(default_toml)
+    with pytest.raises(ValueError, match="0 \\(at once\\) or a number of leads"):
+        alignsim.simulate(sc, windows=-1)
+    with pytest.raises(ValueError, match="only the fast engine"):
+        alignsim.simulate(sc, engine="simpy", windows=100)

@@ -6,7 +6,13 @@ from alignsim.engines import DEFAULT_ENGINE, make_plan
 from alignsim.engines import engine as engine_named
 from alignsim.ledger import Ledger, LedgerBook
 from alignsim.scenario import Scenario
+from alignsim.scenario.models import candidate_leads
 from alignsim.stream import LeadStream, sample
+
+WINDOWED_FROM = 2_000_000
+"""Leads (drawn before thinning) from which `simulate` has the fast engine play the stream in
+windows of arrivals: the same ledger, with memory for the leads alive at once instead of all
+(alignsim.engines.fast.windows). Below it, playing at once is a little faster."""
 
 
 def simulate(
@@ -18,12 +24,17 @@ def simulate(
     horizon: float | None = None,
     engine: str | None = None,
     stream: LeadStream | None = None,
+    windows: int | None = None,
 ) -> Ledger:
     """Play one policy over one replication's lead stream and return its ledger.
 
     policy defaults to the scenario's first; seed to the scenario's; horizon (hours, the
     measurement window; the run adds the scenario's warm-up and settle time) to the
     scenario's. Pass `stream` to reuse a stream already drawn (common random numbers).
+    windows: leads the fast engine draws and plays at a time (the same ledger; for runs too
+    large to hold at once); 0 plays the whole stream at once; default: windows of
+    `alignsim.engines.fast.windows.WINDOW_LEADS` from WINDOWED_FROM candidate leads.
+    A ledger played in windows keeps, of its stream, the columns a ledger shows.
     """
     name = policy if policy is not None else next(iter(scenario.policies))
     if name not in scenario.policies:
@@ -32,10 +43,38 @@ def simulate(
             f"it has {', '.join(scenario.policies)}"
         )
     engine = DEFAULT_ENGINE if engine is None else engine
+    if stream is None and plays_in_windows(scenario, horizon, engine, windows):
+        from alignsim.engines.fast.windows import WINDOW_LEADS, ledger_stream, play_windows
+        from alignsim.stream_windows import sample_windows
+
+        drawn = sample_windows(scenario, seed, replication, horizon=horizon)
+        whole = ledger_stream(drawn)
+        team, chosen = scenario.team_for(name), scenario.policies[name]
+        book = play_windows(
+            drawn, whole, team, chosen, scenario.market, window=windows or WINDOW_LEADS
+        )
+        return ledger(scenario, name, book, whole, engine=engine)
     if stream is None:
         stream = sample(scenario, seed, replication, horizon=horizon)
     book = play(scenario, name, stream, engine=engine)
     return ledger(scenario, name, book, stream, engine=engine)
+
+
+def plays_in_windows(
+    scenario: Scenario, horizon: float | None, engine: str, windows: int | None
+) -> bool:
+    """Whether `simulate` plays the stream in windows (see its `windows`)."""
+    if windows is not None and windows < 0:
+        raise ValueError(f"windows must be 0 (at once) or a number of leads (got {windows})")
+    if windows is not None and windows > 0 and engine != "fast":
+        raise ValueError(f"only the fast engine plays a stream in windows (engine {engine!r})")
+    if windows is not None:
+        return windows > 0
+    if engine != "fast":
+        return False
+    length = scenario.horizon if horizon is None else float(horizon)
+    hours = scenario.warmup_hours() + length + scenario.settle_hours()
+    return candidate_leads(scenario, hours) > WINDOWED_FROM
 
 
 def ledger(
@@ -96,8 +135,19 @@ def simulate_all(
     replication: int = 0,
     horizon: float | None = None,
     engine: str | None = None,
+    windows: int | None = None,
 ) -> dict[str, Ledger]:
-    """Play several policies (default: all) on the same lead stream: common random numbers."""
+    """Play several policies (default: all) on the same lead stream: common random numbers.
+    Played in windows (see `simulate`), each policy draws the same stream again."""
     names = list(scenario.policies) if policies is None else policies
+    engine = DEFAULT_ENGINE if engine is None else engine
+    if plays_in_windows(scenario, horizon, engine, windows):
+        return {
+            name: simulate(
+                scenario, name, seed=seed, replication=replication, horizon=horizon,
+                engine=engine, windows=windows,
+            )
+            for name in names
+        }  # fmt: skip
     stream = sample(scenario, seed, replication, horizon=horizon)
     return {name: simulate(scenario, name, engine=engine, stream=stream) for name in names}
