@@ -70,15 +70,19 @@ def announce_compiling() -> None:
 def warm() -> None:
     """Load the fast engine's compiled code into this process, compiling it if this machine
     has none: a week of a small scenario, both policies, with two sources and with one (a
-    single source's draws are laid out contiguously: numba compiles that case apart)."""
+    single source's draws are laid out contiguously: numba compiles that case apart), played
+    at once and in windows (the windowed draw's compiled passes)."""
     announce_compiling()
     from alignsim.comparison import compare
     from alignsim.scenario import validate
+    from alignsim.simulation import simulate_all
 
     one_source = copy.deepcopy(_SCENARIO)
     del one_source["market"]["sources"]["outbound"]
     for doc in (_SCENARIO, one_source):
-        compare(validate(doc, "warm-up"), replications=1, horizon=168.0, engine="fast")
+        scenario = validate(doc, "warm-up")
+        compare(scenario, replications=1, horizon=168.0, engine="fast")
+        simulate_all(scenario, horizon=168.0, engine="fast", windows=16)
 
 
 _SCENARIO: dict[str, Any] = {

@@ -28,7 +28,7 @@ from typing import Protocol
 
 import numpy as np
 
-from alignsim.engines.fast.inputs import Book, Leads, book, leads, params
+from alignsim.engines.fast.inputs import Book, Leads, Params, book, leads, params
 from alignsim.engines.fast.loop import run
 from alignsim.engines.fast.state import (
     ARRIVED,
@@ -68,7 +68,7 @@ _PER_SLOT = (
 
 
 class Windows(Protocol):
-    """A stream drawn in windows of rows (alignsim.stream.StreamWindows)."""
+    """A stream drawn in windows of rows (alignsim.stream_windows.StreamWindows)."""
 
     seed: int
     replication: int
@@ -88,13 +88,13 @@ class Windows(Protocol):
 class _Slots:
     """The engine's inputs, state and ledger rows for `capacity` slots, and which are taken."""
 
-    def __init__(self, first: Leads, ledger: LedgerBook, p: object, capacity: int) -> None:
+    def __init__(self, first: Leads, ledger: LedgerBook, p: Params, capacity: int) -> None:
         self.p = p
         self.capacity = capacity
         self.base = {f: _grown(a[:0], capacity) for f, a in first._asdict().items()}
         self.ld = _read_only(self.base)
         self.bk = Book(**{f: _grown(a[:0], capacity) for f, a in book(ledger)._asdict().items()})
-        self.st = new_state(self.ld, p)  # type: ignore[arg-type]
+        self.st = new_state(self.ld, p)
         self.st.count[LOADED] = 0
         self.taken = np.zeros(capacity, dtype=np.bool_)
 
@@ -109,7 +109,7 @@ class _Slots:
         self.bk = Book(**{f: _grown(a, capacity) for f, a in self.bk._asdict().items()})
         self.taken = _grown(self.taken, capacity)
         self.taken[old:] = False
-        grown = new_state(self.ld, self.p)  # type: ignore[arg-type]
+        grown = new_state(self.ld, self.p)
         count = st.count
         for f in _PER_SLOT:
             getattr(grown, f)[:old] = getattr(st, f)
@@ -170,13 +170,13 @@ def play_windows(
 ) -> LedgerBook:
     """Play one policy over a stream drawn window by window, up to `horizon` (h; default the
     stream's end), `window` leads drawn at a time, in `slots` slots to begin with (default four
-    windows; more as needed). The ledger (over `ledger_stream`, the whole stream's columns a
+    windows, at most one a lead; more as needed). The ledger (over `ledger_stream`, the whole stream's columns a
     ledger shows, filled in as windows are drawn) is the one the stream played at once gives."""
     if window < 1:
         raise ValueError(f"a window holds at least one lead (got {window})")
     n = len(windows)
     ledger = LedgerBook(ledger_stream)
-    room = max(4 * window, 1024) if slots is None else max(slots, 1)
+    room = min(max(4 * window, 1024) if slots is None else max(slots, 1), max(n, 1))
     ring: _Slots | None = None
     more = True
     while more:
@@ -195,7 +195,7 @@ def play_windows(
         fill_columns(ledger_stream, stream)
         stop = stream.first + len(stream)
         ring.load(stream, leads(plan), n, windows.created[stop] if stop < n else math.inf)
-        more = run(ring.ld, ring.p, ring.bk, ring.st) and stop < n  # type: ignore[arg-type]
+        more = run(ring.ld, ring.p, ring.bk, ring.st) and stop < n
     assert ring is not None
     taken = np.flatnonzero(ring.taken)
     _copy_out(ring.bk, taken, ring.st.ident[taken], ledger)
@@ -292,6 +292,7 @@ def _drop_withdrawn(st: State) -> None:
 
 
 def _copy_out(bk: Book, slots: np.ndarray, leads_: np.ndarray, ledger: LedgerBook) -> None:
+    """Copy slots' ledger rows to their leads' rows of the run's ledger."""
     for f, a in bk._asdict().items():
         getattr(ledger, f)[leads_] = a[slots]
 
