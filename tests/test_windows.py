@@ -17,7 +17,9 @@ from hypothesis import HealthCheck, given, settings
 
 import alignsim
 from alignsim.engines import engine, make_plan
-from alignsim.engines.fast.inputs import Book
+from alignsim.engines.fast import windows
+from alignsim.engines.fast.inputs import Book, leads, params
+from alignsim.engines.fast.state import State, new_state
 from alignsim.engines.fast.windows import ledger_stream, play_windows
 from alignsim.ledger import LedgerBook
 from alignsim.simulation import plays_in_windows
@@ -199,3 +201,25 @@ def test_windows_are_a_count_of_leads_for_the_fast_engine(default_toml):
         alignsim.simulate(sc, windows=-1)
     with pytest.raises(ValueError, match="only the fast engine"):
         alignsim.simulate(sc, engine="simpy", windows=100)
+
+
+def test_a_loaded_slot_starts_as_new_state_starts_its_lead(lever_case):  # noqa: F811
+    """Every per-lead array of the engine's state is one the windows reset (a new one must be
+    added to windows._PER_SLOT), to the value new_state gives a lead."""
+    sc, stream = lever_case(1, **LEVERS["nurture with warming and recycles"])
+    plan = make_plan(stream, sc.team_for("p"), sc.policies["p"], market=sc.market)
+    ld, p = leads(plan), params(plan)
+    fresh = new_state(ld, p)
+    n = len(stream)
+    per_lead = {f for f in State._fields if getattr(fresh, f).shape[:1] == (n,)}
+    assert per_lead == {*windows._PER_SLOT, "arrivals"}
+    ring = windows._Slots(ld, LedgerBook(stream), p, 2 * n)
+    for f in windows._PER_SLOT:
+        getattr(ring.st, f)[:] = 7
+    ring.load(stream, ld, n, np.inf)
+    slots = ring.st.arrivals
+    for f in windows._PER_SLOT:
+        assert getattr(ring.st, f)[slots].tobytes() == getattr(fresh, f).tobytes(), f
+    at_once = LedgerBook(stream)
+    for f in Book._fields:
+        assert getattr(ring.bk, f)[slots].tobytes() == getattr(at_once, f).tobytes(), f
