@@ -11,6 +11,7 @@ import os
 import platform
 import subprocess
 import sys
+from pathlib import Path
 
 
 def machine() -> str:
@@ -33,3 +34,12 @@ def child(script: str, mode: str, env: dict[str, str] | None = None) -> dict[str
         env={**os.environ, **(env or {})},
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def rss_mb() -> float:
+    """This process's resident memory now (MB), from /proc (0 where there is none)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0.0
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20

@@ -27,7 +27,7 @@ import statistics
 import time
 from pathlib import Path
 
-from common import child, machine
+from common import child, machine, rss_mb
 
 import alignsim
 
@@ -59,15 +59,6 @@ def draw_times(path: Path, weeks: int, repeats: int) -> dict[str, float]:
         "median_ms": round(1e3 * statistics.median(times), 2),
         "cpu_median_ms": round(1e3 * statistics.median(cpu), 2),
     }
-
-
-def rss_mb() -> float:
-    """This process's resident memory now (MB), from /proc (0 where there is none)."""
-    try:
-        pages = int(Path("/proc/self/statm").read_text().split()[1])
-    except (OSError, IndexError, ValueError):
-        return 0.0
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def million_lead_sample() -> None:

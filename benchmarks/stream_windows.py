@@ -28,7 +28,7 @@ import time
 import tomllib
 from pathlib import Path
 
-from common import child, machine
+from common import child, machine, rss_mb
 
 import alignsim
 from alignsim.stream_windows import sample_windows
@@ -51,15 +51,6 @@ def scenario(case: str) -> tuple[alignsim.Scenario, dict]:
         src["rate"] = f"{float(count) * times}/{unit}"
     kwargs = {"horizon": 400 * 168.0, "warmup": 0.0, "settle": 0.0}
     return alignsim.validate(doc, f"default.toml, rates x{times}"), kwargs
-
-
-def rss_mb() -> float:
-    """This process's resident memory now (MB), from /proc (0 where there is none)."""
-    try:
-        pages = int(Path("/proc/self/statm").read_text().split()[1])
-    except (OSError, IndexError, ValueError):
-        return 0.0
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def measure(case: str, how: str) -> None:
