@@ -72,7 +72,7 @@ def played_both_ways(
     policy: str,
     stream: LeadStream,
     window: int,
-    slots: int,
+    slots: int | None,
     horizon: float | None = None,
 ) -> tuple[LedgerBook, LedgerBook]:
     team, chosen = sc.team_for(policy), sc.policies[policy]
@@ -223,3 +223,9 @@ def test_a_loaded_slot_starts_as_new_state_starts_its_lead(lever_case):  # noqa:
     at_once = LedgerBook(stream)
     for f in Book._fields:
         assert getattr(ring.bk, f)[slots].tobytes() == getattr(at_once, f).tobytes(), f
+
+
+def test_a_stream_without_leads_plays_in_windows(lever_case):  # noqa: F811
+    sc, stream = lever_case(0, leads=0)
+    at_once, windowed = played_both_ways(sc, "p", stream, window=4, slots=None)
+    assert len(windowed.outcome) == 0 and differences(at_once, windowed) == []
