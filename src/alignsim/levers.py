@@ -201,6 +201,7 @@ class LeverSplit:
                     "coalition",
                     paired.stream,
                     engine=pairing.engine,
+                    cohort_only=True,
                 )
             out.append(played[key])
         return out

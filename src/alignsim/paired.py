@@ -87,14 +87,19 @@ class Side:
     funnel, and how many of the cohort's leads were still open at the end of the run."""
 
     book: LedgerBook
+    """The engine's book: its cohort's rows final; played `cohort_only`, the other leads' rows
+    stand where they were when the cohort was done (alignsim.simulation.play)."""
     revenue: float
     funnel: dict[str, int]
     unresolved: int = 0
 
 
-def play_side(pairing: Pairing, policy: str, stream: LeadStream) -> Side:
-    """Play one policy of the pairing's scenario on a drawn stream."""
-    book = play(pairing.scenario, policy, stream, engine=pairing.engine)
+def play_side(
+    pairing: Pairing, policy: str, stream: LeadStream, *, cohort_only: bool = True
+) -> Side:
+    """Play one policy of the pairing's scenario on a drawn stream (every figure of a Side is
+    the cohort's; cohort_only=False plays the other leads to the end of the run too)."""
+    book = play(pairing.scenario, policy, stream, engine=pairing.engine, cohort_only=cohort_only)
     still = np.isin(book.outcome, metrics.UNRESOLVED_CODES) & stream.in_window
     return Side(book, metrics.revenue(book), metrics.funnel_counts(book), int(still.sum()))
 
@@ -158,8 +163,12 @@ def play_pair(
     """
     if stream is None:
         stream = pairing.stream(replication)
-    base = play_side(pairing, pairing.baseline, stream) if baseline is None else baseline
-    other = play_side(pairing, pairing.policy, stream)
+    cohort_only = not ledgers  # a ledger shows every lead: played to the end of the run
+    if baseline is None:
+        base = play_side(pairing, pairing.baseline, stream, cohort_only=cohort_only)
+    else:
+        base = baseline
+    other = play_side(pairing, pairing.policy, stream, cohort_only=cohort_only)
     amount, leads = attribution(base.book, other.book)
     kept = None
     if ledgers:

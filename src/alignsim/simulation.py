@@ -112,17 +112,22 @@ def play(
     stream: LeadStream,
     *,
     engine: str | None = None,
+    cohort_only: bool = False,
 ) -> LedgerBook:
     """The engine's arrays for one policy over a drawn stream: a ledger without its context.
 
-    The engine plays until the end of the stream's run (warm-up, window and settle time).
-    What `simulate` wraps; a batch run, which keeps only figures, stops here.
+    The engine plays until the end of the stream's run (warm-up, window and settle time), or,
+    cohort_only, until every lead of the cohort is done: the cohort's rows are the same, the
+    other leads' are left where they stand (for figures of the cohort, which every per-year
+    figure is: `Plan.until_cohort_resolved`). What `simulate` wraps; a batch run, which keeps
+    only figures, stops here.
     """
     plan = make_plan(
         stream,
         scenario.team_for(policy),
         scenario.policies[policy],
         market=scenario.market,
+        until_cohort_resolved=cohort_only,
     )
     return engine_named(engine)(plan)
 

@@ -50,6 +50,11 @@ class Plan:
     checks: np.ndarray
     """Clock hours (sorted) at which reps look at the inbound queue on business days; empty
     when they see every lead at once (no `team.inbound_checks`, or the policy's alerts)."""
+    until_cohort_resolved: bool = False
+    """Stop once every lead of the cohort (the stream's window) is done: the cohort's ledger
+    rows are then final (an opportunity's outcome is decided when it opens), the other leads'
+    rows are left where they stand. For figures of the cohort only (every per-year figure);
+    the simpy engine plays on to the end, which changes none of the cohort's rows."""
 
     @property
     def reps(self) -> int:
@@ -71,9 +76,11 @@ def make_plan(
     horizon: float | None = None,
     *,
     market: Market | None = None,
+    until_cohort_resolved: bool = False,
 ) -> Plan:
     """Turn a stream's draws into this team's and policy's hours and scores; the market's
-    contact decay (none without a market) goes along as arrays for the compiled rule."""
+    contact decay (none without a market) goes along as arrays for the compiled rule.
+    until_cohort_resolved: see `Plan.until_cohort_resolved`."""
     needs = block_widths(policy)
     has = (stream.max_attempts, stream.max_routings, stream.max_scorings)
     if any(n > h for n, h in zip(needs, has, strict=True)):
@@ -106,6 +113,7 @@ def make_plan(
         if market is None or market.buyer_hours is None
         else market.buyer_hours.calendar,
         checks=inbound_checks(team, policy),
+        until_cohort_resolved=until_cohort_resolved,
     )
 
 

@@ -25,6 +25,7 @@ from alignsim.engines.fast.state import (
     ARRIVAL,
     ARRIVED,
     CALL,
+    COHORT_ALIVE,
     DISPATCH,
     DISPATCH_SEQ,
     FIRST_LOADED,
@@ -171,7 +172,7 @@ def next_event(ld: Leads, p: Params, st: State, now: float) -> tuple[float, np.u
     if source == ARRIVAL_SOURCE:
         if count[ARRIVED] == count[LOADED]:  # its inputs are not loaded yet: nothing changed
             return now, np.uint32(0), MORE, 0.0
-        return arrive(ld, st)
+        return arrive(ld, p, st)
     if source == HEAP_SOURCE:
         at, _, payload, tag = pop(events, count[PENDING])
         count[PENDING] -= 1
@@ -186,12 +187,14 @@ def next_event(ld: Leads, p: Params, st: State, now: float) -> tuple[float, np.u
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def arrive(ld: Leads, st: State) -> tuple[float, np.uint32, int, float]:
+def arrive(ld: Leads, p: Params, st: State) -> tuple[float, np.uint32, int, float]:
     """The next lead is created (its process starts at LIFE): the event (time, slot, RESUME)."""
     count, clock = st.count, st.clock
     now = clock[NEXT_ARRIVAL]
     lead = np.uint32(st.arrivals[count[ARRIVED] - count[FIRST_LOADED]])
     st.pc[lead] = LIFE
+    if p.stops_early and in_cohort(ld, p, lead):
+        count[COHORT_ALIVE] += 1
     count[ARRIVED] += 1
     clock[ARRIVAL] = now
     if count[ARRIVED] < count[LOADED]:
@@ -200,6 +203,12 @@ def arrive(ld: Leads, st: State) -> tuple[float, np.uint32, int, float]:
     elif count[ARRIVED] < count[TOTAL]:
         clock[NEXT_ARRIVAL] = now + (clock[LOADED_UNTIL] - now)
     return now, lead, RESUME, 0.0
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def in_cohort(ld: Leads, p: Params, lead: int) -> bool:
+    """Whether the lead was created in the measurement window (the cohort)."""
+    return p.cohort_start <= ld.created[lead] < p.cohort_end
 
 
 @njit(cache=True, _nrt=False, inline="always")

@@ -91,6 +91,9 @@ class Params(NamedTuple):
     buyer_day: float
     buyer_week: float
     checks: np.ndarray
+    stops_early: bool
+    cohort_start: float
+    cohort_end: float
 
 
 class Book(NamedTuple):
@@ -205,6 +208,9 @@ def params(plan: Plan) -> Params:
         buyer_day=buyers.length,
         buyer_week=buyers.per_week,
         checks=_frozen(plan.checks),
+        stops_early=bool(plan.until_cohort_resolved),
+        cohort_start=float(plan.stream.window[0]),
+        cohort_end=float(plan.stream.window[1]),
     )
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from alignsim.engines.fast.events import after_step, next_event, resume_at
+from alignsim.engines.fast.events import after_step, in_cohort, next_event, resume_at
 from alignsim.engines.fast.floor import ask_dispatch, floor_open, looked, take, withdraw
 from alignsim.engines.fast.inputs import Book, Leads, Params
 from alignsim.engines.fast.state import (
+    COHORT_ALIVE,
     DISPATCH,
     DONE,
     LOOK,
@@ -49,7 +50,7 @@ def dispatch(ld: Leads, p: Params, bk: Book, st: State, now: float) -> None:
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def lost(bk: Book, st: State, lead: int, ticket: float, now: float) -> None:
+def lost(ld: Leads, p: Params, bk: Book, st: State, lead: int, ticket: float, now: float) -> None:
     """work, skip_lost: the buyer's window closes while the lead waits for a rep."""
     if st.ticket_of[lead] != ticket:
         return  # taken before its window closed: the timeout no longer matters
@@ -57,6 +58,8 @@ def lost(bk: Book, st: State, lead: int, ticket: float, now: float) -> None:
     bk.outcome[lead] = Outcome.LOST_TO_COMPETITOR
     bk.ended[lead] = now
     st.pc[lead] = DONE
+    if p.stops_early and in_cohort(ld, p, lead):
+        st.count[COHORT_ALIVE] -= 1
 
 
 @njit(cache=True, _nrt=False, nogil=True)
@@ -68,6 +71,9 @@ def run(ld: Leads, p: Params, bk: Book, st: State) -> bool:
     count, clock = st.count, st.clock
     now = clock[NOW]
     while True:
+        if p.stops_early and count[COHORT_ALIVE] == 0 and now >= p.cohort_end:
+            clock[NOW] = now  # the cohort is done: nothing later changes its rows
+            return False
         now, lead, kind, tag = next_event(ld, p, st, now)
         if kind in (NONE, MORE):
             clock[NOW] = now
@@ -79,7 +85,7 @@ def run(ld: Leads, p: Params, bk: Book, st: State) -> bool:
         if kind == DISPATCH:
             dispatch(ld, p, bk, st, now)
         elif kind == LOST:
-            lost(bk, st, lead, tag, now)
+            lost(ld, p, bk, st, lead, tag, now)
         elif kind == LOOK:
             looked(st, lead, tag, now)
         else:

@@ -70,7 +70,8 @@ INBOX = 14  # leads in SalesFloor.inbox
 LOADED = 15  # leads whose inputs are loaded (arrived or not): a played stream's first ones
 TOTAL = 16  # leads in the stream
 FIRST_LOADED = 17  # the lead whose slot is State.arrivals[0]
-COUNTS = 18
+COHORT_ALIVE = 18  # leads of the cohort arrived and not done (counted when the plan stops early)
+COUNTS = 19
 
 # State.clock: the shared floats.
 SEQ = 0  # the next event's sequence number

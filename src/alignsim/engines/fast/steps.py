@@ -20,6 +20,7 @@ from numba import njit
 from alignsim.compiled import prefetch
 from alignsim.compiled.calendar import next_clock_time
 from alignsim.engines import rules
+from alignsim.engines.fast.events import in_cohort
 from alignsim.engines.fast.floor import look, release, unseen, wait_for_rep
 from alignsim.engines.fast.inputs import Book, Leads, Params
 from alignsim.engines.fast.marketing import calls_it_mql
@@ -28,6 +29,7 @@ from alignsim.engines.fast.state import (
     ATTEMPT,
     CALL,
     CALLED,
+    COHORT_ALIVE,
     DONE,
     GO,
     GONE,
@@ -264,7 +266,8 @@ def process(  # noqa: C901, PLR0912
     ld: Leads, p: Params, bk: Book, st: State, lead: int, now: float, week: int, week_end: float
 ) -> tuple[int, float]:
     """Run a lead's process from where it stands (`pc`) until it waits: (its step, wake)."""
-    step, wake = st.pc[lead], GO
+    start = step = st.pc[lead]
+    wake = GO
     while wake == GO:
         if step == LIFE:
             step, wake = life(ld, p, bk, st, lead, now, week)
@@ -299,5 +302,7 @@ def process(  # noqa: C901, PLR0912
             step, wake = touch(ld, p, bk, st, lead, now, week)
         else:  # DONE (or CALL, UNSEEN: only a dispatch, a look resumes it)
             wake = math.inf
+    if step == DONE and start != DONE and p.stops_early and in_cohort(ld, p, lead):
+        st.count[COHORT_ALIVE] -= 1
     st.pc[lead] = step
     return step, wake
