@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from alignsim.scenario import Scenario, ScenarioError, load, validate
     from alignsim.simulation import simulate, simulate_all
     from alignsim.stream import LeadStream, sample
+    from alignsim.stream_windows import StreamWindows, sample_windows
     from alignsim.sweeps import sweep
     from alignsim.version import __version__
 
@@ -48,6 +49,8 @@ _WHERE = {
     "simulate_all": "alignsim.simulation",
     "LeadStream": "alignsim.stream",
     "sample": "alignsim.stream",
+    "StreamWindows": "alignsim.stream_windows",
+    "sample_windows": "alignsim.stream_windows",
     "sweep": "alignsim.sweeps",
     "__version__": "alignsim.version",
 }
@@ -84,6 +87,7 @@ __all__ = [
     "Optimisation",
     "Scenario",
     "ScenarioError",
+    "StreamWindows",
     "__version__",
     "apply_overrides",
     "compare",
@@ -95,6 +99,7 @@ __all__ = [
     "plots",
     "report",
     "sample",
+    "sample_windows",
     "simulate",
     "simulate_all",
     "sweep",
