@@ -78,3 +78,21 @@ def test_paired_figures_are_the_whole_runs(default_toml):
         assert early.row() == whole.row()
         assert early.lost_by_cause.tobytes() == whole.lost_by_cause.tobytes()
         assert early.leads_by_cause.tobytes() == whole.leads_by_cause.tobytes()
+
+
+def test_money_of_a_run_stopped_early_is_the_whole_runs(default_toml):
+    """The optimiser's figures (revenue, and profit before reps) and a side's money come from
+    the cohort's rows: the same whether the run stopped early or not."""
+    from alignsim import economics, metrics
+
+    sc = alignsim.load(default_toml)
+    stream = alignsim.sample(sc, replication=4)
+    for policy in sc.policies:
+        whole = play(sc, policy, stream, engine="fast")
+        early = play(sc, policy, stream, engine="fast", cohort_only=True)
+        assert metrics.revenue(early) == metrics.revenue(whole)
+        money_early = economics.policy_money(sc, policy, early, stream)
+        money_whole = economics.policy_money(sc, policy, whole, stream)
+        for field in dataclasses.fields(money_whole):
+            a, b = getattr(money_early, field.name), getattr(money_whole, field.name)
+            assert np.array_equal(a, b, equal_nan=True), (policy, field.name)

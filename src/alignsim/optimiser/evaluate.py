@@ -91,7 +91,7 @@ def play_task(
     out = []
     for policy in policies:
         scenario = context.scenario.model_copy(update={"policies": {"candidate": policy}})
-        book = play(scenario, "candidate", stream, engine=context.engine)
+        book = play(scenario, "candidate", stream, engine=context.engine, cohort_only=True)
         money = economics.policy_money(scenario, "candidate", book, stream)
         before_reps = money.gross_profit + money.rep_cost
         out.append((metrics.revenue(book) * context.to_year, before_reps * context.to_year))
