@@ -229,3 +229,78 @@ def test_a_stream_without_leads_plays_in_windows(lever_case):  # noqa: F811
     sc, stream = lever_case(0, leads=0)
     at_once, windowed = played_both_ways(sc, "p", stream, window=4, slots=None)
     assert len(windowed.outcome) == 0 and differences(at_once, windowed) == []
+
+
+def test_a_pair_played_in_windows_gives_the_figures_of_a_pair_played_at_once(default_toml):
+    from alignsim.paired import Pairing, money, play_pair
+
+    sc = alignsim.load(default_toml)
+    at_once = Pairing.of(sc, replications=2, horizon=13 * 168.0)
+    windowed = dataclasses.replace(at_once, windows=700)
+    assert windowed.windowed and not dataclasses.replace(at_once, windows=0).windowed
+    for r in range(2):
+        a, b = play_pair(at_once, r), play_pair(windowed, r)
+        assert a.row() == b.row()
+        assert a.lost_by_cause.tobytes() == b.lost_by_cause.tobytes()
+        assert a.leads_by_cause.tobytes() == b.leads_by_cause.tobytes()
+        np.testing.assert_equal(
+            dataclasses.asdict(money(at_once, a)), dataclasses.asdict(money(windowed, b))
+        )
+        assert len(b.stream) == len(a.stream) and b.stream.max_scorings == 0
+    a, b = play_pair(at_once, 0, ledgers=True), play_pair(windowed, 0, ledgers=True)
+    assert a.ledgers is not None and b.ledgers is not None
+    for x, y in zip(a.ledgers, b.ledgers, strict=True):
+        assert x.frame.equals(y.frame)
+
+
+def test_a_stream_played_until_its_cohorts_are_done_is_drawn_no_further(default_toml):
+    from alignsim.stream_windows import sample_windows
+
+    sc = alignsim.load(default_toml)
+    drawn = sample_windows(sc, horizon=13 * 168.0)
+    whole = ledger_stream(drawn)
+    plays = [(sc.team_for("current"), sc.policies["current"])]
+    (book,) = windows.play_windows_together(
+        drawn, whole, plays, sc.market, window=500, cohort_only=True
+    )
+    assert drawn.drawn < len(drawn)
+    assert (
+        np.isnan(whole.fit[drawn.drawn :]).all() and (whole.temperature[drawn.drawn :] == -1).all()
+    )
+    at_once = engine("fast")(
+        make_plan(alignsim.sample(sc, horizon=13 * 168.0), *plays[0], market=sc.market)
+    )
+    cohort = whole.in_window
+    assert [
+        f
+        for f in Book._fields
+        if getattr(book, f)[cohort].tobytes() != getattr(at_once, f)[cohort].tobytes()
+    ] == []
+
+
+def test_a_comparison_played_in_windows_is_not_split_by_lever(default_toml):
+    from alignsim.comparison import run
+    from alignsim.paired import Pairing
+
+    sc = alignsim.load(default_toml)
+    pairing = dataclasses.replace(Pairing.of(sc, replications=2, horizon=4 * 168.0), windows=900)
+    result = run(pairing, lever_replications=None)
+    assert result.lever_replications == 0
+    with pytest.raises(ValueError, match="not split by lever on runs played in windows"):
+        run(pairing, lever_replications=1)
+
+
+def test_compare_refuses_a_split_by_lever_on_runs_played_in_windows(run_cli, default_toml):
+    rates = [
+        f"--set=market.sources.{name}.rate=" + rate
+        for name, rate in (
+            ("demo_request", "4500/week"),
+            ("content", "13500/week"),
+            ("webinar", "6000/week"),
+            ("trial", "4500/week"),
+            ("outbound", "9000/week"),
+        )
+    ]
+    code, out, err = run_cli(["compare", default_toml, *rates, "--lever-replications", "1"])
+    assert code == 2 and out == ""
+    assert "--lever-replications: runs of more than 2,000,000 leads are played in windows" in err

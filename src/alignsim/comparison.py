@@ -31,6 +31,7 @@ from alignsim.levers import GROUPS, LeverSplit
 from alignsim.paired import PairedRun, Pairing, play_pair
 from alignsim.paired import money as pair_money
 from alignsim.scenario import Scenario
+from alignsim.simulation import WINDOWED_FROM
 from alignsim.units import RATE_PERIODS
 
 __all__ = [
@@ -341,7 +342,8 @@ def compare(
     baseline itself when there is no other). horizon is in hours (default: the scenario's).
     lever_replications: the first replications on which the loss is split by lever
     (`Comparison.by_lever`; None: all, 0: no split); each plays 2^g policies for the g lever
-    groups in which the two differ.
+    groups in which the two differ. Runs too large to hold at once (`Pairing.windowed`) are
+    played in windows and not split (None means none there): a split would hold 2^g runs.
     """
     pairing = Pairing.of(scenario, baseline, policy, replications, seed, horizon, engine)
     return run(pairing, lever_replications=lever_replications)
@@ -355,7 +357,13 @@ def run(
     ledgers: keep the first replication's two ledgers in `Comparison.ledgers`.
     lever_replications: split the loss by lever on the first ones (None: all; 0: none).
     """
-    count = pairing.replications if lever_replications is None else lever_replications
+    if pairing.windowed and lever_replications:
+        raise ValueError(
+            "the loss is not split by lever on runs played in windows (more than "
+            f"{WINDOWED_FROM:,} candidate leads): a split would hold 2^g runs at once"
+        )
+    whole = 0 if pairing.windowed else pairing.replications
+    count = whole if lever_replications is None else lever_replications
     if not 0 <= count <= pairing.replications:
         raise ValueError(
             f"lever_replications must be between 0 and the {pairing.replications} "

@@ -37,6 +37,9 @@ class Pairing:
     seed: int = 0
     horizon: float | None = None
     engine: str | None = None
+    windows: int | None = None
+    """Leads a window holds when the pair is played in windows (`alignsim.simulate`'s
+    `windows`: None, automatic from WINDOWED_FROM candidate leads; 0, never)."""
 
     @classmethod
     def of(
@@ -76,6 +79,16 @@ class Pairing:
         time; every figure counts the cohort of leads created in the window)."""
         return float(self.scenario.horizon if self.horizon is None else self.horizon)
 
+    @property
+    def windowed(self) -> bool:
+        """Whether each replication is drawn and played in windows of arrivals (runs too
+        large to hold at once): both policies on each window in turn, the same figures."""
+        from alignsim.engines import DEFAULT_ENGINE
+        from alignsim.simulation import plays_in_windows
+
+        engine = DEFAULT_ENGINE if self.engine is None else self.engine
+        return plays_in_windows(self.scenario, self.horizon, engine, self.windows)
+
     def stream(self, replication: int, widths: tuple[int, int, int] = (0, 0, 0)) -> LeadStream:
         """Replication r's lead stream (with at least `widths` columns, see `sample`)."""
         return sample(self.scenario, self.seed, replication, horizon=self.horizon, widths=widths)
@@ -100,7 +113,11 @@ def play_side(
     """Play one policy of the pairing's scenario on a drawn stream (every figure of a Side is
     the cohort's; cohort_only=False plays the other leads to the end of the run too)."""
     book = play(pairing.scenario, policy, stream, engine=pairing.engine, cohort_only=cohort_only)
-    still = np.isin(book.outcome, metrics.UNRESOLVED_CODES) & stream.in_window
+    return _side(book)
+
+
+def _side(book: LedgerBook) -> Side:
+    still = np.isin(book.outcome, metrics.UNRESOLVED_CODES) & book.stream.in_window
     return Side(book, metrics.revenue(book), metrics.funnel_counts(book), int(still.sum()))
 
 
@@ -161,6 +178,9 @@ def play_pair(
     baseline's run on it when already played (the workshop keeps them); ledgers: also wrap
     both books as ledgers (for a report's speed to lead).
     """
+    if stream is None and baseline is None and pairing.windowed:
+        stream, base, other = _in_windows(pairing, replication, cohort_only=not ledgers)
+        return _paired(pairing, replication, stream, base, other, ledgers)
     if stream is None:
         stream = pairing.stream(replication)
     cohort_only = not ledgers  # a ledger shows every lead: played to the end of the run
@@ -169,6 +189,35 @@ def play_pair(
     else:
         base = baseline
     other = play_side(pairing, pairing.policy, stream, cohort_only=cohort_only)
+    return _paired(pairing, replication, stream, base, other, ledgers)
+
+
+def _in_windows(
+    pairing: Pairing, replication: int, *, cohort_only: bool
+) -> tuple[LeadStream, Side, Side]:
+    """Replication r drawn and played in windows: the ledgers' stream, and both sides."""
+    from alignsim.engines.fast.windows import WINDOW_LEADS, ledger_stream, play_windows_together
+    from alignsim.stream_windows import sample_windows
+
+    sc = pairing.scenario
+    drawn = sample_windows(sc, pairing.seed, replication, horizon=pairing.horizon)
+    whole = ledger_stream(drawn)
+    plays = [(sc.team_for(name), sc.policies[name]) for name in (pairing.baseline, pairing.policy)]
+    window = pairing.windows or WINDOW_LEADS
+    books = play_windows_together(
+        drawn, whole, plays, sc.market, window=window, cohort_only=cohort_only
+    )
+    return whole, _side(books[0]), _side(books[1])
+
+
+def _paired(
+    pairing: Pairing,
+    replication: int,
+    stream: LeadStream,
+    base: Side,
+    other: Side,
+    ledgers: bool,
+) -> PairedRun:
     amount, leads = attribution(base.book, other.book)
     kept = None
     if ledgers:

@@ -197,6 +197,20 @@ def compare_command(
             f"--lever-replications: at most the {replications} replications (got "
             f"{lever_replications})"
         )
+    from alignsim.engines import DEFAULT_ENGINE
+    from alignsim.simulation import WINDOWED_FROM, plays_in_windows
+
+    if plays_in_windows(sc, hours, engine or DEFAULT_ENGINE, None):
+        if lever_replications:
+            raise BadInput(
+                f"--lever-replications: runs of more than {WINDOWED_FROM:,} leads are played in "
+                "windows and not split by lever (a split would hold 2^g runs at once); use 0"
+            )
+        typer.echo(
+            f"Runs of more than {WINDOWED_FROM:,} leads are played in windows of arrivals; the "
+            "loss is not split by lever (a split would hold 2^g runs at once).",
+            err=True,
+        )
     from alignsim.comparison import compare
 
     with _working(

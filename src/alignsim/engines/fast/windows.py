@@ -24,6 +24,7 @@ Hand-written because no library pages a discrete-event model's state.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
@@ -170,38 +171,77 @@ def play_windows(
 ) -> LedgerBook:
     """Play one policy over a stream drawn window by window, up to `horizon` (h; default the
     stream's end), `window` leads drawn at a time, in `slots` slots to begin with (default four
-    windows, at most one a lead; more as needed). The ledger (over `ledger_stream`, the whole stream's columns a
-    ledger shows, filled in as windows are drawn) is the one the stream played at once gives."""
+    windows, at most one a lead; more as needed). The ledger (over `ledger_stream`, the whole
+    stream's columns a ledger shows, filled in as windows are drawn) is the one the stream
+    played at once gives."""
+    plays = [(team, policy)]
+    return play_windows_together(
+        windows, ledger_stream, plays, market, horizon=horizon, window=window, slots=slots
+    )[0]
+
+
+def play_windows_together(
+    windows: Windows,
+    ledger_stream: LeadStream,
+    plays: Sequence[tuple[Team, Policy]],
+    market: Market | None = None,
+    *,
+    horizon: float | None = None,
+    window: int = WINDOW_LEADS,
+    slots: int | None = None,
+    cohort_only: bool = False,
+) -> list[LedgerBook]:
+    """Play several (team, policy) on one stream drawn window by window, each window drawn
+    once for all (common random numbers, as `play_windows` for each). cohort_only: each play
+    stops once its cohort is done (`Plan.until_cohort_resolved`), and the stream is drawn only
+    as far as a play still needs it: the rows never drawn read NaN (fit, value) and -1
+    (temperature) in `ledger_stream`."""
     if window < 1:
         raise ValueError(f"a window holds at least one lead (got {window})")
     n = len(windows)
-    ledger = LedgerBook(ledger_stream)
+    ledgers = [LedgerBook(ledger_stream) for _ in plays]
+    rings: list[_Slots] = []
     room = min(max(4 * window, 1024) if slots is None else max(slots, 1), max(n, 1))
-    ring: _Slots | None = None
-    more = True
-    while more:
+    playing = list(range(len(plays)))
+    while playing:
         start = windows.drawn
-        if ring is not None:
-            ring.release(ledger)
-            free = ring.capacity - int(ring.taken.sum())
-            if free < min(window, n - start):
-                ring.grow(max(2 * ring.capacity, ring.capacity - free + window))
-                free = ring.capacity - int(ring.taken.sum())
-            room = free
+        if rings:
+            room = min(_room(rings[i], ledgers[i], min(window, n - start)) for i in playing)
         stream = windows.draw(min(start + window, start + room, n))
-        plan = make_plan(stream, team, policy, horizon, market=market)
-        if ring is None:
-            ring = _Slots(leads(plan), ledger, params(plan), room)
         fill_columns(ledger_stream, stream)
         stop = stream.first + len(stream)
-        ring.load(stream, leads(plan), n, windows.created[stop] if stop < n else math.inf)
-        more = run(ring.ld, ring.p, ring.bk, ring.st) and stop < n
-    assert ring is not None
-    taken = np.flatnonzero(ring.taken)
-    _copy_out(ring.bk, taken, ring.st.ident[taken], ledger)
-    while windows.drawn < n:  # leads created after the plan's horizon: in the ledger, unplayed
+        created_next = windows.created[stop] if stop < n else math.inf
+        for i in list(playing):
+            team, policy = plays[i]
+            plan = make_plan(
+                stream, team, policy, horizon, market=market, until_cohort_resolved=cohort_only
+            )
+            if len(rings) < len(plays):
+                rings.append(_Slots(leads(plan), ledgers[i], params(plan), room))
+            ring = rings[i]
+            ring.load(stream, leads(plan), n, created_next)
+            if not (run(ring.ld, ring.p, ring.bk, ring.st) and stop < n):
+                playing.remove(i)
+    for ring, ledger in zip(rings, ledgers, strict=True):
+        taken = np.flatnonzero(ring.taken)
+        _copy_out(ring.bk, taken, ring.st.ident[taken], ledger)
+    if cohort_only:  # the rows no play needed are not drawn
+        rest = slice(windows.drawn, n)
+        ledger_stream.fit[rest] = ledger_stream.value[rest] = np.nan
+        ledger_stream.temperature[rest] = -1
+    while windows.drawn < n and not cohort_only:  # leads after the plans' horizon: unplayed
         fill_columns(ledger_stream, windows.draw(min(windows.drawn + window, n)))
-    return ledger
+    return ledgers
+
+
+def _room(ring: _Slots, ledger: LedgerBook, needed: int) -> int:
+    """Free slots in a ring once its resolved leads give theirs back, grown to `needed`."""
+    ring.release(ledger)
+    free = ring.capacity - int(ring.taken.sum())
+    if free < needed:
+        ring.grow(max(2 * ring.capacity, ring.capacity - free + needed))
+        free = ring.capacity - int(ring.taken.sum())
+    return free
 
 
 def ledger_stream(windows: Windows) -> LeadStream:
