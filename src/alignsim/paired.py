@@ -18,7 +18,7 @@ from alignsim import economics, metrics
 from alignsim.leaks import attribution
 from alignsim.ledger import Ledger, LedgerBook
 from alignsim.scenario import Scenario
-from alignsim.simulation import ledger, play
+from alignsim.simulation import ledger, play, play_in_windows
 from alignsim.stream import LeadStream, sample
 
 __all__ = ["PairedRun", "Pairing", "Side", "money", "play_pair", "play_side"]
@@ -196,18 +196,16 @@ def _in_windows(
     pairing: Pairing, replication: int, *, cohort_only: bool
 ) -> tuple[LeadStream, Side, Side]:
     """Replication r drawn and played in windows: the ledgers' stream, and both sides."""
-    from alignsim.engines.fast.windows import WINDOW_LEADS, ledger_stream, play_windows_together
-    from alignsim.stream_windows import sample_windows
-
-    sc = pairing.scenario
-    drawn = sample_windows(sc, pairing.seed, replication, horizon=pairing.horizon)
-    whole = ledger_stream(drawn)
-    plays = [(sc.team_for(name), sc.policies[name]) for name in (pairing.baseline, pairing.policy)]
-    window = pairing.windows or WINDOW_LEADS
-    books = play_windows_together(
-        drawn, whole, plays, sc.market, window=window, cohort_only=cohort_only
+    whole, (base, other) = play_in_windows(
+        pairing.scenario,
+        [pairing.baseline, pairing.policy],
+        pairing.seed,
+        replication,
+        pairing.horizon,
+        pairing.windows,
+        cohort_only=cohort_only,
     )
-    return whole, _side(books[0]), _side(books[1])
+    return whole, _side(base), _side(other)
 
 
 def _paired(

@@ -44,15 +44,7 @@ def simulate(
         )
     engine = DEFAULT_ENGINE if engine is None else engine
     if stream is None and plays_in_windows(scenario, horizon, engine, windows):
-        from alignsim.engines.fast.windows import WINDOW_LEADS, ledger_stream, play_windows
-        from alignsim.stream_windows import sample_windows
-
-        drawn = sample_windows(scenario, seed, replication, horizon=horizon)
-        whole = ledger_stream(drawn)
-        team, chosen = scenario.team_for(name), scenario.policies[name]
-        book = play_windows(
-            drawn, whole, team, chosen, scenario.market, window=windows or WINDOW_LEADS
-        )
+        whole, (book,) = play_in_windows(scenario, [name], seed, replication, horizon, windows)
         return ledger(scenario, name, book, whole, engine=engine)
     if stream is None:
         stream = sample(scenario, seed, replication, horizon=horizon)
@@ -72,9 +64,37 @@ def plays_in_windows(
         return windows > 0
     if engine != "fast":
         return False
-    length = scenario.horizon if horizon is None else float(horizon)
-    hours = scenario.warmup_hours() + length + scenario.settle_hours()
-    return candidate_leads(scenario, hours) > WINDOWED_FROM
+    return candidate_leads(scenario, scenario.run_hours(horizon)) > WINDOWED_FROM
+
+
+def play_in_windows(
+    scenario: Scenario,
+    policies: list[str],
+    seed: int | None,
+    replication: int,
+    horizon: float | None,
+    windows: int | None,
+    *,
+    cohort_only: bool = False,
+) -> tuple[LeadStream, list[LedgerBook]]:
+    """Replication r's stream drawn in windows (`windows` leads each, default WINDOW_LEADS),
+    each window played by every policy in turn with the fast engine: the stream as its ledgers
+    need it (`alignsim.engines.fast.windows.ledger_stream`) and each policy's book."""
+    from alignsim.engines.fast.windows import WINDOW_LEADS, ledger_stream, play_windows_together
+    from alignsim.stream_windows import sample_windows
+
+    drawn = sample_windows(scenario, seed, replication, horizon=horizon)
+    whole = ledger_stream(drawn)
+    plays = [(scenario.team_for(name), scenario.policies[name]) for name in policies]
+    books = play_windows_together(
+        drawn,
+        whole,
+        plays,
+        scenario.market,
+        window=windows or WINDOW_LEADS,
+        cohort_only=cohort_only,
+    )
+    return whole, books
 
 
 def ledger(
@@ -143,16 +163,14 @@ def simulate_all(
     windows: int | None = None,
 ) -> dict[str, Ledger]:
     """Play several policies (default: all) on the same lead stream: common random numbers.
-    Played in windows (see `simulate`), each policy draws the same stream again."""
+    Played in windows (see `simulate`), every policy plays each window as it is drawn."""
     names = list(scenario.policies) if policies is None else policies
     engine = DEFAULT_ENGINE if engine is None else engine
     if plays_in_windows(scenario, horizon, engine, windows):
+        whole, books = play_in_windows(scenario, names, seed, replication, horizon, windows)
         return {
-            name: simulate(
-                scenario, name, seed=seed, replication=replication, horizon=horizon,
-                engine=engine, windows=windows,
-            )
-            for name in names
-        }  # fmt: skip
+            name: ledger(scenario, name, book, whole, engine=engine)
+            for name, book in zip(names, books, strict=True)
+        }
     stream = sample(scenario, seed, replication, horizon=horizon)
     return {name: simulate(scenario, name, engine=engine, stream=stream) for name in names}

@@ -11,10 +11,12 @@ Read simpy_engine.py first: this package follows it method by method.
 - `marketing`: marketing's week (Marketing): the threshold and noise in force, its scoring.
 - `events`, `heap`: simpy's event queue, made fast; `loop`: the event loop.
 - `state`, `inputs`: what the steps read and change, as named tuples of arrays.
+- `windows`: a stream drawn in windows of arrivals, played in slots resolved leads give back.
 
 How it works. Each lead's life is a small state machine: `State.pc[lead]` says where the
 lead's process continues when its next event comes (a step code), and the process's local
-variables live in per-lead arrays. The only state leads share is the sales floor (reps, the
+variables live in per-lead arrays, indexed by the lead's slot (its row when the stream is
+played at once). The only state leads share is the sales floor (reps, the
 queue) and marketing's weekly counts, which are read by completed weeks only.
 
 Adding a step: write the LeadFlow method in simpy_engine.py, then one compiled function in

@@ -54,7 +54,7 @@ from alignsim.engines.fast.state import (
     new_state,
 )
 from alignsim.engines.plan import make_plan
-from alignsim.ledger import LedgerBook, Outcome
+from alignsim.ledger import LedgerBook
 from alignsim.scenario import Market, Policy, Team
 from alignsim.stream import LeadStream
 
@@ -103,23 +103,19 @@ class _Slots:
         """Room for `capacity` slots: every slot keeps its number, the heaps their rows."""
         old, st = self.capacity, self.st
         self.capacity = capacity
-        base = {f: np.empty((capacity, *a.shape[1:]), a.dtype) for f, a in self.base.items()}
-        for f, a in base.items():
-            a[:old] = self.base[f]
-        self.base, self.ld = base, _read_only(base)
+        self.base = {f: _grown(a, capacity) for f, a in self.base.items()}
+        self.ld = _read_only(self.base)
         self.bk = Book(**{f: _grown(a, capacity) for f, a in self.bk._asdict().items()})
         self.taken = _grown(self.taken, capacity)
         self.taken[old:] = False
         grown = new_state(self.ld, self.p)
         count = st.count
-        for f in _PER_SLOT:
+        for f in _PER_SLOT:  # (the new slots as new_state leaves them: DONE, no ticket)
             getattr(grown, f)[:old] = getattr(st, f)
-        grown.pc[old:] = DONE
-        grown.ticket_of[old:] = -1
         for f, rows in (("queue", QUEUED), ("events", PENDING), ("touches_due", TOUCHING)):
             getattr(grown, f)[: count[rows]] = getattr(st, f)[: count[rows]]
         grown.inbox[: count[INBOX]] = st.inbox[: count[INBOX]]
-        lane = (count[LANE_FIRST] + np.arange(count[LANE_COUNT])) % len(st.lane_lead)
+        lane = _lane(st)
         grown.lane_lead[: len(lane)] = st.lane_lead[lane]
         grown.lane_time[: len(lane)] = st.lane_time[lane]
         count[LANE_FIRST] = 0
@@ -145,7 +141,7 @@ class _Slots:
         slots = np.flatnonzero(~self.taken)[: len(stream)]
         for f, a in ld._asdict().items():
             self.base[f][slots] = a
-        _reset(st, self.bk, slots, ld, stream.first)
+        _reset(st, self.bk, slots, ld, stream)
         self.taken[slots] = True
         if count[ARRIVED] != count[LOADED]:
             raise RuntimeError("alignsim fast engine: loaded before the loaded leads arrived")
@@ -308,15 +304,20 @@ def _named_slots(st: State) -> np.ndarray:
     events = st.events[: count[PENDING]]
     kind = events[:, 2].astype(np.int64) & 3
     wakes = (kind == RESUME) | ((kind == LOOK) & (events[:, 3] >= 0))
-    lane = (count[LANE_FIRST] + np.arange(count[LANE_COUNT])) % len(st.lane_lead)
     return np.concatenate(
         [
             events[wakes, 2].astype(np.int64) >> 2,
             st.touches_due[: count[TOUCHING], 2].astype(np.int64) >> 2,
-            st.lane_lead[lane].astype(np.int64),
+            st.lane_lead[_lane(st)].astype(np.int64),
             st.inbox[: count[INBOX]].astype(np.int64),
         ]
     )
+
+
+def _lane(st: State) -> np.ndarray:
+    """The places of the lane's spacings in its ring, first to end first."""
+    count = st.count
+    return (count[LANE_FIRST] + np.arange(count[LANE_COUNT])) % len(st.lane_lead)
 
 
 def _drop_withdrawn(st: State) -> None:
@@ -337,8 +338,9 @@ def _copy_out(bk: Book, slots: np.ndarray, leads_: np.ndarray, ledger: LedgerBoo
         getattr(ledger, f)[leads_] = a[slots]
 
 
-def _reset(st: State, bk: Book, slots: np.ndarray, ld: Leads, first: int) -> None:
-    """Slots as new_state and a new LedgerBook have them, for the leads first, first + 1, ..."""
+def _reset(st: State, bk: Book, slots: np.ndarray, ld: Leads, stream: LeadStream) -> None:
+    """Slots as new_state and a new LedgerBook have them, for a window's leads."""
+    first = stream.first
     st.pc[slots] = DONE
     st.temperature[slots] = ld.temperature
     st.closes[slots] = ld.closes
@@ -347,8 +349,5 @@ def _reset(st: State, bk: Book, slots: np.ndarray, ld: Leads, first: int) -> Non
     st.ident[slots] = np.arange(first, first + len(slots))
     for f in ("routing", "deadline", "attempt", "called_at", "reaching", "warms_at"):
         getattr(st, f)[slots] = 0
-    for a in bk:
-        a[slots] = np.nan if a.dtype.kind == "f" else 0
-    bk.revenue[slots] = 0.0
-    bk.rep_hours[slots] = 0.0
-    bk.outcome[slots] = Outcome.IN_QUEUE
+    for rows, fresh in zip(bk, book(LedgerBook(stream)), strict=True):
+        rows[slots] = fresh
