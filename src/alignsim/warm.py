@@ -67,11 +67,13 @@ def announce_compiling() -> None:
     _state["registered"] = True
 
 
-def warm() -> None:
+def warm(windows: bool = True) -> None:
     """Load the fast engine's compiled code into this process, compiling it if this machine
     has none: a week of a small scenario, both policies, with two sources and with one (a
     single source's draws are laid out contiguously: numba compiles that case apart), played
-    at once and in windows (the windowed draw's compiled passes)."""
+    at once and, with `windows`, in windows too (the windowed draw's compiled passes: about
+    0.25 s of loading, which a pool's forkserver skips; only runs of millions of leads, seconds
+    each, play in windows, and a worker loads those passes at its first such run)."""
     announce_compiling()
     from alignsim.comparison import compare
     from alignsim.scenario import validate
@@ -82,7 +84,8 @@ def warm() -> None:
     for doc in (_SCENARIO, one_source):
         scenario = validate(doc, "warm-up")
         compare(scenario, replications=1, horizon=168.0, engine="fast")
-        simulate_all(scenario, horizon=168.0, engine="fast", windows=16)
+        if windows:
+            simulate_all(scenario, horizon=168.0, engine="fast", windows=16)
 
 
 _SCENARIO: dict[str, Any] = {

@@ -25,13 +25,15 @@ import multiprocessing.forkserver
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from alignsim.batch.orphans import exit_with_parent
-from alignsim.batch.runs import Chunk, play_chunk
-from alignsim.batch.setup import Setup
+
+if TYPE_CHECKING:  # the runs' modules (the stream, the engines) load when chunks are played
+    import numpy as np
+
+    from alignsim.batch.runs import Chunk
+    from alignsim.batch.setup import Setup
 
 __all__ = [
     "STARTING",
@@ -138,6 +140,8 @@ def completed(
 
     Closing the generator early cancels the chunks not yet started.
     """
+    from alignsim.batch.runs import play_chunk
+
     window = in_flight(executor) if window is None else max(1, window)
     pending: dict[Future[np.ndarray], Chunk] = {}
     queue = iter(chunks)
