@@ -91,6 +91,25 @@ def test_compare_loads_neither_scipy_stats_nor_plotting() -> None:
     assert set(result["heavy"]) == {"pandas", "scipy.special", "numba"}
 
 
+@pytest.mark.parametrize("setting", [None, "3"], ids=["unset", "the user's"])
+def test_the_command_runs_blas_on_one_thread_unless_told(setting: str | None) -> None:
+    """OpenBLAS reads its thread count when numpy loads: the command sets it first (numpy is
+    not loaded by `import alignsim`), and a user's own setting stands."""
+    code = (
+        "import os, sys, alignsim\n"
+        "before = 'numpy' in sys.modules\n"
+        "from alignsim import cli\n"
+        "print(before, os.environ.get('OPENBLAS_NUM_THREADS'))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if setting is not None:
+        env["OPENBLAS_NUM_THREADS"] = setting
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert done.stdout.split() == ["False", setting or "1"]
+
+
 def test_z90_is_scipy_normal_quantile_to_the_bit() -> None:
     assert float(special.ndtri(0.9)) == Z90
 

@@ -10,6 +10,13 @@ Exit codes: 0 ok, 1 failure, 2 bad input.
 
 from __future__ import annotations
 
+import os
+
+# Before numpy loads: alignsim's matrices are tiny (input correlations, a few money vectors), and
+# OpenBLAS's threads, woken by one of them, spin on the cores a pool's workers need (a batch's
+# set-up: 0.25 s of CPU taken from the forkserver warming meanwhile). A user's setting stands.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import typer
 
 from alignsim.cli import (
