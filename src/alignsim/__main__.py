@@ -1,3 +1,3 @@
-from alignsim.cli import main
+from alignsim.cli import entry
 
-main()
+entry()

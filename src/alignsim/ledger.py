@@ -16,8 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from alignsim.calendar import BusinessCalendar
 from alignsim.scenario import OWNERS, TEMPERATURES
@@ -184,6 +182,9 @@ class Ledger:
 
     def to_parquet(self, path: str | Path) -> Path:
         """Write the ledger as Parquet, atomically, with the run's context in the file metadata."""
+        import pyarrow as pa  # (Parquet's writer loads when a ledger is written, not with it)
+        import pyarrow.parquet as pq
+
         path = Path(path)
         table = pa.Table.from_pandas(self.frame, preserve_index=False)
         context = {

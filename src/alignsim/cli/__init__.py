@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 
+from alignsim.cli import ending  # first: its exit handler runs after all the others
+
 # Before numpy loads: alignsim's matrices are tiny (input correlations, a few money vectors), and
 # OpenBLAS's threads, woken by one of them, spin on the cores a pool's workers need (a batch's
 # set-up: 0.25 s of CPU taken from the forkserver warming meanwhile). A user's setting stands.
@@ -34,7 +36,7 @@ from alignsim.cli import (
 )
 from alignsim.cli.common import run_app
 
-__all__ = ["app", "main"]
+__all__ = ["app", "entry", "main"]
 
 app = typer.Typer(
     add_completion=False,
@@ -60,9 +62,21 @@ app.command("optimise")(optimise.optimise_command)
 
 
 def main() -> None:
-    """Entry point: run the app; bad input is one line per problem and exit code 2."""
+    """Run the app; bad input is one line per problem and exit code 2. A process that goes on
+    afterwards (a test, a notebook) calls this."""
     run_app(app)
 
 
+def entry() -> None:
+    """The console script and `python -m alignsim`: `main`, then, once every exit handler has
+    run, the process ends without tearing the interpreter down (alignsim.cli.ending)."""
+    try:
+        main()
+    except SystemExit as done:
+        ending.leave_with(done.code)
+        raise
+    ending.leave_with(0)
+
+
 if __name__ == "__main__":
-    main()
+    entry()
