@@ -3,18 +3,21 @@
     python benchmarks/leads.py                 # 10k, 100k, 1M, 10M leads; a readable table
     python benchmarks/leads.py --largest 1e6   # stop at a million
     python benchmarks/leads.py --json
+    python benchmarks/leads.py --weeks 520     # a ten-year window: the rates scaled 4.4x less
 
 Each case is `default.toml` with every source's rate and the reps (the team's and any policy's)
 scaled by the same factor, so the floor stays as busy and a lead lives as long whatever the size
 (a large B2C lead flow has a large team); the run is the scenario's (warm-up, a year, settle
-time). One `alignsim.simulate` of one policy (`aligned`, the heavier, and `current`) in a fresh
-process: the stream drawn, planned and played, the ledger's arrays filled (no DataFrame).
-`cpu_us_per_lead` is the process's CPU time over that call divided by the leads, after a
-warm-up on a one-week run (compilation done); `peak_rss_mb` is the process's peak resident
-memory (ru_maxrss), interpreter and libraries included. `mode` says how the run was played:
-at once, or in windows of arrivals (`alignsim.simulate`'s `windows`; automatic above
-`alignsim.simulation.WINDOWED_FROM` candidate leads); every size is played in windows, and
-with `--at-once` the sizes up to a million also at once. Median of `--repeats` processes.
+time), or with `--weeks` a longer window at rates scaled less (ten million leads over ten years
+keep fewer leads in flight at once than over one). One `alignsim.simulate` of one policy
+(`aligned`, the heavier, and `current`) in a fresh process: the stream drawn, planned and
+played, the ledger's arrays filled (no DataFrame). `cpu_us_per_lead` is the process's CPU time
+over that call divided by the leads, after a warm-up on a one-week run (compilation done);
+`peak_rss_mb` is the process's peak resident memory (ru_maxrss), interpreter and libraries
+included. `mode` says how the run was played: at once, or in windows of arrivals
+(`alignsim.simulate`'s `windows`; automatic above `alignsim.simulation.WINDOWED_FROM` candidate
+leads); every size is played in windows, and with `--at-once` the sizes up to a million also at
+once. Median of `--repeats` processes.
 """
 
 from __future__ import annotations
@@ -65,13 +68,16 @@ def scaled(factor: float) -> alignsim.Scenario:
     )
 
 
-def one_run(leads: int, policy: str, windows: int | None) -> None:
-    """Child process: one simulate() of about `leads` leads; prints its JSON figures."""
-    base = len(alignsim.sample(alignsim.load(DEFAULT)))
+def one_run(leads: int, policy: str, windows: int | None, weeks: float | None) -> None:
+    """Child process: one simulate() of about `leads` leads over a window of `weeks` (default
+    the scenario's), the rates scaled to match; prints its JSON figures."""
+    default = alignsim.load(DEFAULT)
+    hours = None if weeks is None else weeks * 168.0
+    base = len(alignsim.sample(default)) * default.run_hours(hours) / default.run_hours()
     sc = scaled(leads / base)
     alignsim.simulate(sc, policy, horizon=168.0, engine="fast", windows=windows)  # warm-up
     start_cpu, start = time.process_time(), time.perf_counter()
-    ledger = alignsim.simulate(sc, policy, engine="fast", windows=windows)
+    ledger = alignsim.simulate(sc, policy, horizon=hours, engine="fast", windows=windows)
     cpu, wall = time.process_time() - start_cpu, time.perf_counter() - start
     n = len(ledger)
     print(
@@ -79,7 +85,8 @@ def one_run(leads: int, policy: str, windows: int | None) -> None:
             {
                 "leads": n,
                 "policy": policy,
-                "mode": "windows" if _windowed(sc, windows) else "at once",
+                "weeks": weeks or default.horizon / 168.0,
+                "mode": "windows" if _windowed(sc, windows, hours) else "at once",
                 "cpu_us_per_lead": cpu / n * 1e6,
                 "wall_s": wall,
                 "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -88,18 +95,20 @@ def one_run(leads: int, policy: str, windows: int | None) -> None:
     )
 
 
-def _windowed(sc: alignsim.Scenario, windows: int | None) -> bool:
+def _windowed(sc: alignsim.Scenario, windows: int | None, hours: float | None) -> bool:
     from alignsim.simulation import plays_in_windows
 
-    return plays_in_windows(sc, None, "fast", windows)
+    return plays_in_windows(sc, hours, "fast", windows)
 
 
-def measure(leads: int, policy: str, windows: int | None, repeats: int) -> dict[str, object]:
+def measure(
+    leads: int, policy: str, windows: int | None, repeats: int, weeks: float | None = None
+) -> dict[str, object]:
     import subprocess
 
     runs = []
     for _ in range(repeats):
-        args = [sys.executable, __file__, "--child", str(leads), policy, str(windows)]
+        args = [sys.executable, __file__, "--child", str(leads), policy, str(windows), str(weeks)]
         done = subprocess.run(args, check=True, capture_output=True, text=True)
         runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
     out: dict[str, object] = dict(runs[0])
@@ -117,19 +126,31 @@ def main() -> None:
     parser.add_argument(
         "--at-once", action="store_true", help="also play each size up to 1M leads at once"
     )
+    parser.add_argument(
+        "--weeks",
+        type=float,
+        default=None,
+        help="the measurement window in weeks (default the scenario's 52; at most 520), the "
+        "rates scaled so the run still has the size asked for",
+    )
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        leads, policy, windows = args.child
-        one_run(int(leads), policy, None if windows == "None" else int(windows))
+        leads, policy, windows, weeks = args.child
+        one_run(
+            int(leads),
+            policy,
+            None if windows == "None" else int(windows),
+            None if weeks == "None" else float(weeks),
+        )
         return
     rows = []
     for size in (s for s in SIZES if s <= args.largest):
         for policy in args.policies.split(","):
             modes = [WINDOW_LEADS, 0] if args.at_once and size <= 1_000_000 else [WINDOW_LEADS]
             for windows in modes:
-                rows.append(measure(size, policy, windows, args.repeats))
+                rows.append(measure(size, policy, windows, args.repeats, args.weeks))
                 if not args.json:
                     r = rows[-1]
                     print(
