@@ -325,7 +325,7 @@ GRID_HOURS = st.integers(0, 500 * 16).map(lambda k: k / 16)
 # given F by walking forward period by period.
 
 
-def reference_open_hours(calendar: BusinessCalendar, t: float) -> Fraction:
+def reference_open_hours(calendar: BusinessCalendar, t: float | Fraction) -> Fraction:
     """F(t), exactly: open hours from Monday 00:00 of week 1 to t."""
     t_ = Fraction(t)
     week = math.floor(t_ / 168)
@@ -347,7 +347,7 @@ def reference_add(calendar: BusinessCalendar, t: float, hours: float) -> Fractio
         for day in calendar.days:
             start = 168 * week + 24 * day + Fraction(calendar.open)
             end = 168 * week + 24 * day + Fraction(calendar.close)
-            before = reference_open_hours(calendar, float(start))
+            before = reference_open_hours(calendar, start)  # (a float of start adds its rounding)
             if end > Fraction(t) and before + (end - start) >= target:
                 return max(start + (target - before), Fraction(t))
         week += 1
@@ -369,9 +369,13 @@ TOLERANCE = 1e-9
 @settings(max_examples=60, deadline=None)
 @given(calendars(), TIMES, HOURS)
 @example(BusinessCalendar(open=0.0, close=0.01, days=(0,)), 0.0, 1.0)
+@example(BusinessCalendar(open=4.8, close=4.81, days=(0,)), 0.0, 2.0)
 def test_add_is_the_earliest_instant(calendar: BusinessCalendar, t: float, h: float) -> None:
-    # The example: 100 weeks of 0.01 open hours; rounding once put the answer on the opening
-    # 168 hours after the closing that already held the 1.0 business hours (16800 for 16632.01).
+    # The first example: 100 weeks of 0.01 open hours; rounding once put the answer on the
+    # opening 168 hours after the closing that already held the 1.0 business hours (16800 for
+    # 16632.01). The second: 200 weeks of 4.81 - 4.8 (a hair under 0.01) hours fall short of 2.0,
+    # so the answer is week 200's opening; the reference, measuring the hours before week 199's
+    # opening at that opening rounded to a float (2.9e-12 h inside it), once said its closing.
     s = calendar.add_business_hours(t, h)
     assert s >= t
     if h > 0:
