@@ -278,29 +278,42 @@ def test_a_stream_played_until_its_cohorts_are_done_is_drawn_no_further(default_
     ] == []
 
 
-def test_a_comparison_played_in_windows_is_not_split_by_lever(default_toml):
+def test_a_comparison_played_in_windows_splits_by_lever_as_one_played_at_once(
+    default_toml, monkeypatch
+):
+    """The coalitions of a pair played in windows are played in windows too, a few at a time
+    on the stream drawn again: the split by lever (bookings and money) is the at-once split to
+    the bit. Four coalitions a pass here (two by default), the last pass holding fewer."""
+    from alignsim import levers
     from alignsim.comparison import run
     from alignsim.paired import Pairing
 
+    monkeypatch.setattr(levers, "WINDOWED_COALITIONS", 4)
     sc = alignsim.load(default_toml)
-    pairing = dataclasses.replace(Pairing.of(sc, replications=2, horizon=4 * 168.0), windows=900)
-    result = run(pairing, lever_replications=None)
-    assert result.lever_replications == 0
-    with pytest.raises(ValueError, match="not split by lever on runs played in windows"):
-        run(pairing, lever_replications=1)
+    at_once = Pairing.of(sc, replications=3, horizon=4 * 168.0)
+    windowed = dataclasses.replace(at_once, windows=900)
+    assert windowed.windowed
+    split = levers.LeverSplit.of(at_once)
+    assert len(split.coalitions) - 2 > levers.WINDOWED_COALITIONS  # several passes
+    a, b = run(at_once, lever_replications=2), run(windowed, lever_replications=2)
+    assert b.lever_replications == 2
+    assert a.levers.equals(b.levers) and a.money_levers.equals(b.money_levers)
+    assert a.rows.equals(b.rows)
+    assert b.by_lever()["amount"].abs().sum() > 0
+    assert run(windowed, lever_replications=None).lever_replications == 0  # unless asked
 
 
-def test_compare_refuses_a_split_by_lever_on_runs_played_in_windows(run_cli, default_toml):
-    rates = [
-        f"--set=market.sources.{name}.rate=" + rate
-        for name, rate in (
-            ("demo_request", "4500/week"),
-            ("content", "13500/week"),
-            ("webinar", "6000/week"),
-            ("trial", "4500/week"),
-            ("outbound", "9000/week"),
-        )
-    ]
-    code, out, err = run_cli(["compare", default_toml, *rates, "--lever-replications", "1"])
-    assert code == 2 and out == ""
-    assert "--lever-replications: runs of more than 2,000,000 leads are played in windows" in err
+def test_compare_splits_runs_played_in_windows_by_lever_when_asked(
+    run_cli, default_toml, monkeypatch
+):
+    from alignsim import simulation
+
+    monkeypatch.setattr(simulation, "WINDOWED_FROM", 2_000)  # the default's week is windowed
+    args = ["compare", default_toml, "--horizon", "1w", "--replications", "2"]
+    code, out, err = run_cli([*args, "--lever-replications", "1"])
+    assert code == 0, err
+    assert "further passes over each stream" in err
+    assert "Revenue lost by lever" in out
+    code, out, err = run_cli(args)
+    assert code == 0, err
+    assert "not split by lever unless asked" in err and "Revenue lost by lever" not in out

@@ -31,7 +31,6 @@ from alignsim.levers import GROUPS, LeverSplit
 from alignsim.paired import PairedRun, Pairing, play_pair
 from alignsim.paired import money as pair_money
 from alignsim.scenario import Scenario
-from alignsim.simulation import WINDOWED_FROM
 from alignsim.units import RATE_PERIODS
 
 __all__ = [
@@ -343,7 +342,9 @@ def compare(
     lever_replications: the first replications on which the loss is split by lever
     (`Comparison.by_lever`; None: all, 0: no split); each plays 2^g policies for the g lever
     groups in which the two differ. Runs too large to hold at once (`Pairing.windowed`) are
-    played in windows and not split (None means none there): a split would hold 2^g runs.
+    played in windows, and so are their coalitions, a few at a time on the stream drawn again
+    (`LeverSplit.figures`): None means no split there, which would multiply the time by about
+    (2^g - 2) / 2 + 1 on every replication.
     """
     pairing = Pairing.of(scenario, baseline, policy, replications, seed, horizon, engine)
     return run(pairing, lever_replications=lever_replications)
@@ -357,11 +358,6 @@ def run(
     ledgers: keep the first replication's two ledgers in `Comparison.ledgers`.
     lever_replications: split the loss by lever on the first ones (None: all; 0: none).
     """
-    if pairing.windowed and lever_replications:
-        raise ValueError(
-            "the loss is not split by lever on runs played in windows (more than "
-            f"{WINDOWED_FROM:,} candidate leads): a split would hold 2^g runs at once"
-        )
     whole = 0 if pairing.windowed else pairing.replications
     count = whole if lever_replications is None else lever_replications
     if not 0 <= count <= pairing.replications:
@@ -374,12 +370,16 @@ def run(
     def one(r: int) -> PairedRun:
         if split is None or r >= count:
             return play_pair(pairing, r, ledgers=ledgers and r == 0)
-        stream = pairing.stream(r, split.widths)
-        paired = play_pair(pairing, r, stream=stream, ledgers=ledgers and r == 0)
-        books = split.books(pairing, paired)
-        amounts = dict(zip(split.players, split.values(pairing, paired, books), strict=True))
+        if pairing.windowed:  # drawn in windows: the coalitions draw the stream again
+            paired = play_pair(pairing, r, ledgers=ledgers and r == 0)
+        else:
+            paired = play_pair(
+                pairing, r, stream=pairing.stream(r, split.widths), ledgers=ledgers and r == 0
+            )
+        shares = split.shares(split.figures(pairing, paired))
+        amounts = dict(zip(split.players, shares[0], strict=True))
         by_lever = np.array([amounts.get(g, 0.0) for g in GROUPS])
-        money = dict(zip(split.players, split.money(books, stream).T, strict=True))
+        money = dict(zip(split.players, shares[1:].T, strict=True))
         by_money = np.array([money.get(g, np.zeros(2)) for g in GROUPS]).T
         return dataclasses.replace(paired, by_lever=by_lever, money_by_lever=by_money)
 

@@ -19,6 +19,7 @@ library (SHAP and the like) approximates it for models of features, not policies
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,8 +30,8 @@ from alignsim import economics, metrics
 from alignsim.ledger import LedgerBook
 from alignsim.paired import PairedRun, Pairing
 from alignsim.scenario import Policy, Scenario
-from alignsim.simulation import play
-from alignsim.stream import LeadStream, block_widths
+from alignsim.simulation import play, play_teams_in_windows
+from alignsim.stream import block_widths
 
 __all__ = [
     "GROUPS",
@@ -72,6 +73,13 @@ one group, so every coalition is a valid policy."""
 
 MONEY_ONLY: tuple[str, ...] = ("post_sale",)
 """Lever groups that change no engine run, only the money of its won customers."""
+
+WINDOWED_COALITIONS = 2
+"""Coalitions one pass over a stream played in windows plays together (`LeverSplit.figures`):
+as many as a pair, so a pass holds what the pair's run holds (each play keeps its leads in
+flight, all of them on an overloaded floor, and its book's arrays for every lead), and 2^g - 2
+coalitions take (2^g - 2) / 2 passes, each drawing the stream again. With four a pass, a split
+of `default.toml` at rates x100 (3.4 million leads, the reps overloaded) peaked at 19 GB."""
 
 NOT_LEVERS: tuple[str, ...] = ("description",)
 """Policy fields that change no result."""
@@ -184,48 +192,71 @@ class LeverSplit:
         widths = (max(n[0] for n in needs), max(n[1] for n in needs), max(n[2] for n in needs))
         return cls(players, tuple(coalitions), widths)
 
-    def books(self, pairing: Pairing, paired: PairedRun) -> list[LedgerBook]:
-        """Every coalition's book on one replication, by mask (the empty and the full
-        coalition are the baseline's and the policy's runs); the stream must be `widths` wide.
-        A group of MONEY_ONLY changes no engine run, so coalitions that differ only in it
-        share one book."""
+    def figures(self, pairing: Pairing, paired: PairedRun) -> np.ndarray:
+        """Every coalition's figures on one replication, by mask (columns; the empty and the
+        full coalition are the baseline's and the policy's runs): rows revenue (bookings of the
+        cohort), lifetime value and gross profit (currency over the horizon, each coalition
+        with its own retention and team: alignsim.economics). The stream must be `widths`
+        wide. A group of MONEY_ONLY changes no engine run, so coalitions that differ only in it
+        share one play. Each play is reduced to its figures at once, so a split holds one
+        coalition's book at a time, or one pass's when the pairing is played in windows
+        (`Pairing.windowed`: WINDOWED_COALITIONS coalitions a pass on the replication's stream
+        drawn again)."""
         top = len(self.coalitions) - 1
         drop = sum(1 << i for i, p in enumerate(self.players) if p in MONEY_ONLY)
-        played = {0: paired.baseline.book, top & ~drop: paired.policy.book}
-        out = []
+        masks: dict[int, list[int]] = {}
         for mask in range(top + 1):
-            key = mask & ~drop
-            if key not in played:
-                played[key] = play(
-                    self.coalitions[key],
-                    "coalition",
-                    paired.stream,
-                    engine=pairing.engine,
-                    cohort_only=True,
-                )
-            out.append(played[key])
+            masks.setdefault(mask & ~drop, []).append(mask)
+        out = np.empty((3, top + 1))
+
+        def reduce(key: int, book: LedgerBook) -> None:
+            revenue = metrics.revenue(book)
+            for mask in masks[key]:
+                m = economics.policy_money(self.coalitions[mask], "coalition", book, paired.stream)
+                out[:, mask] = (revenue, m.lifetime_value, m.gross_profit)
+
+        reduce(0, paired.baseline.book)
+        reduce(top & ~drop, paired.policy.book)
+        missing = [key for key in masks if key not in (0, top & ~drop)]
+        for key, book in self._plays(pairing, paired, missing):
+            reduce(key, book)
         return out
 
-    def values(
-        self, pairing: Pairing, paired: PairedRun, books: list[LedgerBook] | None = None
-    ) -> np.ndarray:
-        """The players' Shapley values of revenue lost on one replication (currency, the cohort
-        of the window); they add up to the replication's revenue lost. books: `self.books(...)`
-        when already played."""
-        books = self.books(pairing, paired) if books is None else books
-        return shapley(np.array([metrics.revenue(b) for b in books]))
+    def shares(self, figures: np.ndarray) -> np.ndarray:
+        """The players' Shapley values of each row of `figures`: revenue lost, lifetime value
+        lost and gross profit lost on one replication (players as columns); each row adds up
+        to the replication's loss."""
+        return np.array([shapley(row) for row in figures])
 
-    def money(self, books: list[LedgerBook], stream: LeadStream) -> np.ndarray:
-        """The players' Shapley values of lifetime value lost (row 0) and gross profit lost
-        (row 1) on one replication (currency over the horizon): each coalition's money with its
-        own retention (post-sale work) and team (alignsim.economics)."""
-        sides = [
-            economics.policy_money(c, "coalition", b, stream)
-            for c, b in zip(self.coalitions, books, strict=True)
-        ]
-        return np.array(
-            [
-                shapley(np.array([m.lifetime_value for m in sides])),
-                shapley(np.array([m.gross_profit for m in sides])),
+    def _plays(
+        self, pairing: Pairing, paired: PairedRun, keys: list[int]
+    ) -> Iterator[tuple[int, LedgerBook]]:
+        """(mask, book) of each coalition in `keys`, played until its cohort is done: on the
+        replication's stream, or, for a pairing played in windows, in passes that draw the
+        pairing's stream again (its warm-up and settle, so every lead draws what it draws for
+        the pair) and play up to WINDOWED_COALITIONS coalitions each."""
+        if not pairing.windowed:
+            for key in keys:
+                sc = self.coalitions[key]
+                yield (
+                    key,
+                    play(sc, "coalition", paired.stream, engine=pairing.engine, cohort_only=True),
+                )
+            return
+        for first in range(0, len(keys), WINDOWED_COALITIONS):
+            batch = keys[first : first + WINDOWED_COALITIONS]
+            teams = [
+                (self.coalitions[k].team_for("coalition"), self.coalitions[k].policies["coalition"])
+                for k in batch
             ]
-        )
+            _, books = play_teams_in_windows(
+                pairing.scenario,
+                teams,
+                pairing.seed,
+                paired.replication,
+                pairing.horizon,
+                pairing.windows,
+                widths=self.widths,
+                cohort_only=True,
+            )
+            yield from zip(batch, books, strict=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alignsim.engines import DEFAULT_ENGINE, make_plan
 from alignsim.engines import engine as engine_named
 from alignsim.ledger import Ledger, LedgerBook
-from alignsim.scenario import Scenario
+from alignsim.scenario import Policy, Scenario, Team
 from alignsim.scenario.models import candidate_leads
 from alignsim.stream import LeadStream, sample
 
@@ -80,12 +80,31 @@ def play_in_windows(
     """Replication r's stream drawn in windows (`windows` leads each, default WINDOW_LEADS),
     each window played by every policy in turn with the fast engine: the stream as its ledgers
     need it (`alignsim.engines.fast.windows.ledger_stream`) and each policy's book."""
+    plays = [(scenario.team_for(name), scenario.policies[name]) for name in policies]
+    return play_teams_in_windows(
+        scenario, plays, seed, replication, horizon, windows, cohort_only=cohort_only
+    )
+
+
+def play_teams_in_windows(
+    scenario: Scenario,
+    plays: list[tuple[Team, Policy]],
+    seed: int | None,
+    replication: int,
+    horizon: float | None,
+    windows: int | None,
+    *,
+    widths: tuple[int, int, int] = (0, 0, 0),
+    cohort_only: bool = False,
+) -> tuple[LeadStream, list[LedgerBook]]:
+    """`play_in_windows` for (team, policy) pairs the scenario need not name (the coalitions of
+    a split by lever), on the scenario's stream: its warm-up and settle time, and at least
+    `widths` columns (`sample`), so every lead draws what it draws for the scenario's own."""
     from alignsim.engines.fast.windows import WINDOW_LEADS, ledger_stream, play_windows_together
     from alignsim.stream_windows import sample_windows
 
-    drawn = sample_windows(scenario, seed, replication, horizon=horizon)
+    drawn = sample_windows(scenario, seed, replication, horizon=horizon, widths=widths)
     whole = ledger_stream(drawn)
-    plays = [(scenario.team_for(name), scenario.policies[name]) for name in policies]
     books = play_windows_together(
         drawn,
         whole,

@@ -202,15 +202,19 @@ def compare_command(
 
     if plays_in_windows(sc, hours, engine or DEFAULT_ENGINE, None):
         if lever_replications:
-            raise BadInput(
-                f"--lever-replications: runs of more than {WINDOWED_FROM:,} leads are played in "
-                "windows and not split by lever (a split would hold 2^g runs at once); use 0"
+            typer.echo(
+                f"Runs of more than {WINDOWED_FROM:,} leads are played in windows of arrivals; "
+                f"the split by lever on {lever_replications} replication(s) plays the coalitions "
+                "in further passes over each stream, two at a time (minutes a replication).",
+                err=True,
             )
-        typer.echo(
-            f"Runs of more than {WINDOWED_FROM:,} leads are played in windows of arrivals; the "
-            "loss is not split by lever (a split would hold 2^g runs at once).",
-            err=True,
-        )
+        else:
+            typer.echo(
+                f"Runs of more than {WINDOWED_FROM:,} leads are played in windows of arrivals; "
+                "the loss is not split by lever unless asked (--lever-replications N: the "
+                "coalitions take further passes over each stream, two at a time).",
+                err=True,
+            )
     from alignsim.comparison import compare
 
     with _working(
