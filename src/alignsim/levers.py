@@ -78,8 +78,9 @@ WINDOWED_COALITIONS = 2
 """Coalitions one pass over a stream played in windows plays together (`LeverSplit.figures`):
 as many as a pair, so a pass holds what the pair's run holds (each play keeps its leads in
 flight, all of them on an overloaded floor, and its book's arrays for every lead), and 2^g - 2
-coalitions take (2^g - 2) / 2 passes, each drawing the stream again. With four a pass, a split
-of `default.toml` at rates x100 (3.4 million leads, the reps overloaded) peaked at 19 GB."""
+coalitions take (2^g - 2) / 2 passes, each drawing the stream again. On `default.toml` at rates
+x100 (3.4 million leads, the reps overloaded) one replication's split peaked at 11.0 GB with two
+a pass; with four a pass, and a second replication's pair on the other core, at 19.5 GB."""
 
 NOT_LEVERS: tuple[str, ...] = ("description",)
 """Policy fields that change no result."""

@@ -180,8 +180,9 @@ def compare_command(
     lever_replications: Annotated[
         int | None,
         typer.Option(
-            help="Split the loss by lever on the first N replications (default: all; 0: no "
-            "split). Each plays 2^g policies for the g lever groups that differ.",
+            help="Split the loss by lever on the first N replications (default: all, or none "
+            "for runs of over 2 million leads, played in windows; 0: no split). Each plays 2^g "
+            "policies for the g lever groups that differ.",
             min=0,
         ),
     ] = None,
