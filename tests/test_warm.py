@@ -146,3 +146,19 @@ def test_after_warm_the_shipped_scenarios_load_no_more_compiled_code() -> None:
     counts = json.loads(done.stdout.strip().splitlines()[-1])
     assert counts["before"] >= 5  # the engine, its calendar and the stream's helpers
     assert counts["after"] == counts["before"]
+
+
+def test_warm_writes_the_package_bytecode() -> None:
+    """Where PYTHONDONTWRITEBYTECODE is set, `alignsim warm` still leaves every module's
+    bytecode for later processes to read (each would compile the sources again otherwise)."""
+    import importlib.util
+
+    package = Path(warm.__file__).resolve().parent
+    modules = sorted(package.rglob("*.py"))
+    assert warm.write_bytecode()
+    for module in modules:
+        header = Path(importlib.util.cache_from_source(str(module))).read_bytes()[:16]
+        stat = module.stat()  # a timestamp pyc is current when it names the source's mtime, size
+        assert header[:4] == importlib.util.MAGIC_NUMBER, module
+        assert int.from_bytes(header[8:12], "little") == int(stat.st_mtime) & 0xFFFFFFFF, module
+        assert int.from_bytes(header[12:16], "little") == stat.st_size & 0xFFFFFFFF, module

@@ -13,6 +13,10 @@ machine, and a newcomer's first command would look hung without a word, so:
   on disk (compiled, the first time on a machine) and loaded in this process. `alignsim warm`,
   `make demo` and `make test` call it up front; a pool's forkserver calls it before forking
   workers (alignsim.batch.forkserver), so the workers start with the engine loaded.
+- `write_bytecode()` writes the package's bytecode (`compileall`) for `alignsim warm`. Python
+  writes it at the first import anyway, except where PYTHONDONTWRITEBYTECODE is set (many
+  containers and CI images set it): there every process would compile alignsim's 100
+  modules from source, about 0.15 s of each `alignsim compare` (1.55 against 1.40 s here).
 
 Loading this module imports nothing heavy: numba only when `announce_compiling` runs (numba
 runs it once it is loaded anyway), alignsim's engine only in `warm`.
@@ -24,7 +28,7 @@ import copy
 import sys
 from typing import Any
 
-__all__ = ["MESSAGE", "announce_compiling", "warm"]
+__all__ = ["MESSAGE", "announce_compiling", "warm", "write_bytecode"]
 
 MESSAGE = "alignsim: compiling the fast engine, once per machine, about 15 s"
 """What a terminal's user reads when a process starts compiling."""
@@ -65,6 +69,17 @@ def announce_compiling() -> None:
 
     event.register("numba:compile", _Listener())
     _state["registered"] = True
+
+
+def write_bytecode() -> bool:
+    """Write the bytecode of every alignsim module beside it (`__pycache__`), where missing or
+    stale; Python reads it whatever PYTHONDONTWRITEBYTECODE says. False when some could not be
+    written (a read-only installation: each process then compiles those modules itself)."""
+    import compileall
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parent
+    return bool(compileall.compile_dir(package, quiet=2, workers=1))
 
 
 def warm(windows: bool = True) -> None:
