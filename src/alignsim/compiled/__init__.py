@@ -6,7 +6,8 @@ with other bits on another processor.
 - `laws`: the distributions' maps from chances to draws, with the one logarithm, exponential
   and power every machine computes alike (why: its docstring);
 - `ziggurat` (with `ziggurat_tables`) and `rows`: numpy's standard normals and uniforms
-  made from a bit generator's words, written straight to a stream's rows;
+  made from a bit generator's words, written straight to a stream's rows; `move_rows`,
+  whole rows copied between the fast engine's slots and a run's arrays;
 - `hints`: `prefetch`, a cache hint for numba code;
 - `correlation`: Iman-Conover's correlation, Cholesky factors and correlated scores for a
   batch's design, in a fixed order of operations instead of OpenBLAS's processor-picked
@@ -29,7 +30,7 @@ from alignsim.compiled.laws import (
     lognormal,
     weibull,
 )
-from alignsim.compiled.rows import uniform_rows
+from alignsim.compiled.rows import move_rows, uniform_rows
 from alignsim.compiled.ziggurat import normal_rows, skip_normals, standard_normals
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "exponential_mixture",
     "interpolate",
     "lognormal",
+    "move_rows",
     "normal_rows",
     "prefetch",
     "skip_normals",

@@ -29,6 +29,7 @@ from typing import Protocol
 
 import numpy as np
 
+from alignsim.compiled import move_rows
 from alignsim.engines.fast.inputs import Book, Leads, Params, book, leads, params
 from alignsim.engines.fast.loop import run
 from alignsim.engines.fast.state import (
@@ -140,7 +141,7 @@ class _Slots:
         st, count, clock = self.st, self.st.count, self.st.clock
         slots = np.flatnonzero(~self.taken)[: len(stream)]
         for f, a in ld._asdict().items():
-            self.base[f][slots] = a
+            move_rows(self.base[f], slots, a)
         _reset(st, self.bk, slots, ld, stream)
         self.taken[slots] = True
         if count[ARRIVED] != count[LOADED]:
@@ -335,7 +336,7 @@ def _drop_withdrawn(st: State) -> None:
 def _copy_out(bk: Book, slots: np.ndarray, leads_: np.ndarray, ledger: LedgerBook) -> None:
     """Copy slots' ledger rows to their leads' rows of the run's ledger."""
     for f, a in bk._asdict().items():
-        getattr(ledger, f)[leads_] = a[slots]
+        move_rows(getattr(ledger, f), leads_, a, slots)
 
 
 def _reset(st: State, bk: Book, slots: np.ndarray, ld: Leads, stream: LeadStream) -> None:
@@ -350,4 +351,4 @@ def _reset(st: State, bk: Book, slots: np.ndarray, ld: Leads, stream: LeadStream
     for f in ("routing", "deadline", "attempt", "called_at", "reaching", "warms_at"):
         getattr(st, f)[slots] = 0
     for rows, fresh in zip(bk, book(LedgerBook(stream)), strict=True):
-        rows[slots] = fresh
+        move_rows(rows, slots, fresh)
