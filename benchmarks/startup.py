@@ -16,8 +16,9 @@ What is timed (wall clock and the CPU seconds of the child, user + system, from 
 Warm means the compiled engine, the quantile tables and the package's bytecode are already on
 disk: `alignsim warm` and one untimed `compare` run first (`alignsim warm` writes the
 bytecode, which Python does not where PYTHONDONTWRITEBYTECODE is set: then every process
-compiles alignsim's modules from source, about 0.15 s of a `compare`). On a machine shared with other work the wall clock overstates what an
-idle machine gives; the CPU seconds stay close to it (read both).
+compiles alignsim's modules from source, about 0.15 s of a `compare`). On a machine shared
+with other work the wall clock overstates what an idle machine gives; the CPU seconds stay
+close to it (read both).
 """
 
 from __future__ import annotations
