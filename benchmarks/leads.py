@@ -14,7 +14,9 @@ keep fewer leads in flight at once than over one). One `alignsim.simulate` of on
 played, the ledger's arrays filled (no DataFrame). `cpu_us_per_lead` is the process's CPU time
 over that call divided by the leads, after a warm-up on a one-week run (compilation done);
 `peak_rss_mb` is the process's peak resident memory (ru_maxrss), interpreter and libraries
-included. `mode` says how the run was played: at once, or in windows of arrivals
+included. `in_flight` is the most leads alive at once (created, not yet ended), read off the
+ledger: the engine's working set (a lead's draws, plan and state, about 600 bytes) grows with
+it, and past the processor's caches so does the cost of each event. `mode` says how the run was played: at once, or in windows of arrivals
 (`alignsim.simulate`'s `windows`; automatic above `alignsim.simulation.WINDOWED_FROM` candidate
 leads); every size is played in windows, and with `--at-once` the sizes up to a million also at
 once. Median of `--repeats` processes.
@@ -30,6 +32,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 from common import machine
 
 import alignsim
@@ -79,6 +82,7 @@ def one_run(leads: int, policy: str, windows: int | None, weeks: float | None) -
     start_cpu, start = time.process_time(), time.perf_counter()
     ledger = alignsim.simulate(sc, policy, horizon=hours, engine="fast", windows=windows)
     cpu, wall = time.process_time() - start_cpu, time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     n = len(ledger)
     print(
         json.dumps(
@@ -89,10 +93,21 @@ def one_run(leads: int, policy: str, windows: int | None, weeks: float | None) -
                 "mode": "windows" if _windowed(sc, windows, hours) else "at once",
                 "cpu_us_per_lead": cpu / n * 1e6,
                 "wall_s": wall,
-                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "peak_rss_mb": peak,
+                "in_flight": in_flight(ledger.book.stream.created, ledger.book.ended),
             }
         )
     )
+
+
+def in_flight(created: np.ndarray, ended: np.ndarray) -> int:
+    """The most leads alive at once: created and not yet ended (a lead still open at the run's
+    end is alive to it). The engine's working set grows with it, not with the run's length."""
+    ends = np.where(np.isnan(ended), np.inf, ended)
+    times = np.concatenate([created, ends])
+    steps = np.concatenate([np.ones(len(created), np.int64), -np.ones(len(ends), np.int64)])
+    order = np.lexsort((steps, times))  # an end before a creation at the same instant
+    return int(np.cumsum(steps[order]).max(initial=0))
 
 
 def _windowed(sc: alignsim.Scenario, windows: int | None, hours: float | None) -> bool:
@@ -114,6 +129,7 @@ def measure(
     out: dict[str, object] = dict(runs[0])
     for key in ("cpu_us_per_lead", "wall_s", "peak_rss_mb"):
         out[key] = statistics.median(float(r[key]) for r in runs)
+    out["in_flight"] = statistics.median(int(r["in_flight"]) for r in runs)
     out["bytes_per_lead"] = float(out["peak_rss_mb"]) * 2**20 / int(out["leads"])  # type: ignore[arg-type]
     return out
 
@@ -157,7 +173,7 @@ def main() -> None:
                         f"{r['leads']:>11,} leads  {r['policy']:<8} {r['mode']:<8} "
                         f"{r['cpu_us_per_lead']:5.2f} us of CPU a lead  "
                         f"peak {r['peak_rss_mb']:7.0f} MB ({r['bytes_per_lead']:5.0f} B a lead)  "
-                        f"{r['wall_s']:6.1f} s",
+                        f"{r['wall_s']:6.1f} s  {r['in_flight']:>9,.0f} in flight",
                         flush=True,
                     )
     if args.json:
