@@ -16,10 +16,10 @@ over that call divided by the leads, after a warm-up on a one-week run (compilat
 `peak_rss_mb` is the process's peak resident memory (ru_maxrss), interpreter and libraries
 included. `in_flight` is the most leads alive at once (created, not yet ended), read off the
 ledger: the engine's working set (a lead's draws, plan and state, about 600 bytes) grows with
-it, and past the processor's caches so does the cost of each event. `mode` says how the run was played: at once, or in windows of arrivals
-(`alignsim.simulate`'s `windows`; automatic above `alignsim.simulation.WINDOWED_FROM` candidate
-leads); every size is played in windows, and with `--at-once` the sizes up to a million also at
-once. Median of `--repeats` processes.
+it, and past the processor's caches so does the cost of each event. `mode` says how the run
+was played: at once, or in windows of arrivals (`alignsim.simulate`'s `windows`; automatic
+above `alignsim.simulation.WINDOWED_FROM` candidate leads); every size is played in windows,
+and with `--at-once` the sizes up to a million also at once. Median of `--repeats` processes.
 """
 
 from __future__ import annotations
